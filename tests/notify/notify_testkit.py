@@ -1,0 +1,293 @@
+"""Helpers of the notify tests (imported by conftest and the tests; a unique module
+name because tests/ directories are not packages)."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import aioboto3
+import boto3
+import pytest
+from botocore.config import Config
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlmodel import SQLModel
+
+from models.db import WriteGate, make_engine, make_session_factory
+from models.ids import new_id
+from models.tables import LOG_TYPES, ActivityKind, Board, BoardEventKind, BoardEventRow, User, utcnow
+from models.uow import UnitOfWork
+
+REGION = "us-east-1"
+MAIL_FROM = "noreply@taskboard.local"
+
+_AWS_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_REGION": REGION,
+    "AWS_CONFIG_FILE": "/nonexistent/aws-config",
+    "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/aws-credentials",
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
+_AWS_UNSET = ("AWS_PROFILE", "AWS_ENDPOINT_URL")
+
+
+def sync_client(service: str, endpoint_url: str, **config: Any) -> Any:
+    return boto3.client(
+        service,
+        endpoint_url=endpoint_url,
+        region_name=REGION,
+        config=Config(retries={"mode": "standard", "total_max_attempts": 2}, **config),
+    )
+
+
+@dataclass
+class AwsEnv:
+    endpoint_url: str
+    table: str
+    bus: str
+    queue: str
+    queue_url: str
+    dlq_url: str
+    mail_from: str
+    session: aioboto3.Session
+    resources: dict[str, Any]
+
+    def client(self, service: str, endpoint_url: str | None = None) -> Any:
+        return sync_client(service, endpoint_url or self.endpoint_url)
+
+    def drain_queue(self, queue_url: str | None = None) -> list[dict[str, Any]]:
+        """Every message currently visible on the queue (deleted as read), as parsed bodies."""
+        sqs = self.client("sqs")
+        out: list[dict[str, Any]] = []
+        while True:
+            resp = sqs.receive_message(
+                QueueUrl=queue_url or self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0
+            )
+            messages = resp.get("Messages", [])
+            if not messages:
+                return out
+            for message in messages:
+                out.append(json.loads(message["Body"]))
+                sqs.delete_message(
+                    QueueUrl=queue_url or self.queue_url, ReceiptHandle=message["ReceiptHandle"]
+                )
+
+    def activity_items(self, board_id: str) -> list[dict[str, Any]]:
+        ddb = self.client("dynamodb")
+        resp = ddb.query(
+            TableName=self.table,
+            KeyConditionExpression="PK = :pk",
+            ExpressionAttributeValues={":pk": {"S": f"BOARD#{board_id}"}},
+        )
+        return list(resp["Items"])
+
+
+@dataclass
+class Db:
+    engine: AsyncEngine
+    session_factory: async_sessionmaker[AsyncSession]
+    is_mysql: bool
+    gate: WriteGate
+    url: str
+
+
+async def _create_all(engine: AsyncEngine) -> None:
+    async with engine.begin() as conn:
+        await conn.run_sync(SQLModel.metadata.create_all)
+
+
+async def _sqlite_db(tmp_path: Any) -> Db:
+    url = "sqlite+aiosqlite:///" + str(tmp_path / "taskboard.db")
+    engine = make_engine(url)
+    await _create_all(engine)
+    return Db(engine, make_session_factory(engine), False, WriteGate(sqlite=True), url)
+
+
+def mysql_url() -> str | None:
+    url = os.environ.get("TASKBOARD_TEST_MYSQL_URL")
+    if not url:
+        if os.environ.get("TASKBOARD_TEST_REQUIRE_MYSQL") == "1":
+            pytest.fail("TASKBOARD_TEST_REQUIRE_MYSQL=1 but TASKBOARD_TEST_MYSQL_URL is not set")
+        pytest.skip("TASKBOARD_TEST_MYSQL_URL not set")
+    return url
+
+
+class MysqlDatabases:
+    """Creates uniquely named databases on the configured server, drops them after."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.names: list[str] = []
+
+    async def create(self) -> str:
+        name = f"tb_notify_{uuid.uuid4().hex[:12]}"
+        admin = make_engine(self.url, pool_size=1)
+        try:
+            async with admin.begin() as conn:
+                await conn.execute(text(f"CREATE DATABASE `{name}`"))
+        except Exception as exc:
+            if os.environ.get("TASKBOARD_TEST_REQUIRE_MYSQL") == "1":
+                pytest.fail(f"MySQL unreachable at {self.url}: {exc}")
+            pytest.skip(f"MySQL unreachable: {exc}")
+        finally:
+            await admin.dispose()
+        self.names.append(name)
+        return make_url(self.url).set(database=name).render_as_string(hide_password=False)
+
+    async def drop_all(self) -> None:
+        if not self.names:
+            return
+        admin = make_engine(self.url, pool_size=1)
+        try:
+            async with admin.begin() as conn:
+                for name in self.names:
+                    await conn.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
+        finally:
+            await admin.dispose()
+
+
+async def open_mysql_db(databases: MysqlDatabases) -> Db:
+    url = await databases.create()
+    engine = make_engine(url, pool_size=5)
+    await _create_all(engine)
+    return Db(engine, make_session_factory(engine), True, WriteGate(sqlite=False), url)
+
+
+def person(user: User) -> dict[str, Any]:
+    return {"id": user.id, "email": user.email, "name": user.name}
+
+
+async def add_user(
+    db: Db,
+    email: str | None = None,
+    name: str = "Someone",
+    *,
+    reminders: bool = True,
+    email_on_change: bool = True,
+    phone: str | None = None,
+) -> User:
+    user = User(
+        id=new_id("usr"),
+        email=email or f"{uuid.uuid4().hex[:8]}@example.com",
+        name=name,
+        password_hash="x",
+        created_at=utcnow(),
+        email_on_task_change=email_on_change,
+        email_deadline_reminders=reminders,
+        sms_on_task_change=phone is not None,
+        phone_number=phone,
+    )
+    async with db.session_factory() as session:
+        session.add(user)
+        await session.commit()
+    return user
+
+
+async def add_board(db: Db, owner: User, name: str = "Sprint 3") -> Board:
+    board = Board(id=new_id("brd"), name=name, created_at=utcnow(), created_by=owner.id, event_seq=0)
+    async with db.session_factory() as session:
+        session.add(board)
+        await session.commit()
+    return board
+
+
+def task_snapshot(
+    board: Board,
+    supervisor: User,
+    assignee: User | None,
+    *,
+    task_id: str | None = None,
+    title: str = "CI/CD Test",
+    status: str = "TODO",
+    deadline: date | None = None,
+    version: int = 1,
+    description: str = "",
+) -> dict[str, Any]:
+    now = "2023-06-23T07:34:16.948Z"
+    return {
+        "id": task_id or new_id("tsk"),
+        "boardId": board.id,
+        "title": title,
+        "description": description,
+        "status": status,
+        "deadline": deadline.isoformat() if deadline else None,
+        "version": version,
+        "createdAt": now,
+        "updatedAt": now,
+        "supervisor": person(supervisor),
+        "assignee": person(assignee) if assignee else None,
+    }
+
+
+def recipient(user: User, reason: str, *, send_email: bool = True, sms: str | None = None) -> dict[str, Any]:
+    return {
+        "userId": user.id,
+        "email": user.email,
+        "name": user.name,
+        "reason": reason,
+        "sendEmail": send_email,
+        "smsNumber": sms,
+    }
+
+
+async def record(
+    db: Db,
+    board: Board,
+    actor: User,
+    *,
+    activity_kind: ActivityKind = ActivityKind.TASK_STATUS_CHANGED,
+    kind: BoardEventKind = BoardEventKind.TASK_UPDATED,
+    task: dict[str, Any] | None = None,
+    changes: dict[str, Any] | None = None,
+    recipients: Sequence[dict[str, Any]] = (),
+    message: str | None = None,
+    listeners: Sequence[Any] = (),
+    extra: dict[str, Any] | None = None,
+) -> BoardEventRow:
+    """One committed change, written through the unit of work exactly as the app does."""
+    task_id = task["id"] if task else None
+    payload = {
+        "logType": LOG_TYPES[activity_kind],
+        "task": task,
+        "member": None,
+        "changes": changes,
+        "message": message
+        or f"Supervisor {actor.email} {LOG_TYPES[activity_kind]} Task {task['title'] if task else '-'}",
+        "recipients": list(recipients),
+        **(extra or {}),
+    }
+    uow = UnitOfWork(db.session_factory, db.gate, listeners=listeners)
+    async with uow:
+        locked = await uow.lock_board(board.id)
+        assert locked is not None
+        row = await uow.record(
+            locked,
+            kind=kind,
+            activity_kind=activity_kind,
+            actor_id=actor.id,
+            actor_email=actor.email,
+            task_id=task_id,
+            payload=payload,
+        )
+        await uow.commit()
+    return row
+
+
+async def rows(db: Db) -> list[BoardEventRow]:
+    from sqlalchemy import select
+
+    async with db.session_factory() as session:
+        result = await session.execute(
+            select(BoardEventRow).order_by(BoardEventRow.created_at, BoardEventRow.seq)
+        )  # type: ignore[arg-type]
+        return list(result.scalars())
