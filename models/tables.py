@@ -1,0 +1,211 @@
+"""The relational model: users, refresh tokens, boards, members, tasks and the
+board event table (the outbox, and the replay source for subscriptions)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores naive UTC (MySQL DATETIME(6) / SQLite text) and always hands back aware UTC."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Any) -> Any:
+        if dialect.name == "mysql":
+            from sqlalchemy.dialects.mysql import DATETIME
+
+            return dialect.type_descriptor(DATETIME(fsp=6))
+        return dialect.type_descriptor(DateTime())
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+def utcnow() -> datetime:
+    # Millisecond precision: what the API shows is what is stored, so cursors built
+    # from timestamps compare exactly on every backend.
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def _ts(nullable: bool = False, index: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+class TaskStatus(enum.StrEnum):
+    TODO = "TODO"
+    IN_PROGRESS = "IN_PROGRESS"
+    IN_REVIEW = "IN_REVIEW"
+    DONE = "DONE"
+
+
+class BoardRole(enum.StrEnum):
+    OWNER = "OWNER"
+    MEMBER = "MEMBER"
+
+
+class BoardEventKind(enum.StrEnum):
+    TASK_CREATED = "TASK_CREATED"
+    TASK_UPDATED = "TASK_UPDATED"
+    TASK_DELETED = "TASK_DELETED"
+    MEMBER_ADDED = "MEMBER_ADDED"
+    MEMBER_REMOVED = "MEMBER_REMOVED"
+
+
+class ActivityKind(enum.StrEnum):
+    TASK_CREATED = "TASK_CREATED"
+    TASK_UPDATED = "TASK_UPDATED"
+    TASK_STATUS_CHANGED = "TASK_STATUS_CHANGED"
+    TASK_ASSIGNED = "TASK_ASSIGNED"
+    TASK_DELETED = "TASK_DELETED"
+    MEMBER_ADDED = "MEMBER_ADDED"
+    MEMBER_REMOVED = "MEMBER_REMOVED"
+
+
+# EventBridge DetailType and the seed's LogType for each activity kind.
+DETAIL_TYPES: dict[ActivityKind, str] = {
+    ActivityKind.TASK_CREATED: "TaskCreated",
+    ActivityKind.TASK_UPDATED: "TaskUpdated",
+    ActivityKind.TASK_STATUS_CHANGED: "TaskStatusChanged",
+    ActivityKind.TASK_ASSIGNED: "TaskAssigned",
+    ActivityKind.TASK_DELETED: "TaskDeleted",
+    ActivityKind.MEMBER_ADDED: "MemberAdded",
+    ActivityKind.MEMBER_REMOVED: "MemberRemoved",
+}
+LOG_TYPES: dict[ActivityKind, str] = {
+    ActivityKind.TASK_CREATED: "Create",
+    ActivityKind.TASK_UPDATED: "Update",
+    ActivityKind.TASK_STATUS_CHANGED: "StatusChange",
+    ActivityKind.TASK_ASSIGNED: "Assign",
+    ActivityKind.TASK_DELETED: "Delete",
+    ActivityKind.MEMBER_ADDED: "MemberAdd",
+    ActivityKind.MEMBER_REMOVED: "MemberRemove",
+}
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+
+    id: str = Field(sa_column=Column(String(32), primary_key=True))
+    email: str = Field(sa_column=Column(String(254), nullable=False, unique=True))
+    name: str = Field(sa_column=Column(String(200), nullable=False))
+    password_hash: str = Field(sa_column=Column(String(200), nullable=False))
+    created_at: datetime = _ts()
+    email_on_task_change: bool = True
+    email_deadline_reminders: bool = True
+    sms_on_task_change: bool = False
+    phone_number: str | None = Field(default=None, sa_column=Column(String(20), nullable=True))
+
+
+class RefreshToken(SQLModel, table=True):
+    """Opaque refresh tokens, stored as SHA-256 hashes.  Each rotation makes a new
+    row of the same family; presenting a used token revokes the whole family."""
+
+    __tablename__ = "refresh_tokens"
+
+    id: int | None = Field(
+        default=None,
+        # SQLite only auto-increments an INTEGER PRIMARY KEY.
+        sa_column=Column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True),
+    )
+    token_hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    family_id: str = Field(sa_column=Column(String(36), nullable=False, index=True))
+    user_id: str = Field(sa_column=Column(String(32), ForeignKey("users.id", ondelete="CASCADE"), nullable=False,
+                                          index=True))
+    created_at: datetime = _ts()
+    expires_at: datetime = _ts()
+    used_at: datetime | None = _ts(nullable=True)
+    revoked_at: datetime | None = _ts(nullable=True)
+
+
+class Board(SQLModel, table=True):
+    __tablename__ = "boards"
+
+    id: str = Field(sa_column=Column(String(32), primary_key=True))
+    name: str = Field(sa_column=Column(String(200), nullable=False))
+    created_at: datetime = _ts()
+    created_by: str = Field(sa_column=Column(String(32), ForeignKey("users.id"), nullable=False))
+    # The last seq handed out; the unit of work bumps it under a row lock.
+    event_seq: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+
+
+class BoardMember(SQLModel, table=True):
+    __tablename__ = "board_members"
+
+    board_id: str = Field(sa_column=Column(String(32), ForeignKey("boards.id", ondelete="CASCADE"), primary_key=True))
+    user_id: str = Field(sa_column=Column(String(32), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True,
+                                          index=True))
+    role: BoardRole = Field(sa_column=Column(String(10), nullable=False))
+    added_at: datetime = _ts()
+
+
+class Task(SQLModel, table=True):
+    __tablename__ = "tasks"
+    __table_args__ = (
+        Index("ix_tasks_board_created", "board_id", "created_at", "id"),
+        Index("ix_tasks_assignee", "assignee_id", "created_at", "id"),
+        Index("ix_tasks_board_status", "board_id", "status"),
+        Index("ix_tasks_deadline", "deadline"),
+    )
+
+    id: str = Field(sa_column=Column(String(32), primary_key=True))
+    board_id: str = Field(sa_column=Column(String(32), ForeignKey("boards.id", ondelete="CASCADE"), nullable=False))
+    title: str = Field(sa_column=Column(String(200), nullable=False))
+    description: str = Field(default="", sa_column=Column(Text, nullable=False))
+    status: TaskStatus = Field(sa_column=Column(String(16), nullable=False))
+    deadline: date | None = None
+    supervisor_id: str = Field(sa_column=Column(String(32), ForeignKey("users.id"), nullable=False, index=True))
+    assignee_id: str | None = Field(default=None, sa_column=Column(String(32), ForeignKey("users.id"), nullable=True))
+    version: int = 1
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+
+class BoardEventRow(SQLModel, table=True):
+    """One committed change of a board: the outbox row, the replay source for
+    `afterSeq`, and the local activity log.  Written in the same transaction as
+    the change; per destination a delivered-at, an attempt count and the last
+    error, so an operator can see what did not arrive."""
+
+    __tablename__ = "board_events"
+    __table_args__ = (
+        UniqueConstraint("board_id", "seq", name="uq_board_events_board_seq"),
+        Index("ix_board_events_task", "task_id", "seq"),
+        Index("ix_board_events_pending", "pending", "next_attempt_at"),
+    )
+
+    id: str = Field(sa_column=Column(String(36), primary_key=True))  # event id (UUID)
+    board_id: str = Field(sa_column=Column(String(32), ForeignKey("boards.id", ondelete="CASCADE"), nullable=False))
+    seq: int = Field(sa_column=Column(BigInteger, nullable=False))
+    kind: BoardEventKind = Field(sa_column=Column(String(20), nullable=False))
+    activity_kind: ActivityKind = Field(sa_column=Column(String(24), nullable=False))
+    detail_type: str = Field(sa_column=Column(String(32), nullable=False))
+    task_id: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    actor_id: str = Field(sa_column=Column(String(32), nullable=False))
+    actor_email: str = Field(sa_column=Column(String(254), nullable=False))
+    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = _ts()
+    # Delivery state of the two destinations (DynamoDB activity log, EventBridge bus).
+    pending: bool = Field(default=True)
+    log_delivered_at: datetime | None = _ts(nullable=True)
+    bus_delivered_at: datetime | None = _ts(nullable=True)
+    attempts: int = 0
+    last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    next_attempt_at: datetime | None = _ts(nullable=True)

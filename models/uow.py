@@ -1,0 +1,129 @@
+"""The unit of work: one SQL transaction around a mutation.
+
+It locks the board, hands out the board's next `seq` for every change it
+records, writes the change and its `board_events` row (the outbox) in the same
+transaction, and only after the commit passes the committed events to the
+listeners (live subscriptions, the AWS relay).  Anything not committed rolls
+back and publishes nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Protocol
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from models.db import WriteGate
+from models.tables import DETAIL_TYPES, ActivityKind, Board, BoardEventKind, BoardEventRow, utcnow
+
+
+class CommitListener(Protocol):
+    def __call__(self, events: Sequence[BoardEventRow]) -> Awaitable[None] | None: ...
+
+
+class UnitOfWork:
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        gate: WriteGate,
+        listeners: Sequence[Callable[[Sequence[BoardEventRow]], Any]] = (),
+    ) -> None:
+        self._session_factory = session_factory
+        self._gate = gate
+        self._listeners = listeners
+        self._events: list[BoardEventRow] = []
+        self._committed = False
+        self.session: AsyncSession
+
+    async def __aenter__(self) -> UnitOfWork:
+        await self._gate.__aenter__()
+        try:
+            self.session = self._session_factory()
+            # Marks the transaction a writer (BEGIN IMMEDIATE on SQLite).
+            await self.session.connection(execution_options={"write": True})
+        except BaseException:
+            await self._gate.__aexit__()
+            raise
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        try:
+            if not self._committed:
+                await self.session.rollback()
+            await self.session.close()
+        finally:
+            await self._gate.__aexit__()
+        if self._committed and self._events:
+            for listener in self._listeners:
+                result = listener(self._events)
+                if result is not None:
+                    await result
+
+    async def lock_board(self, board_id: str) -> Board | None:
+        """Take the board's row lock first, always: every writer of a board
+        queues here, so seqs follow commit order and locks never cross."""
+        result = await self.session.execute(select(Board).where(Board.id == board_id).with_for_update())  # type: ignore[arg-type]
+        return result.scalar_one_or_none()
+
+    async def record(
+        self,
+        board: Board,
+        *,
+        kind: BoardEventKind,
+        activity_kind: ActivityKind,
+        actor_id: str,
+        actor_email: str,
+        task_id: str | None,
+        payload: dict[str, Any],
+    ) -> BoardEventRow:
+        """Take the board's next seq and write the outbox row for one change.
+        `board` must come from `lock_board` in this unit of work."""
+        board.event_seq += 1
+        await self.session.execute(
+            update(Board).where(Board.id == board.id).values(event_seq=board.event_seq)  # type: ignore[arg-type]
+        )
+        event_id = str(uuid.uuid4())
+        now = utcnow()
+        body = dict(payload)
+        body.update(
+            eventId=event_id,
+            seq=board.event_seq,
+            boardId=board.id,
+            boardName=board.name,
+            kind=kind.value,
+            activityKind=activity_kind.value,
+            detailType=DETAIL_TYPES[activity_kind],
+            taskId=task_id,
+            actorId=actor_id,
+            actorEmail=actor_email,
+        )
+        body.setdefault("at", _iso(now))
+        row = BoardEventRow(
+            id=event_id,
+            board_id=board.id,
+            seq=board.event_seq,
+            kind=kind,
+            activity_kind=activity_kind,
+            detail_type=DETAIL_TYPES[activity_kind],
+            task_id=task_id,
+            actor_id=actor_id,
+            actor_email=actor_email,
+            payload=body,
+            created_at=now,
+            pending=True,
+            attempts=0,
+        )
+        self.session.add(row)
+        self._events.append(row)
+        return row
+
+    async def commit(self) -> None:
+        await self.session.commit()
+        self._committed = True
+
+
+def _iso(value: Any) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"

@@ -1,0 +1,129 @@
+"""What every operation gets: the shared services and the per-request state."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from auth.passwords import Passwords
+from auth.ratelimit import FailureLimiter
+from auth.tokens import TokenService
+from models.db import WriteGate
+from models.errors import ApiError, ErrorCode
+from models.tables import Board, BoardEventRow, BoardRole
+from models.uow import UnitOfWork
+from notify.activity_port import ActivityLog
+from resolvers.loaders import BatchLoader
+from resolvers.records import USER_COLUMNS, BoardRec, MemberRec, UserRec, members_t, users_t
+
+boards_t = Board.__table__  # type: ignore[attr-defined]
+
+
+@dataclass
+class Services:
+    """Built once by the bootstrap; shared by every request."""
+
+    session_factory: async_sessionmaker[AsyncSession]
+    gate: WriteGate
+    tokens: TokenService
+    passwords: Passwords
+    limiter: FailureLimiter
+    activity: ActivityLog
+    max_page_size: int = 100
+    hub: Any = None  # resolvers.live.Hub: the live fan-out
+    commit_listeners: list[Callable[[Sequence[BoardEventRow]], Any]] = field(default_factory=list)
+
+
+class Loaders:
+    """Per-request batch loaders: a page of 50 tasks costs one query for their users."""
+
+    def __init__(self, services: Services, viewer_id: str | None) -> None:
+        self._services = services
+        self._viewer_id = viewer_id
+        self.users: BatchLoader[str, UserRec] = BatchLoader(self._users)
+        self.boards: BatchLoader[str, BoardRec] = BatchLoader(self._boards)
+        self.members: BatchLoader[str, list[MemberRec]] = BatchLoader(self._members)
+
+    async def _users(self, ids: list[str]) -> dict[str, UserRec]:
+        async with self._services.session_factory() as s:
+            rows = await s.execute(select(*USER_COLUMNS).where(users_t.c.id.in_(ids)))
+        return {r.id: UserRec.from_row(r) for r in rows}
+
+    async def _boards(self, ids: list[str]) -> dict[str, BoardRec]:
+        """Boards the viewer is a member of, with the viewer's role; others are absent."""
+        if self._viewer_id is None:
+            return {}
+        q = (
+            select(boards_t.c.id, boards_t.c.name, boards_t.c.created_at, boards_t.c.event_seq, members_t.c.role)
+            .join(members_t, members_t.c.board_id == boards_t.c.id)
+            .where(boards_t.c.id.in_(ids), members_t.c.user_id == self._viewer_id)
+        )
+        async with self._services.session_factory() as s:
+            rows = await s.execute(q)
+        return {r.id: BoardRec(r.id, r.name, r.created_at, BoardRole(r.role), r.event_seq) for r in rows}
+
+    async def _members(self, board_ids: list[str]) -> dict[str, list[MemberRec]]:
+        q = (
+            select(members_t.c.board_id, members_t.c.user_id, members_t.c.role, members_t.c.added_at)
+            .where(members_t.c.board_id.in_(board_ids))
+            .order_by(members_t.c.added_at, members_t.c.user_id)
+        )
+        out: dict[str, list[MemberRec]] = {b: [] for b in board_ids}
+        async with self._services.session_factory() as s:
+            for r in await s.execute(q):
+                out[r.board_id].append(MemberRec(r.board_id, r.user_id, BoardRole(r.role), r.added_at))
+        return out
+
+
+class Ctx:
+    """Per request (or per websocket operation).  Holds no open database session:
+    reads open a short one each, writes go through a unit of work."""
+
+    def __init__(
+        self,
+        services: Services,
+        *,
+        viewer_id: str | None = None,
+        client_ip: str = "unknown",
+        request_id: str = "-",
+    ) -> None:
+        self.services = services
+        self.viewer_id = viewer_id
+        self.client_ip = client_ip
+        self.request_id = request_id
+        self.loaders = Loaders(services, viewer_id)
+
+    def require_viewer(self) -> str:
+        if self.viewer_id is None:
+            raise ApiError(ErrorCode.UNAUTHENTICATED, "Authentication required")
+        return self.viewer_id
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.services.session_factory, self.services.gate, self.services.commit_listeners)
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        async with self.services.session_factory() as session:
+            yield session
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        """A session for writes that record no board event (accounts, settings)."""
+        async with self.services.gate, self.services.session_factory() as session:
+            await session.connection(execution_options={"write": True})
+            yield session
+
+    def page_size(self, first: int | None, default: int = 50) -> int:
+        n = default if first is None else first
+        if n < 0 or n > self.services.max_page_size:
+            raise ApiError(
+                ErrorCode.BAD_USER_INPUT,
+                f"`first` must be between 0 and {self.services.max_page_size}",
+                field="first",
+            )
+        return n

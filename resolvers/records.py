@@ -1,0 +1,118 @@
+"""Plain records handed from the resolvers to the schema layer.
+
+Rows are read with SQLAlchemy Core and turned into these slotted dataclasses:
+no ORM identity map, and cheap for graphql-core to walk."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from models.tables import BoardMember, BoardRole, Task, TaskStatus, User
+
+users_t = User.__table__  # type: ignore[attr-defined]
+tasks_t = Task.__table__  # type: ignore[attr-defined]
+members_t = BoardMember.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(slots=True)
+class UserRec:
+    id: str
+    email: str
+    name: str
+    created_at: datetime
+    email_on_task_change: bool = True
+    email_deadline_reminders: bool = True
+    sms_on_task_change: bool = False
+    phone_number: str | None = None
+
+    @classmethod
+    def from_row(cls, row: Any) -> UserRec:
+        m = row._mapping
+        return cls(
+            id=m["id"],
+            email=m["email"],
+            name=m["name"],
+            created_at=m["created_at"],
+            email_on_task_change=bool(m["email_on_task_change"]),
+            email_deadline_reminders=bool(m["email_deadline_reminders"]),
+            sms_on_task_change=bool(m["sms_on_task_change"]),
+            phone_number=m["phone_number"],
+        )
+
+
+USER_COLUMNS = [
+    users_t.c.id,
+    users_t.c.email,
+    users_t.c.name,
+    users_t.c.created_at,
+    users_t.c.email_on_task_change,
+    users_t.c.email_deadline_reminders,
+    users_t.c.sms_on_task_change,
+    users_t.c.phone_number,
+]
+
+
+@dataclass(slots=True)
+class BoardRec:
+    id: str
+    name: str
+    created_at: datetime
+    viewer_role: BoardRole
+    event_seq: int = 0
+
+
+@dataclass(slots=True)
+class MemberRec:
+    board_id: str
+    user_id: str
+    role: BoardRole
+    added_at: datetime
+
+
+@dataclass(slots=True)
+class TaskRec:
+    id: str
+    board_id: str
+    title: str
+    description: str
+    status: TaskStatus
+    deadline: date | None
+    supervisor_id: str
+    assignee_id: str | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_row(cls, row: Any) -> TaskRec:
+        m = row._mapping
+        return cls(
+            id=m["id"],
+            board_id=m["board_id"],
+            title=m["title"],
+            description=m["description"],
+            status=TaskStatus(m["status"]),
+            deadline=m["deadline"],
+            supervisor_id=m["supervisor_id"],
+            assignee_id=m["assignee_id"],
+            version=m["version"],
+            created_at=m["created_at"],
+            updated_at=m["updated_at"],
+        )
+
+
+TASK_COLUMNS = [
+    tasks_t.c.id,
+    tasks_t.c.board_id,
+    tasks_t.c.title,
+    tasks_t.c.description,
+    tasks_t.c.status,
+    tasks_t.c.deadline,
+    tasks_t.c.supervisor_id,
+    tasks_t.c.assignee_id,
+    tasks_t.c.version,
+    tasks_t.c.created_at,
+    tasks_t.c.updated_at,
+]

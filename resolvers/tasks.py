@@ -1,0 +1,358 @@
+"""Tasks: reading pages of them, and the three changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import and_, delete, func, insert, literal, or_, select, update
+from sqlalchemy.sql import ColumnElement
+
+from models.errors import ApiError, ErrorCode, bad_input, not_found
+from models.ids import kind_of, new_id
+from models.tables import ActivityKind, BoardEventKind, BoardRole, TaskStatus, utcnow
+from resolvers import events, validation
+from resolvers.boards import locked_board_for, role_in, user_by, visible_board
+from resolvers.context import Ctx
+from resolvers.pagination import decode_cursor, encode_cursor
+from resolvers.records import TASK_COLUMNS, TaskRec, members_t, tasks_t
+
+TASK_NOT_FOUND = "Task not found"
+FAR_FUTURE = date(9999, 12, 31)  # deadline-less tasks sort after every dated one
+
+
+class OrderField(StrEnum):
+    DEADLINE = "DEADLINE"
+    CREATED_AT = "CREATED_AT"
+    UPDATED_AT = "UPDATED_AT"
+    TITLE = "TITLE"
+
+
+@dataclass(slots=True)
+class TaskFilterIn:
+    status: list[TaskStatus] | None = None
+    assignee_id: str | None = None
+    supervisor_id: str | None = None
+    due_before: date | None = None
+    due_after: date | None = None
+    search: str | None = None
+
+
+@dataclass(slots=True)
+class TaskPage:
+    tasks: list[TaskRec]
+    cursors: list[str]
+    has_next: bool
+    total_count_query: Any = field(repr=False, default=None)
+
+
+def _order_column(order: OrderField) -> ColumnElement[Any]:
+    if order == OrderField.DEADLINE:
+        return func.coalesce(tasks_t.c.deadline, literal(FAR_FUTURE))
+    return {
+        OrderField.CREATED_AT: tasks_t.c.created_at,
+        OrderField.UPDATED_AT: tasks_t.c.updated_at,
+        OrderField.TITLE: tasks_t.c.title,
+    }[order]
+
+
+def _cursor_value(task: TaskRec, order: OrderField) -> Any:
+    if order == OrderField.DEADLINE:
+        return (task.deadline or FAR_FUTURE).isoformat()
+    if order == OrderField.TITLE:
+        return task.title
+    value = task.created_at if order == OrderField.CREATED_AT else task.updated_at
+    return value.isoformat()
+
+
+def _parse_cursor_value(raw: Any, order: OrderField) -> Any:
+    from datetime import datetime
+
+    try:
+        if order == OrderField.DEADLINE:
+            return date.fromisoformat(raw)
+        if order == OrderField.TITLE:
+            if not isinstance(raw, str):
+                raise TypeError
+            return raw
+        return datetime.fromisoformat(raw)
+    except (TypeError, ValueError):
+        raise bad_input("Invalid cursor", "after") from None
+
+
+def _filters(f: TaskFilterIn | None) -> list[ColumnElement[bool]]:
+    if f is None:
+        return []
+    conds: list[ColumnElement[bool]] = []
+    if f.status is not None:
+        conds.append(tasks_t.c.status.in_([s.value for s in f.status]))
+    if f.assignee_id is not None:
+        conds.append(tasks_t.c.assignee_id == f.assignee_id)
+    if f.supervisor_id is not None:
+        conds.append(tasks_t.c.supervisor_id == f.supervisor_id)
+    if f.due_before is not None:
+        conds.append(tasks_t.c.deadline < f.due_before)
+    if f.due_after is not None:
+        conds.append(tasks_t.c.deadline > f.due_after)
+    if f.search:
+        term = f.search.strip().lower()
+        if len(term) > 200:
+            raise bad_input("`search` has at most 200 characters", "search")
+        pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        conds.append(
+            or_(
+                func.lower(tasks_t.c.title).like(pattern, escape="\\"),
+                func.lower(tasks_t.c.description).like(pattern, escape="\\"),
+            )
+        )
+    return conds
+
+
+async def _page(
+    ctx: Ctx,
+    scope: list[ColumnElement[bool]],
+    filter_: TaskFilterIn | None,
+    order: OrderField,
+    descending: bool,
+    first: int | None,
+    after: str | None,
+) -> tuple[list[TaskRec], list[str], bool, list[ColumnElement[bool]]]:
+    n = ctx.page_size(first)
+    conds = scope + _filters(filter_)
+    col = _order_column(order)
+    tag = f"t:{order.value}:{'D' if descending else 'A'}"
+    where = list(conds)
+    if after:
+        _, raw_value, last_id = decode_cursor(after, 3, tag)
+        value = _parse_cursor_value(raw_value, order)
+        if not isinstance(last_id, str):
+            raise bad_input("Invalid cursor", "after")
+        if descending:
+            where.append(or_(col < value, and_(col == value, tasks_t.c.id < last_id)))
+        else:
+            where.append(or_(col > value, and_(col == value, tasks_t.c.id > last_id)))
+    ordering = [col.desc(), tasks_t.c.id.desc()] if descending else [col.asc(), tasks_t.c.id.asc()]
+    q = select(*TASK_COLUMNS).where(*where).order_by(*ordering).limit(n + 1)
+    async with ctx.read() as s:
+        rows = (await s.execute(q)).all()
+    tasks = [TaskRec.from_row(r) for r in rows[:n]]
+    cursors = [encode_cursor(tag, _cursor_value(t, order), t.id) for t in tasks]
+    return tasks, cursors, len(rows) > n, conds
+
+
+async def count(ctx: Ctx, conds: list[ColumnElement[bool]]) -> int:
+    async with ctx.read() as s:
+        return int((await s.execute(select(func.count()).select_from(tasks_t).where(*conds))).scalar_one())
+
+
+async def board_tasks(ctx: Ctx, board_id: str, *, filter_: TaskFilterIn | None, order: OrderField,
+                      descending: bool, first: int | None, after: str | None
+                      ) -> tuple[list[TaskRec], list[str], bool, list[ColumnElement[bool]]]:
+    return await _page(ctx, [tasks_t.c.board_id == board_id], filter_, order, descending, first, after)
+
+
+async def my_tasks(ctx: Ctx, *, filter_: TaskFilterIn | None, order: OrderField, descending: bool,
+                   first: int | None, after: str | None
+                   ) -> tuple[list[TaskRec], list[str], bool, list[ColumnElement[bool]]]:
+    viewer_id = ctx.require_viewer()
+    member_of = select(members_t.c.board_id).where(members_t.c.user_id == viewer_id)
+    scope = [tasks_t.c.assignee_id == viewer_id, tasks_t.c.board_id.in_(member_of)]
+    return await _page(ctx, scope, filter_, order, descending, first, after)
+
+
+async def get_task(ctx: Ctx, task_id: str) -> TaskRec:
+    ctx.require_viewer()
+    if kind_of(task_id) != "Task":
+        raise not_found(TASK_NOT_FOUND)
+    async with ctx.read() as s:
+        row = (await s.execute(select(*TASK_COLUMNS).where(tasks_t.c.id == task_id))).first()
+    if row is None:
+        raise not_found(TASK_NOT_FOUND)
+    task = TaskRec.from_row(row)
+    try:
+        await visible_board(ctx, task.board_id)
+    except ApiError:
+        raise not_found(TASK_NOT_FOUND) from None
+    return task
+
+
+def _check_version(task: TaskRec, expected: int | None) -> None:
+    if expected is not None and expected != task.version:
+        raise ApiError(
+            ErrorCode.CONFLICT,
+            f"The task changed since you read it (now at version {task.version})",
+            currentVersion=task.version,
+        )
+
+
+async def _assignee(uow: Any, board_id: str, assignee_id: str | None) -> Any:
+    if assignee_id is None:
+        return None
+    if kind_of(assignee_id) != "User" or await role_in(uow, board_id, assignee_id) is None:
+        raise bad_input("The assignee must be a member of the board", "assigneeId")
+    return await user_by(uow, id=assignee_id)
+
+
+async def create_task(ctx: Ctx, *, board_id: str, title: str, description: str, status: TaskStatus,
+                      deadline: date | None, assignee_id: str | None) -> TaskRec:
+    viewer_id = ctx.require_viewer()
+    title = validation.text(title, "title", max_len=validation.MAX_TITLE)
+    description = validation.text(description, "description", max_len=validation.MAX_DESCRIPTION, required=False)
+    async with ctx.uow() as uow:
+        board, role = await locked_board_for(uow, board_id, viewer_id)
+        assignee = await _assignee(uow, board_id, assignee_id)
+        actor = await user_by(uow, id=viewer_id)
+        assert actor is not None
+        now = utcnow()
+        task = TaskRec(new_id("tsk"), board_id, title, description, status, deadline, viewer_id,
+                       assignee.id if assignee else None, 1, now, now)
+        await uow.session.execute(insert(tasks_t).values(
+            id=task.id, board_id=board_id, title=title, description=description, status=status.value,
+            deadline=deadline, supervisor_id=viewer_id, assignee_id=task.assignee_id, version=1,
+            created_at=now, updated_at=now,
+        ))
+        who = events.actor_title(viewer_id, task, role)
+        await uow.record(
+            board, kind=BoardEventKind.TASK_CREATED, activity_kind=ActivityKind.TASK_CREATED,
+            actor_id=viewer_id, actor_email=actor.email, task_id=task.id,
+            payload=events.base_payload(
+                ActivityKind.TASK_CREATED, events.task_message(ActivityKind.TASK_CREATED, who, actor.email, task, now),
+                now, task=events.task_json(task, actor, assignee),
+                changes={"created": True},
+                recipients=events.recipients(viewer_id, [("assignee", assignee)]),
+            ),
+        )
+        await uow.commit()
+    return task
+
+
+_UNSET: Any = object()
+
+
+async def _load_for_change(uow: Any, task_id: str, viewer_id: str) -> tuple[Any, BoardRole, TaskRec]:
+    if kind_of(task_id) != "Task":
+        raise not_found(TASK_NOT_FOUND)
+    board_id = (await uow.session.execute(select(tasks_t.c.board_id).where(tasks_t.c.id == task_id))).scalar()
+    if board_id is None:
+        raise not_found(TASK_NOT_FOUND)
+    try:
+        board, role = await locked_board_for(uow, board_id, viewer_id)
+    except ApiError:
+        raise not_found(TASK_NOT_FOUND) from None
+    # Read again under the board lock: every writer of this board queues on it.
+    row = (await uow.session.execute(select(*TASK_COLUMNS).where(tasks_t.c.id == task_id).with_for_update())).first()
+    if row is None:
+        raise not_found(TASK_NOT_FOUND)
+    return board, role, TaskRec.from_row(row)
+
+
+async def update_task(ctx: Ctx, task_id: str, *, title: Any = _UNSET, description: Any = _UNSET,
+                      status: Any = _UNSET, deadline: Any = _UNSET, assignee_id: Any = _UNSET,
+                      expected_version: int | None = None) -> TaskRec:
+    viewer_id = ctx.require_viewer()
+    async with ctx.uow() as uow:
+        board, role, before = await _load_for_change(uow, task_id, viewer_id)
+        if viewer_id not in (before.supervisor_id, before.assignee_id) and role != BoardRole.OWNER:
+            raise ApiError(ErrorCode.FORBIDDEN, "Only the task's supervisor, its assignee and the board's owners may edit it")
+        _check_version(before, expected_version)
+        changes: dict[str, Any] = {}
+        values: dict[str, Any] = {}
+
+        def change(name: str, column: str, old: Any, new: Any, shown: Any = None) -> None:
+            if new != old:
+                values[column] = new
+                changes[name] = shown if shown is not None else {"from": old, "to": new}
+
+        if title is not _UNSET:
+            if title is None:
+                raise bad_input("`title` cannot be null", "title")
+            change("title", "title", before.title, validation.text(title, "title", max_len=validation.MAX_TITLE))
+        if description is not _UNSET:
+            if description is None:
+                raise bad_input("`description` cannot be null", "description")
+            change("description", "description", before.description,
+                   validation.text(description, "description", max_len=validation.MAX_DESCRIPTION, required=False))
+        if status is not _UNSET:
+            if status is None:
+                raise bad_input("`status` cannot be null", "status")
+            if status != before.status:
+                values["status"] = status.value
+                changes["status"] = {"from": before.status.value, "to": status.value}
+        if deadline is not _UNSET and deadline != before.deadline:
+            values["deadline"] = deadline
+            changes["deadline"] = {"from": before.deadline.isoformat() if before.deadline else None,
+                                   "to": deadline.isoformat() if deadline else None}
+        new_assignee = None
+        if assignee_id is not _UNSET and assignee_id != before.assignee_id:
+            new_assignee = await _assignee(uow, before.board_id, assignee_id)
+            values["assignee_id"] = assignee_id
+            changes["assignee"] = {"from": before.assignee_id, "to": assignee_id}
+        if not values:
+            return before  # nothing changed: no new version, no event
+        now = utcnow()
+        values.update(version=before.version + 1, updated_at=now)
+        await uow.session.execute(update(tasks_t).where(tasks_t.c.id == task_id).values(**values))
+        after = replace(
+            before,
+            title=values.get("title", before.title),
+            description=values.get("description", before.description),
+            status=TaskStatus(values.get("status", before.status)),
+            deadline=values.get("deadline", before.deadline),
+            assignee_id=values.get("assignee_id", before.assignee_id),
+            version=values["version"],
+            updated_at=now,
+        )
+        if "status" in changes:
+            kind = ActivityKind.TASK_STATUS_CHANGED
+        elif "assignee" in changes:
+            kind = ActivityKind.TASK_ASSIGNED
+        else:
+            kind = ActivityKind.TASK_UPDATED
+        actor = await user_by(uow, id=viewer_id)
+        supervisor = await user_by(uow, id=after.supervisor_id)
+        assignee = new_assignee if "assignee" in changes else (
+            await user_by(uow, id=after.assignee_id) if after.assignee_id else None)
+        previous = await user_by(uow, id=before.assignee_id) if "assignee" in changes and before.assignee_id else None
+        assert actor is not None and supervisor is not None
+        who = events.actor_title(viewer_id, before, role)
+        await uow.record(
+            board, kind=BoardEventKind.TASK_UPDATED, activity_kind=kind,
+            actor_id=viewer_id, actor_email=actor.email, task_id=task_id,
+            payload=events.base_payload(
+                kind, events.task_message(kind, who, actor.email, after, now, assignee), now,
+                task=events.task_json(after, supervisor, assignee), changes=changes,
+                recipients=events.recipients(viewer_id, [("supervisor", supervisor), ("assignee", assignee),
+                                                         ("previousAssignee", previous)]),
+            ),
+        )
+        await uow.commit()
+    return after
+
+
+async def delete_task(ctx: Ctx, task_id: str, *, expected_version: int | None) -> str:
+    viewer_id = ctx.require_viewer()
+    async with ctx.uow() as uow:
+        board, role, task = await _load_for_change(uow, task_id, viewer_id)
+        if viewer_id != task.supervisor_id and role != BoardRole.OWNER:
+            raise ApiError(ErrorCode.FORBIDDEN, "Only the task's supervisor and the board's owners may delete it")
+        _check_version(task, expected_version)
+        await uow.session.execute(delete(tasks_t).where(tasks_t.c.id == task_id))
+        actor = await user_by(uow, id=viewer_id)
+        supervisor = await user_by(uow, id=task.supervisor_id)
+        assignee = await user_by(uow, id=task.assignee_id) if task.assignee_id else None
+        assert actor is not None and supervisor is not None
+        now = utcnow()
+        who = events.actor_title(viewer_id, task, role)
+        await uow.record(
+            board, kind=BoardEventKind.TASK_DELETED, activity_kind=ActivityKind.TASK_DELETED,
+            actor_id=viewer_id, actor_email=actor.email, task_id=task_id,
+            payload=events.base_payload(
+                ActivityKind.TASK_DELETED, events.task_message(ActivityKind.TASK_DELETED, who, actor.email, task, now),
+                now, task=events.task_json(task, supervisor, assignee), changes={"deleted": True},
+                recipients=events.recipients(viewer_id, [("supervisor", supervisor), ("assignee", assignee)]),
+            ),
+        )
+        await uow.commit()
+    return task_id

@@ -1,0 +1,110 @@
+"""Document limits (depth, aliases) as one validation rule, and the error policy:
+every error a client sees carries a contract code, and nothing unexpected leaks."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    ValidationContext,
+    ValidationRule,
+)
+from strawberry.extensions import SchemaExtension
+
+from models.errors import ApiError, ErrorCode
+
+log = logging.getLogger("taskboard.errors")
+
+INTROSPECTION_ROOTS = {"__schema", "__type"}
+_SUGGESTION = re.compile(r"\s*Did you mean .*\?$")
+
+
+def limits_rule(max_depth: int, max_aliases: int) -> type[ValidationRule]:
+    class DocumentLimits(ValidationRule):
+        def __init__(self, context: ValidationContext) -> None:
+            super().__init__(context)
+            doc = context.document
+            self.fragments = {d.name.value: d for d in doc.definitions if isinstance(d, FragmentDefinitionNode)}
+
+        def _walk(self, sel: SelectionSetNode | None, depth: int, seen: frozenset[str]) -> tuple[int, int]:
+            """(max depth below, aliases below), following fragments once per path."""
+            if sel is None:
+                return depth, 0
+            deepest, aliases = depth, 0
+            for node in sel.selections:
+                if isinstance(node, FieldNode):
+                    if node.alias is not None:
+                        aliases += 1
+                    if node.name.value in INTROSPECTION_ROOTS:
+                        continue  # the standard introspection query is exempt
+                    d, a = self._walk(node.selection_set, depth + 1, seen) if node.selection_set else (depth + 1, 0)
+                elif isinstance(node, InlineFragmentNode):
+                    d, a = self._walk(node.selection_set, depth, seen)
+                elif isinstance(node, FragmentSpreadNode):
+                    name = node.name.value
+                    frag = self.fragments.get(name)
+                    if frag is None or name in seen:
+                        continue  # unknown or cyclic: other rules report it
+                    d, a = self._walk(frag.selection_set, depth, seen | {name})
+                else:  # pragma: no cover
+                    continue
+                deepest, aliases = max(deepest, d), aliases + a
+                if deepest > max_depth or aliases > max_aliases:
+                    break  # enough to refuse; stop walking a hostile document
+            return deepest, aliases
+
+        def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
+            depth, aliases = self._walk(node.selection_set, 0, frozenset())
+            if depth > max_depth:
+                self.report_error(GraphQLError(f"The query is {depth} levels deep; at most {max_depth} are allowed.",
+                                               node, extensions={"code": ErrorCode.BAD_USER_INPUT.value}))
+            if aliases > max_aliases:
+                self.report_error(GraphQLError(f"The query has {aliases} aliases; at most {max_aliases} are allowed.",
+                                               node, extensions={"code": ErrorCode.BAD_USER_INPUT.value}))
+
+    return DocumentLimits
+
+
+def contract_error(error: GraphQLError, *, request_id: str, production: bool) -> GraphQLError:
+    """The error as a client may see it."""
+    original = error.original_error
+    if isinstance(original, ApiError):
+        return GraphQLError(original.message, error.nodes, error.source, error.positions, error.path,
+                            extensions=dict(original.extensions))
+    if original is None or isinstance(original, (GraphQLError, ValueError, TypeError)) and error.path is None:
+        # Syntax, validation and variable-coercion errors: the client's document or input.
+        code = (error.extensions or {}).get("code") or ErrorCode.BAD_USER_INPUT.value
+        message = _SUGGESTION.sub("", error.message) if production else error.message
+        return GraphQLError(message, error.nodes, error.source, error.positions, error.path,
+                            extensions={"code": code})
+    log.error("unexpected error in request %s at %s", request_id, error.path, exc_info=original)
+    return GraphQLError("Internal server error", error.nodes, error.source, error.positions, error.path,
+                        extensions={"code": ErrorCode.INTERNAL_SERVER_ERROR.value, "requestId": request_id})
+
+
+class ContractErrors(SchemaExtension):
+    """Rewrites every error of an operation with `contract_error`."""
+
+    production: bool = False
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is not None and getattr(result, "errors", None):
+            ctx = self.execution_context.context
+            rid = getattr(ctx, "request_id", "-")
+            result.errors = [contract_error(e, request_id=rid, production=self.production) for e in result.errors]
+
+
+def contract_errors(production: bool) -> Callable[[], ContractErrors]:
+    return type("ContractErrorsConfigured", (ContractErrors,), {"production": production})

@@ -1,0 +1,53 @@
+"""The contract's scalars."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any, NewType
+
+import strawberry
+
+
+def _serialize_datetime(value: datetime) -> str:
+    value = value.astimezone(UTC)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def parse_datetime(value: Any) -> datetime:
+    if not isinstance(value, str):
+        raise ValueError("DateTime must be a string")
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        raise ValueError("DateTime needs a time zone")
+    return parsed.astimezone(UTC)
+
+
+def _parse_date(value: Any) -> date:
+    if not isinstance(value, str) or len(value) != 10:
+        raise ValueError("Date must be YYYY-MM-DD")
+    return date.fromisoformat(value)
+
+
+DateTime = strawberry.scalar(
+    NewType("DateTime", datetime),
+    name="DateTime",
+    description="ISO-8601 date-time in UTC with milliseconds, e.g. 2023-06-23T07:34:16.948Z",
+    serialize=_serialize_datetime,
+    parse_value=parse_datetime,
+)
+
+Date = strawberry.scalar(
+    NewType("Date", date),
+    name="Date",
+    description="ISO-8601 calendar date, e.g. 2023-06-22",
+    serialize=lambda v: v.isoformat(),
+    parse_value=_parse_date,
+)
+
+JSON = strawberry.scalar(
+    NewType("JSON", object),
+    name="JSON",
+    description="Arbitrary JSON value",
+    serialize=lambda v: v,
+    parse_value=lambda v: v,
+)

@@ -1,0 +1,284 @@
+"""Output types of the contract, built from the resolvers' records."""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+import strawberry
+from strawberry import ID, Private
+
+from models import tables
+from models.errors import not_found
+from notify.activity_port import ActivityEntry, ActivityPage, encode_activity_cursor
+from resolvers import tasks as task_ops
+from resolvers.boards import visible_board
+from resolvers.records import BoardRec, MemberRec, TaskRec, UserRec
+from schema.context import Info
+from schema.scalars import JSON, Date, DateTime, parse_datetime
+
+TaskStatus = strawberry.enum(tables.TaskStatus, name="TaskStatus")
+BoardRole = strawberry.enum(tables.BoardRole, name="BoardRole")
+BoardEventKind = strawberry.enum(tables.BoardEventKind, name="BoardEventKind")
+ActivityKind = strawberry.enum(tables.ActivityKind, name="ActivityKind")
+
+
+@strawberry.enum
+class OrderDirection(enum.Enum):
+    ASC = "ASC"
+    DESC = "DESC"
+
+
+TaskOrderField = strawberry.enum(task_ops.OrderField, name="TaskOrderField")
+
+
+@strawberry.interface
+class Node:
+    id: ID
+
+
+@strawberry.type
+class User(Node):
+    id: ID
+    email: str
+    name: str
+    created_at: DateTime
+
+    @classmethod
+    def of(cls, u: UserRec) -> User:
+        return cls(id=ID(u.id), email=u.email, name=u.name, created_at=u.created_at)  # type: ignore[arg-type]
+
+
+@strawberry.type
+class NotificationSettings:
+    email_on_task_change: bool = strawberry.field(
+        description="Mail me when a task I supervise or am assigned to changes.")
+    email_deadline_reminders: bool = strawberry.field(
+        description="Mail me about my tasks that are due within a day or overdue.")
+    sms_on_task_change: bool = strawberry.field(
+        description="Also text me (SMS through SNS) when a task I am assigned to changes.")
+    phone_number: str | None = strawberry.field(
+        description="E.164 phone number for SMS, e.g. +821012345678; null when none is set.")
+
+    @classmethod
+    def of(cls, u: UserRec) -> NotificationSettings:
+        return cls(email_on_task_change=u.email_on_task_change, email_deadline_reminders=u.email_deadline_reminders,
+                   sms_on_task_change=u.sms_on_task_change, phone_number=u.phone_number)
+
+
+@strawberry.type
+class Viewer:
+    user: User
+    notification_settings: NotificationSettings
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type(name="ActivityEntry", description="One entry of the activity log (DynamoDB in production).")
+class ActivityEntryType:
+    id: ID
+    kind: ActivityKind  # type: ignore[valid-type]
+    board_id: ID
+    task_id: ID | None
+    actor_email: str
+    message: str = strawberry.field(description="Human-readable line, e.g. 'Supervisor ocean1220@naver.com Done Task CI/CD Test at 2023-06-23T07:34:16.948Z'")
+    changes: JSON | None = strawberry.field(description='Changed fields, e.g. {"status": {"from": "TODO", "to": "DONE"}}')  # type: ignore[valid-type]
+    at: DateTime
+
+    @classmethod
+    def of(cls, e: ActivityEntry) -> ActivityEntryType:
+        return cls(id=ID(e.id), kind=tables.ActivityKind(e.kind), board_id=ID(e.board_id),
+                   task_id=ID(e.task_id) if e.task_id else None, actor_email=e.actor_email, message=e.message,
+                   changes=e.changes, at=parse_datetime(e.at))  # type: ignore[arg-type]
+
+
+@strawberry.type
+class ActivityEdge:
+    cursor: str
+    node: ActivityEntryType
+
+
+@strawberry.type
+class ActivityConnection:
+    edges: list[ActivityEdge]
+    page_info: PageInfo
+
+    @classmethod
+    def of(cls, page: ActivityPage) -> ActivityConnection:
+        edges = [ActivityEdge(cursor=encode_activity_cursor(e.seq), node=ActivityEntryType.of(e)) for e in page.entries]
+        return cls(edges=edges, page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.end_cursor))
+
+
+@strawberry.type
+class BoardMember:
+    role: BoardRole  # type: ignore[valid-type]
+    added_at: DateTime
+    _user_id: Private[str]
+    _user: Private[UserRec | None] = None
+
+    @strawberry.field
+    async def user(self, info: Info) -> User:
+        u = self._user or await info.context.loaders.users.load(self._user_id)
+        if u is None:
+            raise not_found("User not found")
+        return User.of(u)
+
+    @classmethod
+    def of(cls, m: MemberRec, user: UserRec | None = None) -> BoardMember:
+        return cls(role=m.role, added_at=m.added_at, _user_id=m.user_id, _user=user)  # type: ignore[arg-type]
+
+
+@strawberry.input
+class TaskFilter:
+    status: list[TaskStatus] | None = None  # type: ignore[valid-type]
+    assignee_id: ID | None = None
+    supervisor_id: ID | None = None
+    due_before: Date | None = None  # type: ignore[valid-type]
+    due_after: Date | None = None  # type: ignore[valid-type]
+    search: str | None = strawberry.field(default=None,
+                                          description="Case-insensitive substring match on title and description.")
+
+    def to_filter(self) -> task_ops.TaskFilterIn:
+        return task_ops.TaskFilterIn(
+            status=list(self.status) if self.status is not None else None,
+            assignee_id=self.assignee_id, supervisor_id=self.supervisor_id,
+            due_before=self.due_before, due_after=self.due_after, search=self.search,
+        )
+
+
+@strawberry.input
+class TaskOrder:
+    field: TaskOrderField  # type: ignore[valid-type]
+    direction: OrderDirection = OrderDirection.ASC
+
+
+@strawberry.type
+class TaskEdge:
+    cursor: str
+    node: Task
+
+
+@strawberry.type
+class TaskConnection:
+    edges: list[TaskEdge]
+    page_info: PageInfo
+    _conds: Private[Any]
+
+    @strawberry.field
+    async def total_count(self, info: Info) -> int:
+        return await task_ops.count(info.context, self._conds)
+
+    @classmethod
+    def of(cls, result: tuple[list[TaskRec], list[str], bool, Any]) -> TaskConnection:
+        tasks, cursors, has_next, conds = result
+        edges = [TaskEdge(cursor=c, node=Task.of(t)) for t, c in zip(tasks, cursors, strict=True)]
+        return cls(edges=edges, page_info=PageInfo(has_next_page=has_next, end_cursor=cursors[-1] if cursors else None),
+                   _conds=conds)
+
+
+def _order(order_by: TaskOrder | None) -> tuple[task_ops.OrderField, bool]:
+    if order_by is None:
+        return task_ops.OrderField.CREATED_AT, False
+    return task_ops.OrderField(order_by.field), order_by.direction == OrderDirection.DESC
+
+
+@strawberry.type
+class Board(Node):
+    id: ID
+    name: str
+    created_at: DateTime
+    viewer_role: BoardRole  # type: ignore[valid-type]
+
+    @strawberry.field
+    async def members(self, info: Info) -> list[BoardMember]:
+        members = await info.context.loaders.members.load(str(self.id)) or []
+        return [BoardMember.of(m) for m in members]
+
+    @strawberry.field
+    async def tasks(self, info: Info, filter: TaskFilter | None = None, order_by: TaskOrder | None = None,
+                    first: int | None = 50, after: str | None = None) -> TaskConnection:
+        field, desc = _order(order_by)
+        return TaskConnection.of(await task_ops.board_tasks(
+            info.context, str(self.id), filter_=filter.to_filter() if filter else None, order=field,
+            descending=desc, first=first, after=after))
+
+    @strawberry.field
+    async def activity(self, info: Info, first: int | None = 50, after: str | None = None) -> ActivityConnection:
+        n = info.context.page_size(first)
+        page = await info.context.services.activity.board_activity(str(self.id), n, after)
+        return ActivityConnection.of(page)
+
+    @classmethod
+    def of(cls, b: BoardRec) -> Board:
+        return cls(id=ID(b.id), name=b.name, created_at=b.created_at, viewer_role=b.viewer_role)  # type: ignore[arg-type]
+
+
+@strawberry.type
+class Task(Node):
+    id: ID
+    title: str
+    description: str
+    status: TaskStatus  # type: ignore[valid-type]
+    deadline: Date | None  # type: ignore[valid-type]
+    version: int = strawberry.field(
+        description="Starts at 1 and grows by one with every change; used for optimistic concurrency.")
+    created_at: DateTime
+    updated_at: DateTime
+    _board_id: Private[str]
+    _supervisor_id: Private[str]
+    _assignee_id: Private[str | None]
+
+    @strawberry.field
+    async def board(self, info: Info) -> Board:
+        return Board.of(await visible_board(info.context, self._board_id))
+
+    @strawberry.field(description="Who created and assigned the task (Supervisor_email in the seed).")
+    async def supervisor(self, info: Info) -> User:
+        u = await info.context.loaders.users.load(self._supervisor_id)
+        if u is None:
+            raise not_found("User not found")
+        return User.of(u)
+
+    @strawberry.field(description="Person in charge (PIC_email in the seed); null while unassigned.")
+    async def assignee(self, info: Info) -> User | None:
+        if self._assignee_id is None:
+            return None
+        u = await info.context.loaders.users.load(self._assignee_id)
+        return None if u is None else User.of(u)
+
+    @strawberry.field(description="This task's entries of the activity log, newest first.")
+    async def activity(self, info: Info, first: int | None = 50, after: str | None = None) -> ActivityConnection:
+        n = info.context.page_size(first)
+        return ActivityConnection.of(await info.context.services.activity.task_activity(str(self.id), n, after))
+
+    @classmethod
+    def of(cls, t: TaskRec) -> Task:
+        return cls(id=ID(t.id), title=t.title, description=t.description, status=t.status,  # type: ignore[arg-type]
+                   deadline=t.deadline, version=t.version, created_at=t.created_at,  # type: ignore[arg-type]
+                   updated_at=t.updated_at, _board_id=t.board_id,  # type: ignore[arg-type]
+                   _supervisor_id=t.supervisor_id, _assignee_id=t.assignee_id)
+
+
+@strawberry.type
+class AuthPayload:
+    access_token: str
+    refresh_token: str
+    expires_in: int = strawberry.field(description="Lifetime of the access token in seconds.")
+    user: User
+
+
+@strawberry.type(description="Pushed to board subscribers after a change is committed: every committed\n"
+                             "change of the board, task or membership, in seq order.")
+class BoardEvent:
+    kind: BoardEventKind  # type: ignore[valid-type]
+    seq: int
+    board_id: ID
+    task_id: ID | None
+    task: Task | None
+    member: BoardMember | None
+    actor_email: str
+    at: DateTime
