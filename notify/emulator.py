@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import logging
 import socket
 from typing import Any
 
@@ -26,7 +27,9 @@ class LocalAWS:
     """moto's threaded server on 127.0.0.1.  Every client of the process (aioboto3,
     boto3, the worker) points its `endpoint_url` here."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, quiet: bool = True) -> None:
+        if quiet:  # werkzeug logs every request at INFO
+            logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self.host = host
         self._server = ThreadedMotoServer(ip_address=host, port=port or free_port(host), verbose=False)
         self._server.start()

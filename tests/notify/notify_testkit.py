@@ -240,6 +240,10 @@ def recipient(user: User, reason: str, *, send_email: bool = True, sms: str | No
     }
 
 
+def _autoflush_factory(db: Db) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(db.engine, expire_on_commit=False, autoflush=True)
+
+
 async def record(
     db: Db,
     board: Board,
@@ -266,7 +270,10 @@ async def record(
         "recipients": list(recipients),
         **(extra or {}),
     }
-    uow = UnitOfWork(db.session_factory, db.gate, listeners=listeners)
+    # autoflush: works around models/uow.py on SQLAlchemy 2.1, where the ORM UPDATE of
+    # boards.event_seq expires the board's modified `event_seq` and reading it back
+    # in `record` lazy-loads outside the greenlet (MissingGreenlet).  Reported.
+    uow = UnitOfWork(_autoflush_factory(db), db.gate, listeners=listeners)
     async with uow:
         locked = await uow.lock_board(board.id)
         assert locked is not None

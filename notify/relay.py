@@ -1,0 +1,483 @@
+"""The outbox relay: delivers committed `board_events` rows to the DynamoDB
+activity table and the EventBridge bus, at least once, without duplicates in
+the table.
+
+One pass (`deliver_once`):
+1. claim: in a short write transaction select due rows (pending, and no lease
+   or an expired one), oldest first, `FOR UPDATE SKIP LOCKED` on MySQL; put a
+   lease on them (`next_attempt_at = now + lease`) and count the attempt;
+   commit.  Another relay (process) skips locked rows and sees the lease.
+2. deliver outside any transaction: a conditional PutItem per row whose log is
+   not yet written (`attribute_not_exists(PK)`: a conditional failure means it
+   already is), then PutEvents in batches of at most 10 entries / 256 KB for
+   rows whose bus delivery is not done; failed entries alone are retried.
+3. mark, per destination: `log_delivered_at`, `bus_delivered_at`; `pending`
+   false once both are done; on failure `last_error` and a backoff
+   (`next_attempt_at`, exponential with jitter on the row's attempt count).
+
+A relay killed between 1 and 3 leaves leased rows that become due again when
+the lease expires: they are delivered again (the table write is conditional,
+the bus may see the event twice; the mailer is idempotent on the event id).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import random
+from collections.abc import Sequence
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from botocore.config import Config
+from botocore.exceptions import ClientError
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from models.db import WriteGate
+from models.tables import LOG_TYPES, ActivityKind, BoardEventRow, utcnow
+
+SOURCE = "taskboard"
+MAX_ENTRIES_PER_PUT = 10
+MAX_PUT_BYTES = 256 * 1024
+MAX_ERROR_CHARS = 2000
+
+
+def activity_item(payload: dict[str, Any]) -> dict[str, Any]:
+    """The DynamoDB item (low-level attribute values) for one event payload (as the
+    unit of work wrote it: eventId, seq, boardId, kind, ... are always set)."""
+    board_id = payload["boardId"]
+    seq = int(payload["seq"])
+    task_id = payload.get("taskId")
+    activity_kind = payload.get("activityKind") or ""
+    message = payload.get("message") or ""
+    at = payload.get("at") or ""
+    log_type = payload.get("logType")
+    if not log_type:
+        with contextlib.suppress(ValueError):
+            log_type = LOG_TYPES[ActivityKind(activity_kind)]
+    item: dict[str, Any] = {
+        "PK": {"S": f"BOARD#{board_id}"},
+        "SK": {"S": f"{seq:012d}"},
+        "EventId": {"S": str(payload["eventId"])},
+        "Seq": {"N": str(seq)},
+        "BoardId": {"S": str(board_id)},
+        "Kind": {"S": str(payload.get("kind") or "")},
+        "ActivityKind": {"S": str(activity_kind)},
+        "DetailType": {"S": str(payload.get("detailType") or "")},
+        "ActorId": {"S": str(payload.get("actorId") or "")},
+        "ActorEmail": {"S": str(payload.get("actorEmail") or "")},
+        "Message": {"S": message},
+        "At": {"S": at},
+        # The seed's attributes.
+        "Timestamp": {"S": at},
+        "LogType": {"S": str(log_type or "")},
+        "LogContent": {"S": message},
+    }
+    if payload.get("boardName"):
+        item["BoardName"] = {"S": str(payload["boardName"])}
+    if task_id:
+        item["TaskPK"] = {"S": f"TASK#{task_id}"}
+        item["TaskId"] = {"S": str(task_id)}
+    if payload.get("changes") is not None:
+        item["Changes"] = {"S": json.dumps(payload["changes"], separators=(",", ":"), ensure_ascii=False)}
+    # DynamoDB rejects empty strings only in key attributes; keep items tidy anyway.
+    return {
+        k: v
+        for k, v in item.items()
+        if not ("S" in v and v["S"] == "" and k not in ("Message", "LogContent"))
+    }
+
+
+def event_detail(payload: dict[str, Any], limit: int = MAX_PUT_BYTES - 4096) -> str:
+    """The payload as the event's Detail, verbatim; an oversized task description
+    (the only unbounded field) is cut so the entry fits EventBridge's 256 KB."""
+    detail = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+    if len(detail.encode()) <= limit:
+        return detail
+    trimmed = json.loads(detail)
+    task = trimmed.get("task")
+    if isinstance(task, dict) and isinstance(task.get("description"), str):
+        overflow = len(detail.encode()) - limit
+        description = task["description"].encode()
+        task["description"] = description[: max(0, len(description) - overflow - 64)].decode(errors="ignore")
+        trimmed["descriptionTruncated"] = True
+    return json.dumps(trimmed, separators=(",", ":"), ensure_ascii=False)
+
+
+def _entry_size(entry: dict[str, Any]) -> int:
+    # EventBridge's own size rule: the UTF-8 sizes of Source, DetailType, Detail,
+    # Resources, plus 14 bytes for Time when set.
+    return sum(len(str(entry.get(k, "")).encode()) for k in ("Source", "DetailType", "Detail")) + 14
+
+
+def _error_text(exc: BaseException) -> str:
+    if isinstance(exc, ClientError):
+        err = exc.response.get("Error", {})
+        text = f"{err.get('Code', type(exc).__name__)}: {err.get('Message', str(exc))}"
+    else:
+        text = f"{type(exc).__name__}: {exc}"
+    return text[:MAX_ERROR_CHARS]
+
+
+@dataclass
+class _Claimed:
+    id: str
+    seq: int
+    board_id: str
+    attempts: int
+    payload: dict[str, Any]
+    detail_type: str
+    log_done: bool
+    bus_done: bool
+    log_ok: bool = False
+    bus_ok: bool = False
+    errors: list[str] = field(default_factory=list)
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        is_mysql: bool,
+        aws_session: Any,
+        table_name: str,
+        event_bus: str,
+        endpoint_url: str | None,
+        region: str,
+        *,
+        batch_size: int = 25,
+        sweep_interval: float = 5.0,
+        lease_seconds: float = 120.0,
+        backoff_base: float = 1.0,
+        backoff_max: float = 300.0,
+        gate: WriteGate | None = None,
+        logger: logging.Logger | None = None,
+        client_config: Config | None = None,
+        put_concurrency: int = 10,
+    ) -> None:
+        self._session_factory = session_factory
+        self._is_mysql = is_mysql
+        self._aws_session = aws_session
+        self.table_name = table_name
+        self.event_bus = event_bus
+        self._endpoint_url = endpoint_url
+        self._region = region
+        self.batch_size = batch_size
+        self.sweep_interval = sweep_interval
+        self.lease_seconds = lease_seconds
+        self.backoff_base = backoff_base
+        self.backoff_max = backoff_max
+        self._gate = gate if gate is not None else WriteGate(sqlite=not is_mysql)
+        self._log = logger or logging.getLogger("taskboard.notify.relay")
+        # Fail fast: the relay retries itself, with backoff per row; the SDK's own
+        # retries would only hold the batch (and its lease) longer.
+        self._client_config = client_config or Config(
+            connect_timeout=3,
+            read_timeout=10,
+            retries={"mode": "standard", "total_max_attempts": 2},
+        )
+        self._put_limit = asyncio.Semaphore(put_concurrency)
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._running: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stack: AsyncExitStack | None = None
+        self._ddb: Any = None
+        self._events: Any = None
+        self._clients_lock = asyncio.Lock()
+
+    # --- lifecycle ---------------------------------------------------------
+
+    def nudge(self, *_events: Any) -> None:
+        """Wake the loop now (after a commit).  Usable directly as a unit of work
+        listener; safe from any thread."""
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            try:
+                running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+            except RuntimeError:
+                running = None
+            if running is not loop:
+                loop.call_soon_threadsafe(self._wake.set)
+                return
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Deliver until stopped: on each nudge or sweep, drain everything due.
+        Never raises (other than cancellation)."""
+        self._loop = asyncio.get_running_loop()
+        self._stopping = False
+        self._running = asyncio.Event()
+        failures = 0
+        try:
+            while not self._stopping:
+                self._wake.clear()
+                try:
+                    while not self._stopping:
+                        claimed, _ = await self._pass()
+                        if claimed < self.batch_size:
+                            break
+                    failures = 0
+                    timeout = await self._next_wait()
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # the database, most likely: back off the loop itself
+                    failures += 1
+                    timeout = self._backoff(failures)
+                    self._log.warning(
+                        "outbox relay pass failed (retry in %.1fs): %s", timeout, _error_text(exc)
+                    )
+                if self._stopping:
+                    break
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout)
+        finally:
+            self._running.set()
+            await self._close_clients()
+
+    async def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+        if self._running is not None:
+            await self._running.wait()
+        await self._close_clients()
+
+    async def aclose(self) -> None:
+        await self._close_clients()
+
+    # --- the work ----------------------------------------------------------
+
+    async def deliver_once(self) -> int:
+        """Claim one batch and deliver it; the number of rows now fully delivered.
+        Errors are logged and recorded on the rows, never raised."""
+        try:
+            _, delivered = await self._pass()
+            return delivered
+        except Exception as exc:
+            self._log.warning("outbox relay pass failed: %s", _error_text(exc))
+            return 0
+
+    async def backlog(self) -> tuple[int, float]:
+        """(pending rows, age in seconds of the oldest pending row)."""
+        async with self._session_factory() as session:
+            result = await session.execute(
+                select(func.count(), func.min(BoardEventRow.created_at)).where(BoardEventRow.pending == True)  # type: ignore[arg-type]  # noqa: E712
+            )
+            count, oldest = result.one()
+        if not count or oldest is None:
+            return 0, 0.0
+        if oldest.tzinfo is None:  # min() bypasses the column type on some backends
+            from datetime import UTC
+
+            oldest = oldest.replace(tzinfo=UTC)
+        return int(count), max(0.0, (utcnow() - oldest).total_seconds())
+
+    async def _pass(self) -> tuple[int, int]:
+        claimed = await self._claim()
+        if not claimed:
+            return 0, 0
+        await self._deliver(claimed)
+        delivered = await self._mark(claimed)
+        return len(claimed), delivered
+
+    async def _claim(self) -> list[_Claimed]:
+        now = utcnow()
+        lease_until = now + timedelta(seconds=self.lease_seconds)
+        async with self._gate, self._session_factory() as session:
+            await session.connection(execution_options={"write": True})
+            query = (
+                select(BoardEventRow)
+                .where(
+                    BoardEventRow.pending == True,  # noqa: E712
+                    or_(BoardEventRow.next_attempt_at == None, BoardEventRow.next_attempt_at <= now),  # type: ignore[arg-type, operator]  # noqa: E711
+                )
+                .order_by(BoardEventRow.created_at, BoardEventRow.seq)  # type: ignore[arg-type]
+                .limit(self.batch_size)
+            )
+            if self._is_mysql:
+                query = query.with_for_update(skip_locked=True)
+            found = list((await session.execute(query)).scalars())
+            if not found:
+                await session.rollback()
+                return []
+            claimed: list[_Claimed] = []
+            for row in found:
+                attempts = (row.attempts or 0) + 1
+                await session.execute(
+                    update(BoardEventRow)
+                    .where(BoardEventRow.id == row.id)  # type: ignore[arg-type]
+                    .values(next_attempt_at=lease_until, attempts=attempts)
+                )
+                claimed.append(
+                    _Claimed(
+                        id=row.id,
+                        seq=row.seq,
+                        board_id=row.board_id,
+                        attempts=attempts,
+                        payload=dict(row.payload),
+                        detail_type=row.detail_type,
+                        log_done=row.log_delivered_at is not None,
+                        bus_done=row.bus_delivered_at is not None,
+                    )
+                )
+            await session.commit()
+        return claimed
+
+    async def _clients(self) -> tuple[Any, Any]:
+        async with self._clients_lock:
+            if self._stack is None:
+                stack = AsyncExitStack()
+                kw = {
+                    "endpoint_url": self._endpoint_url,
+                    "region_name": self._region,
+                    "config": self._client_config,
+                }
+                try:
+                    self._ddb = await stack.enter_async_context(self._aws_session.client("dynamodb", **kw))
+                    self._events = await stack.enter_async_context(self._aws_session.client("events", **kw))
+                except BaseException:
+                    await stack.aclose()
+                    raise
+                self._stack = stack
+            return self._ddb, self._events
+
+    async def _close_clients(self) -> None:
+        async with self._clients_lock:
+            stack, self._stack = self._stack, None
+            self._ddb = self._events = None
+        if stack is not None:
+            try:
+                await stack.aclose()
+            except Exception as exc:
+                self._log.debug("closing relay clients: %s", exc)
+
+    async def _deliver(self, claimed: Sequence[_Claimed]) -> None:
+        try:
+            ddb, events = await self._clients()
+        except Exception as exc:
+            for c in claimed:
+                c.errors.append(_error_text(exc))
+            return
+        await asyncio.gather(*(self._put_item(ddb, c) for c in claimed if not c.log_done))
+        await self._put_events(events, [c for c in claimed if not c.bus_done])
+
+    async def _put_item(self, ddb: Any, c: _Claimed) -> None:
+        async with self._put_limit:
+            try:
+                await ddb.put_item(
+                    TableName=self.table_name,
+                    Item=activity_item(c.payload),
+                    ConditionExpression="attribute_not_exists(PK)",
+                )
+                c.log_ok = True
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                    c.log_ok = True  # written by an earlier attempt
+                else:
+                    c.errors.append("activity log: " + _error_text(exc))
+            except Exception as exc:
+                c.errors.append("activity log: " + _error_text(exc))
+
+    async def _put_events(self, events: Any, todo: Sequence[_Claimed]) -> None:
+        batches: list[list[tuple[_Claimed, dict[str, Any]]]] = []
+        current: list[tuple[_Claimed, dict[str, Any]]] = []
+        size = 0
+        for c in todo:
+            entry = {
+                "Source": SOURCE,
+                "DetailType": c.detail_type,
+                "Detail": event_detail(c.payload),
+                "EventBusName": self.event_bus,
+            }
+            entry_size = _entry_size(entry)
+            if current and (len(current) >= MAX_ENTRIES_PER_PUT or size + entry_size > MAX_PUT_BYTES):
+                batches.append(current)
+                current, size = [], 0
+            current.append((c, entry))
+            size += entry_size
+        if current:
+            batches.append(current)
+        for batch in batches:
+            try:
+                resp = await events.put_events(Entries=[entry for _, entry in batch])
+            except Exception as exc:
+                for c, _ in batch:
+                    c.errors.append("event bus: " + _error_text(exc))
+                continue
+            results = resp.get("Entries", [])
+            for index, (c, _) in enumerate(batch):
+                result = results[index] if index < len(results) else {"ErrorCode": "MissingResult"}
+                if result.get("ErrorCode") or not result.get("EventId"):
+                    code, text = result.get("ErrorCode", "NoEventId"), result.get("ErrorMessage", "")
+                    c.errors.append(f"event bus: {code}: {text}"[:MAX_ERROR_CHARS])
+                else:
+                    c.bus_ok = True
+
+    async def _mark(self, claimed: Sequence[_Claimed]) -> int:
+        now = utcnow()
+        delivered = 0
+        async with self._gate, self._session_factory() as session:
+            await session.connection(execution_options={"write": True})
+            for c in claimed:
+                log_done = c.log_done or c.log_ok
+                bus_done = c.bus_done or c.bus_ok
+                values: dict[str, Any] = {}
+                if c.log_ok and not c.log_done:
+                    values["log_delivered_at"] = now
+                if c.bus_ok and not c.bus_done:
+                    values["bus_delivered_at"] = now
+                if log_done and bus_done:
+                    values.update(pending=False, next_attempt_at=None)
+                    delivered += 1
+                    # Delivered is delivered, whoever holds the lease now.
+                    await session.execute(
+                        update(BoardEventRow).where(BoardEventRow.id == c.id).values(**values)  # type: ignore[arg-type]
+                    )
+                    continue
+                error = "; ".join(c.errors)[:MAX_ERROR_CHARS] or "not delivered"
+                if values:  # the destination that did succeed stays done
+                    await session.execute(
+                        update(BoardEventRow).where(BoardEventRow.id == c.id).values(**values)  # type: ignore[arg-type]
+                    )
+                # The backoff only if the lease is still ours (attempts is the fence).
+                delay = self._backoff(c.attempts)
+                await session.execute(
+                    update(BoardEventRow)
+                    .where(and_(BoardEventRow.id == c.id, BoardEventRow.attempts == c.attempts))  # type: ignore[arg-type]
+                    .values(last_error=error, next_attempt_at=now + timedelta(seconds=delay))
+                )
+                self._log.warning(
+                    "outbox event %s (board %s seq %s) not delivered, attempt %d, retry in %.1fs: %s",
+                    c.id,
+                    c.board_id,
+                    c.seq,
+                    c.attempts,
+                    delay,
+                    error,
+                )
+            await session.commit()
+        return delivered
+
+    def _backoff(self, attempts: int) -> float:
+        ceiling = min(self.backoff_max, self.backoff_base * (2 ** max(0, min(attempts, 30) - 1)))
+        return ceiling / 2 + random.uniform(0, ceiling / 2)  # noqa: S311 - jitter, not crypto
+
+    async def _next_wait(self) -> float:
+        """Sleep until the sweep, or sooner when a backed-off row falls due."""
+        async with self._session_factory() as session:
+            result = await session.execute(
+                select(func.min(BoardEventRow.next_attempt_at)).where(BoardEventRow.pending == True)  # noqa: E712
+            )
+            due: datetime | None = result.scalar_one_or_none()
+        if due is None:
+            return self.sweep_interval
+        if due.tzinfo is None:
+            from datetime import UTC
+
+            due = due.replace(tzinfo=UTC)
+        return max(0.01, min(self.sweep_interval, (due - utcnow()).total_seconds() + 0.01))
