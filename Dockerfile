@@ -1,0 +1,75 @@
+# syntax=docker/dockerfile:1.7
+# Taskboard service image.
+#   web     : builds the web client (web/ -> web/dist)
+#   builder : builds wheels; dependencies in their own (cached) layer
+#   runtime : slim Python, no compilers, non-root (uid 10001)
+# Base images are pinned to exact versions; CI additionally resolves and
+# records their digests (see deploy/README.md, "Image").
+
+ARG PYTHON_IMAGE=python:3.12.11-slim-bookworm
+ARG NODE_IMAGE=node:20.19.4-bookworm-slim
+
+# ---------------------------------------------------------------------------
+FROM ${NODE_IMAGE} AS web
+WORKDIR /src/web
+COPY web/package.json web/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY web/ ./
+RUN npm run build
+
+# ---------------------------------------------------------------------------
+FROM ${PYTHON_IMAGE} AS builder
+ENV PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+# Every dependency ships manylinux wheels for CPython 3.12 (checked for
+# x86_64), so no compiler is installed in any stage. If one ever needs to be
+# built from source, install gcc here (builder only), never in runtime.
+WORKDIR /src
+
+# 1) dependency wheels: only invalidated when pyproject.toml changes
+COPY pyproject.toml ./
+RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > requirements.txt \
+    && pip wheel --wheel-dir /wheels/deps -r requirements.txt \
+    && cp requirements.txt /wheels/deps/requirements.txt
+
+# 2) the application wheel
+COPY README.md ./
+COPY taskboard/ taskboard/
+COPY schema/ schema/
+COPY resolvers/ resolvers/
+COPY models/ models/
+COPY auth/ auth/
+COPY notify/ notify/
+RUN pip wheel --no-deps --wheel-dir /wheels/app .
+
+# ---------------------------------------------------------------------------
+FROM ${PYTHON_IMAGE} AS runtime
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    TASKBOARD_ENV=production \
+    TASKBOARD_WEB_DIR=/app/web/dist
+
+RUN groupadd --system --gid 10001 taskboard \
+    && useradd --system --uid 10001 --gid 10001 --home-dir /app --no-create-home --shell /usr/sbin/nologin taskboard
+
+# Dependencies first (own layer), then the application; wheels are mounted,
+# never copied, so they do not stay in the image.
+RUN --mount=type=bind,from=builder,source=/wheels/deps,target=/wheels/deps \
+    pip install --no-index --find-links=/wheels/deps -r /wheels/deps/requirements.txt
+RUN --mount=type=bind,from=builder,source=/wheels/app,target=/wheels/app \
+    pip install --no-index --no-deps /wheels/app/*.whl
+
+WORKDIR /app
+# Static web client, owned by root: read-only for the service user.
+COPY --from=web /src/web/dist /app/web/dist
+
+USER 10001:10001
+EXPOSE 8000
+
+# No curl in slim images: probe /healthz with the interpreter.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
+    CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=3).status == 200 else 1)"]
+
+CMD ["taskboard", "serve", "--host", "0.0.0.0", "--port", "8000"]
