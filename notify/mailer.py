@@ -1,0 +1,385 @@
+"""The mailer: one EventBridge task event in, one email per recipient (and one SMS
+per recipient with a phone number) out, through SES and SNS.
+
+The same function runs in the AWS Lambda and in the local worker, so this module
+imports only the standard library and boto3 (botocore).  Idempotent on the event
+id: before sending, a conditional PutItem records `(eventId, recipient)` in the
+activity table; a redelivered event finds the marker and sends nothing twice.  A
+send that fails removes its marker again and the error is raised at the end, so
+the redelivery sends what is missing.
+"""
+
+from __future__ import annotations
+
+import email.policy
+import html
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+SOURCE = "taskboard"
+TASK_DETAIL_TYPES = frozenset(
+    {"TaskCreated", "TaskUpdated", "TaskStatusChanged", "TaskAssigned", "TaskDeleted"}
+)
+MEMBER_DETAIL_TYPES = frozenset({"MemberAdded", "MemberRemoved"})
+STATUS_LABELS = {"TODO": "To do", "IN_PROGRESS": "In progress", "IN_REVIEW": "In review", "DONE": "Done"}
+REASON_LABELS = {"supervisor": "supervisor", "assignee": "assignee", "previousAssignee": "previous assignee"}
+FIELD_LABELS = {"title": "title", "description": "description", "status": "status", "deadline": "deadline",
+                "assignee": "assignee", "supervisor": "supervisor"}  # fmt: skip
+SMS_MAX = 160
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+@dataclass(frozen=True)
+class RenderedMail:
+    to_email: str
+    to_name: str
+    subject: str
+    text: str
+    html: str
+
+
+def _clean(value: Any, limit: int = 200) -> str:
+    """One line of user text, safe for a header or an SMS."""
+    text = _CONTROL.sub(" ", str(value if value is not None else "")).strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _status(value: Any) -> str:
+    return STATUS_LABELS.get(str(value), str(value)) if value else "—"
+
+
+def _who(value: Any) -> str:
+    if isinstance(value, Mapping):
+        name, mail = value.get("name"), value.get("email")
+        if name and mail:
+            return f"{name} <{mail}>"
+        return str(name or mail or "—")
+    return "—" if value in (None, "") else str(value)
+
+
+def _change_value(field: str, value: Any) -> str:
+    if field == "status":
+        return _status(value)
+    if isinstance(value, Mapping):
+        return _who(value)
+    if value in (None, ""):
+        return "—"
+    text = str(value)
+    return text if len(text) <= 120 else text[:119] + "…"
+
+
+def _task(detail: Mapping[str, Any]) -> Mapping[str, Any]:
+    task = detail.get("task")
+    return task if isinstance(task, Mapping) else {}
+
+
+def what_happened(detail: Mapping[str, Any], reason: str | None = None) -> str:
+    """`"CI/CD Test" moved to Done`: the task and what happened to it, for a
+    recipient with the given reason."""
+    task = _task(detail)
+    title = f'"{_clean(task.get("title") or "a task", 120)}"'
+    changes = detail.get("changes") if isinstance(detail.get("changes"), Mapping) else {}
+    assignee = task.get("assignee") if isinstance(task.get("assignee"), Mapping) else None
+    kind = detail.get("detailType") or ""
+    if kind == "TaskCreated":
+        return f"New task {title} assigned to you" if reason == "assignee" else f"New task {title}"
+    if kind == "TaskStatusChanged":
+        status = (
+            (changes.get("status") or {}).get("to") if isinstance(changes.get("status"), Mapping) else None
+        )
+        return f"{title} moved to {_status(status or task.get('status'))}"
+    if kind == "TaskAssigned":
+        if reason == "assignee":
+            return f"{title} assigned to you"
+        target = _clean(assignee.get("name") or assignee.get("email")) if assignee else "nobody"
+        return (
+            f"{title} reassigned to {target}"
+            if reason == "previousAssignee"
+            else f"{title} assigned to {target}"
+        )
+    if kind == "TaskDeleted":
+        return f"{title} deleted"
+    if kind == "TaskUpdated":
+        fields = [FIELD_LABELS.get(k, k) for k in changes] if changes else []
+        return f"{title} updated ({', '.join(fields)})" if fields else f"{title} updated"
+    return f"{title} changed"
+
+
+def subject_for(detail: Mapping[str, Any], reason: str | None = None) -> str:
+    board = _clean(detail.get("boardName") or "Taskboard", 80)
+    return _clean(f"[{board}] {what_happened(detail, reason)}", 250)
+
+
+def _facts(detail: Mapping[str, Any]) -> list[tuple[str, str]]:
+    task = _task(detail)
+    facts = [
+        ("Task", _clean(task.get("title") or "—", 200)),
+        ("Board", _clean(detail.get("boardName") or "—", 200)),
+        ("Status", _status(task.get("status"))),
+        ("Deadline", str(task.get("deadline") or "—")),
+        ("Assignee", _who(task.get("assignee")) if task.get("assignee") else "Unassigned"),
+        ("Supervisor", _who(task.get("supervisor"))),
+        ("Changed by", str(detail.get("actorEmail") or "—")),
+    ]
+    return facts
+
+
+def _changes(detail: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    changes = detail.get("changes")
+    if not isinstance(changes, Mapping):
+        return []
+    out = []
+    for field, change in changes.items():
+        if isinstance(change, Mapping):
+            out.append((FIELD_LABELS.get(field, field), _change_value(field, change.get("from")),
+                        _change_value(field, change.get("to"))))  # fmt: skip
+    return out
+
+
+def render_task_mail(detail: Mapping[str, Any], recipient: Mapping[str, Any]) -> RenderedMail:
+    reason = str(recipient.get("reason") or "")
+    name = _clean(recipient.get("name") or recipient.get("email") or "", 100)
+    subject = subject_for(detail, reason)
+    headline = what_happened(detail, reason)
+    actor = str(detail.get("actorEmail") or "someone")
+    facts = _facts(detail)
+    changes = _changes(detail)
+    message = str(detail.get("message") or "")
+    footer = (
+        f"You get this email as the task's {REASON_LABELS.get(reason, reason or 'member')}. "
+        'To stop these emails, turn off "Email on task change" in your settings.'
+    )
+
+    lines = [f"Hi {name},", "", f"{headline} (by {actor}).", ""]
+    width = max(len(k) for k, _ in facts)
+    lines += [f"{k + ':':<{width + 1}} {v}" for k, v in facts]
+    if changes:
+        lines += ["", "What changed:"] + [f"  - {f}: {a} → {b}" for f, a, b in changes]
+    if message:
+        lines += ["", message]
+    lines += ["", "-- ", footer, ""]
+    text = "\n".join(lines)
+
+    e = html.escape
+    rows = "".join(
+        f'<tr><th align="left" style="padding:2px 12px 2px 0">{e(k)}</th><td>{e(v)}</td></tr>'
+        for k, v in facts
+    )
+    change_html = (
+        "<h3>What changed</h3><ul>"
+        + "".join(f"<li><b>{e(f)}</b>: {e(a)} &rarr; {e(b)}</li>" for f, a, b in changes)
+        + "</ul>"
+        if changes
+        else ""
+    )
+    body_html = (
+        '<!doctype html><html><body style="font-family:sans-serif">'
+        f"<p>Hi {e(name)},</p>"
+        f"<p><strong>{e(headline)}</strong> (by {e(actor)}).</p>"
+        f"<table>{rows}</table>"
+        f"{change_html}"
+        + (f'<p style="font-family:monospace">{e(message)}</p>' if message else "")
+        + f'<hr><p style="color:#666;font-size:small">{e(footer)}</p>'
+        "</body></html>"
+    )
+    return RenderedMail(str(recipient.get("email")), name, subject, text, body_html)
+
+
+def sms_text(detail: Mapping[str, Any], recipient: Mapping[str, Any] | None = None) -> str:
+    reason = str((recipient or {}).get("reason") or "")
+    text = _clean(f"{subject_for(detail, reason)} by {detail.get('actorEmail') or 'someone'}", 1000)
+    return text if len(text) <= SMS_MAX else text[: SMS_MAX - 1] + "…"
+
+
+def _relative_due(deadline: date, today: date) -> str:
+    days = (deadline - today).days
+    if days < 0:
+        return f"overdue since {deadline.isoformat()}"
+    if days == 0:
+        return "due today"
+    if days == 1:
+        return "due tomorrow"
+    return f"due {deadline.isoformat()}"
+
+
+def deadline_reminder_mail(
+    *, to_email: str, to_name: str, tasks: Sequence[Mapping[str, Any]], today: date
+) -> RenderedMail:
+    """One reminder listing the recipient's tasks that are due soon or overdue.
+    Each task: {"id", "title", "boardName", "deadline": date | "YYYY-MM-DD", "status"}."""
+    items = []
+    for task in tasks:
+        deadline = task["deadline"]
+        if isinstance(deadline, str):
+            deadline = date.fromisoformat(deadline)
+        items.append(
+            (
+                _clean(task.get("title") or "a task", 120),
+                _clean(task.get("boardName") or "", 80),
+                _relative_due(deadline, today),
+                _status(task.get("status")),
+            )
+        )
+    name = _clean(to_name or to_email, 100)
+    overdue = sum(1 for _, _, due, _ in items if due.startswith("overdue"))
+    if len(items) == 1:
+        title, board, due, _ = items[0]
+        subject = _clean(f'[{board or "Taskboard"}] "{title}" is {due}', 250)
+    else:
+        subject = f"[Taskboard] {len(items)} tasks due soon" + (f" ({overdue} overdue)" if overdue else "")
+    lines = [f"Hi {name},", "", "These tasks of yours need attention:", ""]
+    lines += [f'  - "{t}" on {b or "your board"}: {d} (status {s})' for t, b, d, s in items]
+    footer = 'To stop these reminders, turn off "Email deadline reminders" in your settings.'
+    lines += ["", "-- ", footer, ""]
+    e = html.escape
+    body_html = (
+        '<!doctype html><html><body style="font-family:sans-serif">'
+        f"<p>Hi {e(name)},</p><p>These tasks of yours need attention:</p><ul>"
+        + "".join(
+            f"<li><b>{e(t)}</b> on {e(b or 'your board')}: {e(d)} (status {e(s)})</li>"
+            for t, b, d, s in items
+        )
+        + f'</ul><hr><p style="color:#666;font-size:small">{e(footer)}</p></body></html>'
+    )
+    return RenderedMail(to_email, name, subject, "\n".join(lines), body_html)
+
+
+def build_mime(
+    mail: RenderedMail, mail_from: str, *, event_id: str | None = None, now: datetime | None = None
+) -> bytes:
+    """multipart/alternative (plain text, then HTML), quoted-printable UTF-8."""
+    msg = EmailMessage(policy=email.policy.SMTP)
+    msg["From"] = mail_from
+    try:
+        msg["To"] = Address(display_name=mail.to_name, addr_spec=mail.to_email)
+    except (ValueError, IndexError, TypeError):
+        msg["To"] = mail.to_email
+    msg["Subject"] = mail.subject
+    msg["Date"] = format_datetime(now or datetime.now(UTC))
+    msg["Message-ID"] = make_msgid(domain=mail_from.rpartition("@")[2] or "taskboard.local")
+    if event_id:
+        msg["X-Taskboard-Event-Id"] = event_id
+    msg.set_content(mail.text, subtype="plain", charset="utf-8", cte="quoted-printable")
+    msg.add_alternative(mail.html, subtype="html", charset="utf-8", cte="quoted-printable")
+    return msg.as_bytes()
+
+
+def send_mail(ses: Any, mail: RenderedMail, mail_from: str, *, event_id: str | None = None) -> str:
+    resp = ses.send_raw_email(
+        Source=mail_from, RawMessage={"Data": build_mime(mail, mail_from, event_id=event_id)}
+    )
+    return str(resp.get("MessageId", ""))
+
+
+def claim_marker(dynamodb: Any, table: str, pk: str, sk: str, attributes: Mapping[str, str | int]) -> bool:
+    """Conditionally write a marker item; False when it already exists."""
+    item: dict[str, Any] = {"PK": {"S": pk}, "SK": {"S": sk}}
+    for key, value in attributes.items():
+        item[key] = {"N": str(value)} if isinstance(value, int) else {"S": str(value)}
+    try:
+        dynamodb.put_item(TableName=table, Item=item, ConditionExpression="attribute_not_exists(PK)")
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def release_marker(dynamodb: Any, table: str, pk: str, sk: str) -> None:
+    dynamodb.delete_item(TableName=table, Key={"PK": {"S": pk}, "SK": {"S": sk}})
+
+
+def _detail(event: Mapping[str, Any]) -> dict[str, Any]:
+    detail = event.get("detail")
+    if isinstance(detail, str):
+        detail = json.loads(detail)
+    return dict(detail) if isinstance(detail, Mapping) else {}
+
+
+def handle_event(
+    event: Mapping[str, Any],
+    *,
+    ses: Any,
+    sns: Any,
+    dynamodb: Any,
+    table: str,
+    mail_from: str,
+    dedup_ttl_days: int = 30,
+    now: datetime | None = None,
+) -> dict[str, int]:
+    """Mail (and text) the recipients of one task event.  Returns
+    {"sent": emails sent, "skipped": deliveries already done before, "sms": SMS sent}.
+    Member events and foreign events are ignored (all zero)."""
+    counts = {"sent": 0, "skipped": 0, "sms": 0}
+    detail_type = str(event.get("detail-type") or event.get("DetailType") or "")
+    if event.get("source", SOURCE) != SOURCE or detail_type in MEMBER_DETAIL_TYPES:
+        return counts
+    detail = _detail(event)
+    detail_type = detail_type or str(detail.get("detailType") or "")
+    if detail_type not in TASK_DETAIL_TYPES:
+        return counts
+    detail.setdefault("detailType", detail_type)
+    event_id = str(detail.get("eventId") or event.get("id") or "")
+    if not event_id:
+        raise ValueError("task event without an eventId")
+    moment = now or datetime.now(UTC)
+    expires = int(moment.timestamp()) + dedup_ttl_days * 86400
+    sent_at = moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    pk = f"MAIL#{event_id}"
+    errors: list[BaseException] = []
+
+    for rcpt in detail.get("recipients") or []:
+        if not isinstance(rcpt, Mapping):
+            continue
+        address = rcpt.get("email")
+        if rcpt.get("sendEmail") and address:
+            mail = render_task_mail(detail, rcpt)
+            sk = f"{address}#email"
+            try:
+                claimed = claim_marker(dynamodb, table, pk, sk, {
+                    "ExpiresAt": expires, "Kind": "email", "EventId": event_id, "To": str(address),
+                    "Subject": mail.subject, "Text": mail.text, "SentAt": sent_at,
+                })  # fmt: skip
+                if not claimed:
+                    counts["skipped"] += 1
+                else:
+                    try:
+                        send_mail(ses, mail, mail_from, event_id=event_id)
+                        counts["sent"] += 1
+                    except BaseException:
+                        release_marker(dynamodb, table, pk, sk)
+                        raise
+            except Exception as exc:
+                errors.append(exc)
+        number = rcpt.get("smsNumber")
+        if number:
+            text = sms_text(detail, rcpt)
+            sk = f"{number}#sms"
+            try:
+                claimed = claim_marker(dynamodb, table, pk, sk, {
+                    "ExpiresAt": expires, "Kind": "sms", "EventId": event_id, "To": str(number),
+                    "Subject": "", "Text": text, "SentAt": sent_at,
+                })  # fmt: skip
+                if not claimed:
+                    counts["skipped"] += 1
+                else:
+                    try:
+                        sns.publish(PhoneNumber=str(number), Message=text)
+                        counts["sms"] += 1
+                    except BaseException:
+                        release_marker(dynamodb, table, pk, sk)
+                        raise
+            except Exception as exc:
+                errors.append(exc)
+    if errors:
+        raise errors[0]
+    return counts

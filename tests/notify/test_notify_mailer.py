@@ -1,0 +1,176 @@
+"""The mailer against moto's SES, SNS and DynamoDB (over HTTP)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from email.utils import getaddresses
+from typing import Any
+
+import pytest
+from notify_faultproxy import FaultProxy, Request, Response
+from notify_testkit import AwsEnv, sync_client
+
+from notify import mailer
+from notify.emulator import LocalAWS, sent_mails, sent_sms
+
+
+def person(name: str) -> dict[str, str]:
+    return {"id": f"usr_{uuid.uuid4().hex[:8]}", "email": f"{name.lower()}-{uuid.uuid4().hex[:6]}@example.com",
+            "name": name}  # fmt: skip
+
+
+def task_event(
+    detail_type: str = "TaskStatusChanged", title: str = "CI/CD Test", **over: Any
+) -> dict[str, Any]:
+    sup, dev, quiet = person("Ocean"), person("Dev"), person("Quiet")
+    actor = person("Boss")
+    detail = {
+        "eventId": str(uuid.uuid4()),
+        "seq": 7,
+        "boardId": "brd_x",
+        "boardName": "Sprint 3",
+        "kind": "TASK_UPDATED",
+        "activityKind": "TASK_STATUS_CHANGED",
+        "detailType": detail_type,
+        "logType": "StatusChange",
+        "taskId": "tsk_x",
+        "task": {"id": "tsk_x", "boardId": "brd_x", "title": title, "description": "", "status": "DONE",
+                 "deadline": "2023-06-22", "version": 3, "createdAt": "2023-06-20T01:00:00.000Z",
+                 "updatedAt": "2023-06-23T07:34:16.948Z", "supervisor": sup, "assignee": dev},
+        "member": None,
+        "actorId": actor["id"],
+        "actorEmail": actor["email"],
+        "changes": {"status": {"from": "TODO", "to": "DONE"}},
+        "message": f"Supervisor {actor['email']} Done Task {title} at 2023-06-23T07:34:16.948Z",
+        "at": "2023-06-23T07:34:16.948Z",
+        "recipients": [
+            {"userId": sup["id"], "email": sup["email"], "name": sup["name"], "reason": "supervisor",
+             "sendEmail": True, "smsNumber": None},
+            {"userId": dev["id"], "email": dev["email"], "name": dev["name"], "reason": "assignee",
+             "sendEmail": True, "smsNumber": "+821012345678"},
+            {"userId": quiet["id"], "email": quiet["email"], "name": quiet["name"], "reason": "previousAssignee",
+             "sendEmail": False, "smsNumber": "+821099998888"},
+        ],
+    }  # fmt: skip
+    detail.update(over)
+    return {"version": "0", "id": str(uuid.uuid4()), "detail-type": detail_type, "source": "taskboard",
+            "account": "123456789012", "time": "2023-06-23T07:34:17Z", "region": "us-east-1", "resources": [],
+            "detail": detail}  # fmt: skip
+
+
+def clients(aws: AwsEnv, ses_endpoint: str | None = None) -> dict[str, Any]:
+    return {
+        "ses": sync_client("ses", ses_endpoint or aws.endpoint_url),
+        "sns": aws.client("sns"),
+        "dynamodb": aws.client("dynamodb"),
+        "table": aws.table,
+        "mail_from": aws.mail_from,
+    }
+
+
+def mails_for(event_id: str) -> list[dict[str, Any]]:
+    return [m for m in sent_mails() if m["event_id"] == event_id]
+
+
+def sms_for(numbers: set[str], before: int) -> list[dict[str, Any]]:
+    return [s for s in sent_sms()[before:] if s["to"] in numbers]
+
+
+def test_each_recipient_with_email_on_gets_one_mail(aws: AwsEnv) -> None:
+    event = task_event()
+    detail = event["detail"]
+    sms_before = len(sent_sms())
+    result = mailer.handle_event(event, **clients(aws))
+    assert result == {"sent": 2, "skipped": 0, "sms": 2}
+
+    mails = mails_for(detail["eventId"])
+    to = sorted(addr for m in mails for _, addr in getaddresses(m["to"]))
+    assert to == sorted(r["email"] for r in detail["recipients"] if r["sendEmail"])
+    for mail in mails:
+        assert mail["subject"] == '[Sprint 3] "CI/CD Test" moved to Done'
+        assert mail["from"] == aws.mail_from
+        assert mail["text"] and mail["html"], "plain text and HTML parts"
+        assert detail["message"] in mail["text"]
+        assert "To do → Done" in mail["text"]
+        assert "<html>" in mail["html"] and "CI/CD Test" in mail["html"]
+        assert mail["at"]
+
+    # The dedup marker keeps what a dev page needs to list the mail.
+    supervisor = detail["recipients"][0]["email"]
+    item = aws.client("dynamodb").get_item(
+        TableName=aws.table,
+        Key={"PK": {"S": f"MAIL#{detail['eventId']}"}, "SK": {"S": f"{supervisor}#email"}},
+    )["Item"]
+    assert item["Subject"]["S"] == '[Sprint 3] "CI/CD Test" moved to Done'
+    assert item["To"]["S"] == supervisor and detail["message"] in item["Text"]["S"]
+    assert int(item["ExpiresAt"]["N"]) > 0
+
+    texts = sms_for({"+821012345678", "+821099998888"}, sms_before)
+    assert sorted(s["to"] for s in texts) == ["+821012345678", "+821099998888"]
+    assert all(len(s["message"]) <= 160 and "Sprint 3" in s["message"] for s in texts)
+
+
+def test_redelivered_event_sends_nothing_twice(aws: AwsEnv) -> None:
+    event = task_event()
+    assert mailer.handle_event(event, **clients(aws))["sent"] == 2
+    sms_before = len(sent_sms())
+    again = mailer.handle_event(json.loads(json.dumps(event)), **clients(aws))
+    assert again == {"sent": 0, "skipped": 4, "sms": 0}
+    assert len(mails_for(event["detail"]["eventId"])) == 2
+    assert len(sent_sms()) == sms_before
+
+
+def test_html_part_is_escaped(aws: AwsEnv) -> None:
+    title = '<script>alert("x")</script> & co'
+    event = task_event(title=title)
+    mailer.handle_event(event, **clients(aws))
+    (mail, _) = mails_for(event["detail"]["eventId"])
+    assert "<script>" not in mail["html"]
+    assert "&lt;script&gt;" in mail["html"] and "&amp; co" in mail["html"]
+    assert title in mail["text"]
+    assert title in mail["subject"]
+
+
+@pytest.mark.parametrize(
+    ("detail_type", "reason", "subject"),
+    [
+        ("TaskCreated", "assignee", '[Sprint 3] New task "CI/CD Test" assigned to you'),
+        ("TaskAssigned", "previousAssignee", '[Sprint 3] "CI/CD Test" reassigned to Dev'),
+        ("TaskAssigned", "supervisor", '[Sprint 3] "CI/CD Test" assigned to Dev'),
+        ("TaskDeleted", "supervisor", '[Sprint 3] "CI/CD Test" deleted'),
+        ("TaskUpdated", "assignee", '[Sprint 3] "CI/CD Test" updated (status)'),
+    ],
+)
+def test_subject_names_board_task_and_what_happened(detail_type: str, reason: str, subject: str) -> None:
+    detail = task_event(detail_type)["detail"]
+    assert mailer.subject_for(detail, reason) == subject
+
+
+def test_member_event_sends_nothing(aws: AwsEnv) -> None:
+    event = task_event("MemberAdded", kind="MEMBER_ADDED", task=None, taskId=None)
+    assert mailer.handle_event(event, **clients(aws)) == {"sent": 0, "skipped": 0, "sms": 0}
+    assert mails_for(event["detail"]["eventId"]) == []
+    # and foreign events too
+    foreign = {**task_event(), "source": "someone.else"}
+    assert mailer.handle_event(foreign, **clients(aws)) == {"sent": 0, "skipped": 0, "sms": 0}
+
+
+def test_failed_send_releases_its_marker_so_a_retry_sends(aws: AwsEnv, moto: LocalAWS) -> None:
+    def ses_down(req: Request) -> Response | None:
+        if b"Action=SendRawEmail" in req.body:
+            body = (b'<ErrorResponse><Error><Type>Receiver</Type><Code>ServiceUnavailable</Code>'
+                    b"<Message>injected</Message></Error></ErrorResponse>")  # fmt: skip
+            return Response(503, {"Content-Type": "text/xml"}, body)
+        return None
+
+    proxy = FaultProxy("127.0.0.1", moto.port, hooks=[ses_down]).start()
+    try:
+        event = task_event(recipients=task_event()["detail"]["recipients"][:1])
+        with pytest.raises(Exception, match="ServiceUnavailable"):
+            mailer.handle_event(event, **clients(aws, ses_endpoint=proxy.endpoint_url))
+    finally:
+        proxy.down()
+    assert mails_for(event["detail"]["eventId"]) == []
+    assert mailer.handle_event(event, **clients(aws)) == {"sent": 1, "skipped": 0, "sms": 0}
+    assert len(mails_for(event["detail"]["eventId"])) == 1
