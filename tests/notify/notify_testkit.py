@@ -298,3 +298,50 @@ async def rows(db: Db) -> list[BoardEventRow]:
             select(BoardEventRow).order_by(BoardEventRow.created_at, BoardEventRow.seq)
         )  # type: ignore[arg-type]
         return list(result.scalars())
+
+
+# --- a task event as EventBridge delivers it -------------------------------------------
+
+
+def fake_person(name: str) -> dict[str, str]:
+    return {"id": f"usr_{uuid.uuid4().hex[:8]}", "email": f"{name.lower()}-{uuid.uuid4().hex[:6]}@example.com",
+            "name": name}  # fmt: skip
+
+
+def task_event(
+    detail_type: str = "TaskStatusChanged", title: str = "CI/CD Test", **over: Any
+) -> dict[str, Any]:
+    sup, dev, quiet = fake_person("Ocean"), fake_person("Dev"), fake_person("Quiet")
+    actor = fake_person("Boss")
+    detail = {
+        "eventId": str(uuid.uuid4()),
+        "seq": 7,
+        "boardId": "brd_x",
+        "boardName": "Sprint 3",
+        "kind": "TASK_UPDATED",
+        "activityKind": "TASK_STATUS_CHANGED",
+        "detailType": detail_type,
+        "logType": "StatusChange",
+        "taskId": "tsk_x",
+        "task": {"id": "tsk_x", "boardId": "brd_x", "title": title, "description": "", "status": "DONE",
+                 "deadline": "2023-06-22", "version": 3, "createdAt": "2023-06-20T01:00:00.000Z",
+                 "updatedAt": "2023-06-23T07:34:16.948Z", "supervisor": sup, "assignee": dev},
+        "member": None,
+        "actorId": actor["id"],
+        "actorEmail": actor["email"],
+        "changes": {"status": {"from": "TODO", "to": "DONE"}},
+        "message": f"Supervisor {actor['email']} Done Task {title} at 2023-06-23T07:34:16.948Z",
+        "at": "2023-06-23T07:34:16.948Z",
+        "recipients": [
+            {"userId": sup["id"], "email": sup["email"], "name": sup["name"], "reason": "supervisor",
+             "sendEmail": True, "smsNumber": None},
+            {"userId": dev["id"], "email": dev["email"], "name": dev["name"], "reason": "assignee",
+             "sendEmail": True, "smsNumber": "+821012345678"},
+            {"userId": quiet["id"], "email": quiet["email"], "name": quiet["name"], "reason": "previousAssignee",
+             "sendEmail": False, "smsNumber": "+821099998888"},
+        ],
+    }  # fmt: skip
+    detail.update(over)
+    return {"version": "0", "id": str(uuid.uuid4()), "detail-type": detail_type, "source": "taskboard",
+            "account": "123456789012", "time": "2023-06-23T07:34:17Z", "region": "us-east-1", "resources": [],
+            "detail": detail}  # fmt: skip

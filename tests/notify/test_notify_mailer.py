@@ -3,60 +3,15 @@
 from __future__ import annotations
 
 import json
-import uuid
 from email.utils import getaddresses
 from typing import Any
 
 import pytest
 from notify_faultproxy import FaultProxy, Request, Response
-from notify_testkit import AwsEnv, sync_client
+from notify_testkit import AwsEnv, sync_client, task_event
 
 from notify import mailer
 from notify.emulator import LocalAWS, sent_mails, sent_sms
-
-
-def person(name: str) -> dict[str, str]:
-    return {"id": f"usr_{uuid.uuid4().hex[:8]}", "email": f"{name.lower()}-{uuid.uuid4().hex[:6]}@example.com",
-            "name": name}  # fmt: skip
-
-
-def task_event(
-    detail_type: str = "TaskStatusChanged", title: str = "CI/CD Test", **over: Any
-) -> dict[str, Any]:
-    sup, dev, quiet = person("Ocean"), person("Dev"), person("Quiet")
-    actor = person("Boss")
-    detail = {
-        "eventId": str(uuid.uuid4()),
-        "seq": 7,
-        "boardId": "brd_x",
-        "boardName": "Sprint 3",
-        "kind": "TASK_UPDATED",
-        "activityKind": "TASK_STATUS_CHANGED",
-        "detailType": detail_type,
-        "logType": "StatusChange",
-        "taskId": "tsk_x",
-        "task": {"id": "tsk_x", "boardId": "brd_x", "title": title, "description": "", "status": "DONE",
-                 "deadline": "2023-06-22", "version": 3, "createdAt": "2023-06-20T01:00:00.000Z",
-                 "updatedAt": "2023-06-23T07:34:16.948Z", "supervisor": sup, "assignee": dev},
-        "member": None,
-        "actorId": actor["id"],
-        "actorEmail": actor["email"],
-        "changes": {"status": {"from": "TODO", "to": "DONE"}},
-        "message": f"Supervisor {actor['email']} Done Task {title} at 2023-06-23T07:34:16.948Z",
-        "at": "2023-06-23T07:34:16.948Z",
-        "recipients": [
-            {"userId": sup["id"], "email": sup["email"], "name": sup["name"], "reason": "supervisor",
-             "sendEmail": True, "smsNumber": None},
-            {"userId": dev["id"], "email": dev["email"], "name": dev["name"], "reason": "assignee",
-             "sendEmail": True, "smsNumber": "+821012345678"},
-            {"userId": quiet["id"], "email": quiet["email"], "name": quiet["name"], "reason": "previousAssignee",
-             "sendEmail": False, "smsNumber": "+821099998888"},
-        ],
-    }  # fmt: skip
-    detail.update(over)
-    return {"version": "0", "id": str(uuid.uuid4()), "detail-type": detail_type, "source": "taskboard",
-            "account": "123456789012", "time": "2023-06-23T07:34:17Z", "region": "us-east-1", "resources": [],
-            "detail": detail}  # fmt: skip
 
 
 def clients(aws: AwsEnv, ses_endpoint: str | None = None) -> dict[str, Any]:
