@@ -10,6 +10,7 @@ back and publishes nothing.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
@@ -18,6 +19,18 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models.db import WriteGate
 from models.tables import DETAIL_TYPES, ActivityKind, Board, BoardEventKind, BoardEventRow, utcnow
+
+
+boards_t = Board.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(slots=True)
+class LockedBoard:
+    """A board whose row this unit of work holds locked."""
+
+    id: str
+    name: str
+    event_seq: int
 
 
 class CommitListener(Protocol):
@@ -62,15 +75,21 @@ class UnitOfWork:
                 if result is not None:
                     await result
 
-    async def lock_board(self, board_id: str) -> Board | None:
+    async def lock_board(self, board_id: str) -> LockedBoard | None:
         """Take the board's row lock first, always: every writer of a board
         queues here, so seqs follow commit order and locks never cross."""
-        result = await self.session.execute(select(Board).where(Board.id == board_id).with_for_update())  # type: ignore[arg-type]
-        return result.scalar_one_or_none()
+        row = (
+            await self.session.execute(
+                select(boards_t.c.id, boards_t.c.name, boards_t.c.event_seq)
+                .where(boards_t.c.id == board_id)
+                .with_for_update()
+            )
+        ).first()
+        return None if row is None else LockedBoard(row.id, row.name, row.event_seq)
 
     async def record(
         self,
-        board: Board,
+        board: LockedBoard,
         *,
         kind: BoardEventKind,
         activity_kind: ActivityKind,
@@ -83,7 +102,7 @@ class UnitOfWork:
         `board` must come from `lock_board` in this unit of work."""
         board.event_seq += 1
         await self.session.execute(
-            update(Board).where(Board.id == board.id).values(event_seq=board.event_seq)  # type: ignore[arg-type]
+            update(boards_t).where(boards_t.c.id == board.id).values(event_seq=board.event_seq)
         )
         event_id = str(uuid.uuid4())
         now = utcnow()

@@ -9,6 +9,7 @@ from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCa
 from strawberry.schema.config import StrawberryConfig
 
 from schema.limits import contract_errors, limits_rule
+from schema.scalars import SCALAR_MAP
 from schema.root import Mutation, Query, Subscription
 from schema.types import Board, Task, User
 
@@ -24,11 +25,11 @@ def build_schema(*, max_depth: int = 10, max_aliases: int = 30, max_tokens: int 
         subscription=Subscription,
         types=[Board, Task, User],
         extensions=[
-            MaxTokensLimiter(max_token_count=max_tokens),
-            ParserCache(maxsize=512),
-            AddValidationRules(rules),
-            ValidationCache(maxsize=512),
+            lambda: MaxTokensLimiter(max_token_count=max_tokens),
+            lambda: ParserCache(maxsize=512),
+            lambda: AddValidationRules(rules),
+            lambda: ValidationCache(maxsize=512),
             contract_errors(production),
         ],
-        config=StrawberryConfig(auto_camel_case=True),
+        config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
     )

@@ -28,26 +28,27 @@ def _parse_date(value: Any) -> date:
     return date.fromisoformat(value)
 
 
-DateTime = strawberry.scalar(
-    NewType("DateTime", datetime),
-    name="DateTime",
-    description="ISO-8601 date-time in UTC with milliseconds, e.g. 2023-06-23T07:34:16.948Z",
-    serialize=_serialize_datetime,
-    parse_value=parse_datetime,
-)
+DateTime = NewType("DateTime", datetime)
+Date = NewType("Date", date)
+JSON = NewType("JSON", object)
 
-Date = strawberry.scalar(
-    NewType("Date", date),
-    name="Date",
-    description="ISO-8601 calendar date, e.g. 2023-06-22",
-    serialize=lambda v: v.isoformat(),
-    parse_value=_parse_date,
-)
-
-JSON = strawberry.scalar(
-    NewType("JSON", object),
-    name="JSON",
-    description="Arbitrary JSON value",
-    serialize=lambda v: v,
-    parse_value=lambda v: v,
-)
+SCALAR_MAP = {
+    DateTime: strawberry.scalar(
+        name="DateTime",
+        description="ISO-8601 date-time in UTC with milliseconds, e.g. 2023-06-23T07:34:16.948Z",
+        serialize=_serialize_datetime,
+        parse_value=parse_datetime,
+    ),
+    Date: strawberry.scalar(
+        name="Date",
+        description="ISO-8601 calendar date, e.g. 2023-06-22",
+        serialize=lambda v: v.isoformat(),
+        parse_value=_parse_date,
+    ),
+    JSON: strawberry.scalar(
+        name="JSON",
+        description="Arbitrary JSON value",
+        serialize=lambda v: v,
+        parse_value=lambda v: v,
+    ),
+}

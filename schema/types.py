@@ -9,8 +9,8 @@ import strawberry
 from strawberry import ID, Private
 
 from models import tables
-from models.errors import not_found
-from notify.activity_port import ActivityEntry, ActivityPage, encode_activity_cursor
+from models.errors import bad_input, not_found
+from notify.activity_port import ActivityEntry, ActivityPage, InvalidCursor, entry_cursor
 from resolvers import tasks as task_ops
 from resolvers.boards import visible_board
 from resolvers.records import BoardRec, MemberRec, TaskRec, UserRec
@@ -109,7 +109,7 @@ class ActivityConnection:
 
     @classmethod
     def of(cls, page: ActivityPage) -> ActivityConnection:
-        edges = [ActivityEdge(cursor=encode_activity_cursor(e.seq), node=ActivityEntryType.of(e)) for e in page.entries]
+        edges = [ActivityEdge(cursor=entry_cursor(e), node=ActivityEntryType.of(e)) for e in page.entries]
         return cls(edges=edges, page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.end_cursor))
 
 
@@ -209,7 +209,10 @@ class Board(Node):
     @strawberry.field
     async def activity(self, info: Info, first: int | None = 50, after: str | None = None) -> ActivityConnection:
         n = info.context.page_size(first)
-        page = await info.context.services.activity.board_activity(str(self.id), n, after)
+        try:
+            page = await info.context.services.activity.board_activity(str(self.id), n, after)
+        except InvalidCursor:
+            raise bad_input("Invalid cursor", "after") from None
         return ActivityConnection.of(page)
 
     @classmethod
@@ -253,7 +256,11 @@ class Task(Node):
     @strawberry.field(description="This task's entries of the activity log, newest first.")
     async def activity(self, info: Info, first: int | None = 50, after: str | None = None) -> ActivityConnection:
         n = info.context.page_size(first)
-        return ActivityConnection.of(await info.context.services.activity.task_activity(str(self.id), n, after))
+        try:
+            page = await info.context.services.activity.task_activity(str(self.id), n, after)
+        except InvalidCursor:
+            raise bad_input("Invalid cursor", "after") from None
+        return ActivityConnection.of(page)
 
     @classmethod
     def of(cls, t: TaskRec) -> Task:

@@ -22,7 +22,9 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///./taskboard.db"
     jwt_secret: str | None = None
     redis_url: str | None = None
-    aws: Literal["local", "aws"] | None = None
+    # `off` (an extension of the contract): no AWS at all; events stay in the outbox
+    # and the activity log is read from the database.  For tests and air-gapped runs.
+    aws: Literal["local", "aws", "off"] | None = None
     provision: bool | None = None
     notify_worker: bool | None = None
     activity_table: str = "taskboard-activity"
@@ -74,7 +76,7 @@ class Settings(BaseSettings):
         return secrets.token_urlsafe(48)
 
     @property
-    def aws_mode(self) -> Literal["local", "aws"]:
+    def aws_mode(self) -> Literal["local", "aws", "off"]:
         return self.aws or ("local" if self.env == "development" else "aws")
 
     @property
@@ -83,6 +85,8 @@ class Settings(BaseSettings):
 
     @property
     def worker_enabled(self) -> bool:
+        if self.aws_mode == "off":
+            return False
         return self.notify_worker if self.notify_worker is not None else self.env == "development"
 
     @property

@@ -1,0 +1,175 @@
+"""The Starlette application: GraphQL over HTTP and websockets, health, the web
+board, and in development the mail page."""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import logging
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+
+from auth.tokens import InvalidToken, bearer
+from resolvers.context import Ctx, Services
+from schema import build_schema
+from taskboard import bootstrap
+from taskboard.http import GraphQLEndpoint
+from taskboard.settings import Settings
+
+log = logging.getLogger("taskboard")
+
+REPO_WEB_DIST = Path(__file__).resolve().parent.parent / "web" / "dist"
+
+
+class WsCtx(Ctx):
+    """Lives as long as the socket: holds no database session, only the viewer."""
+
+    connection_params: Any = None
+    expires_at: float = 0.0
+
+
+class WebSocketGraphQL(GraphQL[Ctx, None]):
+    def __init__(self, schema: Any, services: Services, settings: Settings) -> None:
+        super().__init__(
+            schema,
+            subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
+            connection_init_wait_timeout=__import__("datetime").timedelta(seconds=settings.connection_init_timeout),
+            graphql_ide=None,
+        )
+        self.services = services
+
+    async def get_context(self, request: Any, response: Any = None) -> Ctx:
+        ip = request.client.host if getattr(request, "client", None) else "unknown"
+        return WsCtx(self.services, client_ip=ip)
+
+    async def on_ws_connect(self, context: Ctx) -> Any:
+        params = getattr(context, "connection_params", None)
+        header = params.get("authorization") if isinstance(params, dict) else None
+        token = bearer(header) if isinstance(header, str) else None
+        if token is None:
+            raise ConnectionRejectionError({"message": "Missing bearer token"})
+        try:
+            claims = self.services.tokens.verify_access(token)
+        except InvalidToken:
+            raise ConnectionRejectionError({"message": "Invalid or expired access token"}) from None
+        context.viewer_id = claims.user_id
+        context.loaders = type(context.loaders)(self.services, claims.user_id)
+        if isinstance(context, WsCtx):
+            context.expires_at = claims.expires_at
+        return None
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings()
+    production = settings.production
+    schema = build_schema(max_depth=settings.max_depth, max_aliases=settings.max_aliases,
+                          max_tokens=settings.max_tokens, introspection=not production, production=production)
+    state: dict[str, Any] = {}
+
+    async def graphql_http(request: Request) -> Response:
+        return await state["endpoint"](request)
+
+    async def graphql_ws(websocket: WebSocket) -> None:
+        await state["ws"](websocket.scope, websocket.receive, websocket.send)
+
+    async def healthz(_: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(_: Request) -> Response:
+        rt: bootstrap.Runtime = state["runtime"]
+        checks = await rt.ready()
+        ok = all(v == "ok" for v in checks.values())
+        return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503)
+
+    async def metrics(_: Request) -> Response:
+        rt: bootstrap.Runtime = state["runtime"]
+        lines = []
+        if rt.relay is not None:
+            count, oldest = await rt.relay.backlog()
+            lines += [
+                "# HELP taskboard_outbox_backlog Board events not yet delivered to every AWS destination.",
+                "# TYPE taskboard_outbox_backlog gauge",
+                f"taskboard_outbox_backlog {count}",
+                "# HELP taskboard_outbox_oldest_age_seconds Age of the oldest undelivered board event.",
+                "# TYPE taskboard_outbox_oldest_age_seconds gauge",
+                f"taskboard_outbox_oldest_age_seconds {oldest:.3f}",
+            ]
+        hub = rt.services.hub
+        if hasattr(hub, "subscriber_count"):
+            lines += ["# TYPE taskboard_live_subscribers gauge", f"taskboard_live_subscribers {hub.subscriber_count()}"]
+        return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")
+
+    async def dev_mail(_: Request) -> Response:
+        from notify.emulator import sent_mails
+
+        mails = sent_mails(settings.aws_region)
+        rows = "".join(
+            f"<article><h2>{html.escape(m.get('subject') or '')}</h2><p><b>To:</b> {html.escape(', '.join(m.get('to') or []))}"
+            f" &middot; <time>{html.escape(str(m.get('at') or ''))}</time></p>"
+            f"<pre>{html.escape(m.get('text') or m.get('body') or '')}</pre></article>"
+            for m in reversed(mails)
+        )
+        page = (f"<!doctype html><html lang=en><head><meta charset=utf-8><title>Sent mail</title>"
+                f"<meta name=viewport content='width=device-width,initial-scale=1'>"
+                f"<style>body{{font-family:system-ui;max-width:50rem;margin:2rem auto;padding:0 1rem}}"
+                f"article{{border-bottom:1px solid #ddd}}pre{{white-space:pre-wrap}}</style></head>"
+                f"<body><h1>Mail sent by this development server ({len(mails)})</h1>"
+                f"{rows or '<p>No mail yet.</p>'}</body></html>")
+        return HTMLResponse(page)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        started = time.monotonic()
+        rt = await bootstrap.build(settings)
+        state["runtime"] = rt
+        state["endpoint"] = GraphQLEndpoint(schema, rt.services, max_body=settings.max_body_bytes,
+                                            graphiql=not production)
+        state["ws"] = WebSocketGraphQL(schema, rt.services, settings)
+        log.info("taskboard ready in %.1fs (database %s, aws %s)", time.monotonic() - started,
+                 settings.database_url.split("://")[0], settings.aws_mode)
+        try:
+            yield
+        finally:
+            await bootstrap.close(rt)
+
+    routes: list[Any] = [
+        Route("/graphql", graphql_http, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]),
+        WebSocketRoute("/graphql", graphql_ws),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        Route("/metrics", metrics),
+    ]
+    if settings.env == "development" and settings.aws_mode == "local":
+        routes.append(Route("/dev/mail", dev_mail))
+    web_dir = Path(settings.web_dir) if settings.web_dir else REPO_WEB_DIST
+    if (web_dir / "index.html").exists():
+        routes.append(Mount("/", app=StaticFiles(directory=web_dir, html=True), name="web"))
+    else:
+        routes.append(Route("/", _no_web))
+    middleware = []
+    if settings.cors_origins:
+        middleware.append(Middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["POST"],
+                                     allow_headers=["authorization", "content-type"]))
+    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+
+
+async def _no_web(_: Request) -> Response:
+    return HTMLResponse(
+        "<!doctype html><title>Taskboard</title><h1>Taskboard API</h1>"
+        "<p>The web board is not built (run <code>make web</code>, which needs Node.js). "
+        "The GraphQL API is at <a href='/graphql'>/graphql</a>.</p>"
+    )

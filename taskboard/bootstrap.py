@@ -1,0 +1,165 @@
+"""The one place that builds real adapters: database engine, Redis, the embedded
+AWS emulator, the relay, the mail worker.  Tests build the same runtime with
+other settings through the same function."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from auth.passwords import Passwords
+from auth.ratelimit import FailureLimiter, MemoryLimiter, RedisLimiter
+from auth.tokens import TokenService
+from models.db import WriteGate, is_sqlite, make_engine, make_session_factory
+from models.migrate import upgrade_async
+from resolvers.context import Services
+from resolvers.live import LiveEvent, LocalHub
+from taskboard.settings import Settings
+
+log = logging.getLogger("taskboard")
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: AsyncEngine
+    services: Services
+    redis: Any = None
+    local_aws: Any = None
+    relay: Any = None
+    worker: Any = None
+    aws_session: Any = None
+    endpoint_url: str | None = None
+    tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+
+    async def ready(self) -> dict[str, str]:
+        """What /readyz reports: each dependency `ok` or why not."""
+        status: dict[str, str] = {}
+        try:
+            async with self.engine.connect() as conn:
+                await asyncio.wait_for(conn.execute(text("SELECT 1")), 3)
+            status["database"] = "ok"
+        except Exception as exc:  # any failure means not ready; say which
+            status["database"] = type(exc).__name__
+        if self.redis is not None:
+            try:
+                await asyncio.wait_for(self.redis.ping(), 3)
+                status["redis"] = "ok"
+            except Exception as exc:
+                status["redis"] = type(exc).__name__
+        return status
+
+
+async def build(settings: Settings, *, migrate: bool | None = None, start_background: bool = True) -> Runtime:
+    engine = make_engine(settings.database_url)
+    sqlite = is_sqlite(settings.database_url)
+    if migrate if migrate is not None else settings.env != "production":
+        await upgrade_async(settings.database_url)
+    session_factory = make_session_factory(engine)
+
+    redis = None
+    limiter: FailureLimiter
+    limits = {"email": settings.login_failures_per_email, "ip": settings.login_failures_per_ip}
+    if settings.redis_url:
+        import redis.asyncio as aioredis
+
+        redis = aioredis.from_url(settings.redis_url, socket_connect_timeout=3, socket_timeout=5)
+        limiter = RedisLimiter(redis, limits=limits, window=settings.login_failure_window)
+    else:
+        limiter = MemoryLimiter(limits=limits, window=settings.login_failure_window)
+
+    hub = LocalHub()
+    services = Services(
+        session_factory=session_factory,
+        gate=WriteGate(sqlite=sqlite),
+        tokens=TokenService(settings.secret, access_ttl=settings.access_token_ttl,
+                            refresh_ttl=settings.refresh_token_ttl),
+        passwords=Passwords(memory_kib=settings.argon2_memory_kib, time_cost=settings.argon2_time_cost),
+        limiter=limiter,
+        activity=None,  # type: ignore[arg-type]  (set below)
+        max_page_size=settings.max_page_size,
+        hub=hub,
+    )
+    services.commit_listeners.append(lambda rows: hub.publish([LiveEvent.of(r) for r in rows]))
+    rt = Runtime(settings=settings, engine=engine, services=services, redis=redis)
+
+    if settings.aws_mode == "off":
+        from notify.activity_sql import SqlActivityLog
+
+        services.activity = SqlActivityLog(session_factory)
+        return rt
+
+    import aioboto3
+
+    if settings.aws_mode == "local":
+        from notify.emulator import LocalAWS
+
+        # Dummy credentials: the emulator accepts any, and nothing real is touched.
+        for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+            os.environ.setdefault(key, "testing")
+        rt.local_aws = LocalAWS()
+        rt.endpoint_url = rt.local_aws.endpoint_url
+    else:
+        rt.endpoint_url = os.environ.get("AWS_ENDPOINT_URL") or None
+    rt.aws_session = aioboto3.Session(region_name=settings.aws_region)
+    queue_url = None
+    if settings.provision_enabled:
+        from notify.provision import provision
+
+        out = await provision(rt.aws_session, endpoint_url=rt.endpoint_url, region=settings.aws_region,
+                              table=settings.activity_table, bus=settings.event_bus, queue=settings.notify_queue,
+                              mail_from=settings.mail_from)
+        queue_url = out["queue_url"]
+
+    from notify.activity import DynamoActivityLog
+    from notify.relay import OutboxRelay
+
+    services.activity = DynamoActivityLog(rt.aws_session, table_name=settings.activity_table,
+                                          endpoint_url=rt.endpoint_url, region=settings.aws_region)
+    rt.relay = OutboxRelay(session_factory, not sqlite, rt.aws_session, settings.activity_table,
+                           settings.event_bus, rt.endpoint_url, settings.aws_region,
+                           sweep_interval=settings.relay_sweep_interval, gate=services.gate)
+    services.commit_listeners.append(rt.relay.nudge)
+    if start_background:
+        rt.tasks.append(asyncio.create_task(rt.relay.run(), name="outbox-relay"))
+    if settings.worker_enabled and start_background:
+        rt.worker = await _worker(settings, rt, queue_url)
+        rt.tasks.append(asyncio.create_task(rt.worker.run(), name="mail-worker"))
+    return rt
+
+
+async def _worker(settings: Settings, rt: Runtime, queue_url: str | None) -> Any:
+    from notify.worker import MailWorker
+
+    return MailWorker.from_settings(
+        queue_name=settings.notify_queue, queue_url=queue_url, table=settings.activity_table,
+        mail_from=settings.mail_from, endpoint_url=rt.endpoint_url, region=settings.aws_region,
+    )
+
+
+async def close(rt: Runtime) -> None:
+    for component in (rt.worker, rt.relay):
+        if component is not None:
+            with contextlib.suppress(Exception):
+                await component.stop()
+    for task in rt.tasks:
+        task.cancel()
+    for task in rt.tasks:
+        with contextlib.suppress(BaseException):
+            await task
+    if rt.relay is not None and hasattr(rt.relay, "aclose"):
+        with contextlib.suppress(Exception):
+            await rt.relay.aclose()
+    if rt.redis is not None:
+        with contextlib.suppress(Exception):
+            await rt.redis.aclose()
+    await rt.engine.dispose()
+    if rt.local_aws is not None:
+        rt.local_aws.stop()

@@ -1,0 +1,96 @@
+"""The `taskboard` command: serve, migrate, worker, remind."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from datetime import UTC, datetime
+
+from pydantic import ValidationError
+
+from taskboard.settings import Settings
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        for err in exc.errors():
+            print(f"taskboard: configuration error: {err['msg']}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    settings = _settings()
+    workers = args.workers
+    if workers > 1 and settings.aws_mode == "local":
+        logging.getLogger("taskboard").warning(
+            "the embedded AWS emulator lives in one process: serving with 1 worker (set TASKBOARD_AWS=aws for more)")
+        workers = 1
+    if workers > 1 and settings.database_url.startswith("sqlite") and settings.env != "production":
+        from models.migrate import upgrade
+
+        upgrade(settings.database_url)  # once, before the workers race to do it
+    print(f"Taskboard on http://{args.host}:{args.port}/ (GraphQL at /graphql)", flush=True)
+    uvicorn.run(
+        "taskboard.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=workers,
+        loop="auto",
+        http="auto",
+        ws="websockets-sansio",
+        ws_per_message_deflate=False,  # one compressor per socket costs ~64 KiB; events are small
+        ws_max_size=64 * 1024,
+        proxy_headers=True,
+        forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        access_log=settings.env == "development",
+        log_level="info",
+    )
+
+
+def migrate(_: argparse.Namespace) -> None:
+    from models.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    print("database is up to date")
+
+
+def worker(_: argparse.Namespace) -> None:
+    from taskboard.bootstrap import run_worker
+
+    asyncio.run(run_worker(_settings()))
+
+
+def remind(_: argparse.Namespace) -> None:
+    from taskboard.bootstrap import run_reminders
+
+    sent = asyncio.run(run_reminders(_settings(), datetime.now(UTC)))
+    print(f"sent {sent} reminder mail(s)")
+
+
+def main(argv: list[str] | None = None) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    parser = argparse.ArgumentParser(prog="taskboard", description="Team task boards over GraphQL")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("serve", help="serve the API, websockets and the web board")
+    p.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    p.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    p.add_argument("--workers", type=int, default=1)
+    p.set_defaults(func=serve)
+    sub.add_parser("migrate", help="bring the database schema up to date").set_defaults(func=migrate)
+    sub.add_parser("worker", help="run the mail worker (the local stand-in for the Lambda)").set_defaults(func=worker)
+    sub.add_parser("remind", help="mail deadline reminders once").set_defaults(func=remind)
+    args = parser.parse_args(argv)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,123 @@
+"""The GraphQL HTTP endpoint: JSON POSTs only, bounded bodies, bearer auth,
+every error with a contract code."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+import orjson
+import strawberry
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from auth.tokens import InvalidToken, TokenService, bearer
+from models.errors import ErrorCode
+from resolvers.context import Ctx, Services
+
+log = logging.getLogger("taskboard.http")
+
+
+def error_response(status: int, code: ErrorCode, message: str, headers: dict[str, str] | None = None) -> Response:
+    body = {"data": None, "errors": [{"message": message, "extensions": {"code": code.value}}]}
+    return Response(orjson.dumps(body), status_code=status, media_type="application/json", headers=headers)
+
+
+class TooLarge(Exception):
+    pass
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        raise TooLarge
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise TooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def viewer_from(tokens: TokenService, header: str | None) -> tuple[str | None, bool]:
+    """(viewer id, token was bad)."""
+    token = bearer(header)
+    if token is None:
+        return None, header is not None and header.strip() != ""
+    try:
+        return tokens.verify_access(token).user_id, False
+    except InvalidToken:
+        return None, True
+
+
+class GraphQLEndpoint:
+    def __init__(self, schema: strawberry.Schema, services: Services, *, max_body: int, graphiql: bool) -> None:
+        self.schema = schema
+        self.services = services
+        self.max_body = max_body
+        self.graphiql = graphiql
+
+    async def __call__(self, request: Request) -> Response:
+        if request.method == "GET":
+            if self.graphiql and "text/html" in request.headers.get("accept", ""):
+                return HTMLResponse(_GRAPHIQL)
+            return error_response(405, ErrorCode.BAD_USER_INPUT, "Use POST with a JSON body", {"Allow": "POST"})
+        if request.method != "POST":
+            return error_response(405, ErrorCode.BAD_USER_INPUT, "Use POST with a JSON body", {"Allow": "POST"})
+        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media != "application/json":
+            return error_response(415, ErrorCode.BAD_USER_INPUT, "Only application/json requests are accepted")
+        try:
+            raw = await read_body(request, self.max_body)
+        except TooLarge:
+            return error_response(413, ErrorCode.BAD_USER_INPUT, f"The request body is over {self.max_body} bytes")
+        try:
+            body = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            return error_response(400, ErrorCode.BAD_USER_INPUT, "The body is not valid JSON")
+        if not isinstance(body, dict):
+            return error_response(400, ErrorCode.BAD_USER_INPUT, "Send one operation as a JSON object (no batches)")
+        query, variables, op_name = body.get("query"), body.get("variables"), body.get("operationName")
+        if not isinstance(query, str) or not query.strip():
+            return error_response(400, ErrorCode.BAD_USER_INPUT, "`query` must be a non-empty string")
+        if variables is not None and not isinstance(variables, dict):
+            return error_response(400, ErrorCode.BAD_USER_INPUT, "`variables` must be an object")
+        if op_name is not None and not isinstance(op_name, str):
+            return error_response(400, ErrorCode.BAD_USER_INPUT, "`operationName` must be a string")
+
+        viewer_id, bad_token = viewer_from(self.services.tokens, request.headers.get("authorization"))
+        if bad_token:
+            return error_response(401, ErrorCode.UNAUTHENTICATED, "Invalid or expired access token",
+                                  {"WWW-Authenticate": 'Bearer error="invalid_token"'})
+        request_id = request.headers.get("x-request-id", "")[:64] or uuid.uuid4().hex
+        ctx = Ctx(self.services, viewer_id=viewer_id, client_ip=client_ip(request), request_id=request_id)
+        result = await self.schema.execute(query, variable_values=variables, context_value=ctx,
+                                           operation_name=op_name)
+        out: dict[str, Any] = {}
+        if result.errors:
+            out["errors"] = [e.formatted for e in result.errors]
+        out["data"] = result.data
+        status = 200
+        if result.data is None and result.errors and all(
+            (e.extensions or {}).get("code") == ErrorCode.BAD_USER_INPUT.value and e.path is None
+            for e in result.errors
+        ):
+            status = 400  # the document itself was refused
+        return Response(orjson.dumps(out), status_code=status, media_type="application/json",
+                        headers={"x-request-id": request_id})
+
+
+_GRAPHIQL = """<!doctype html><html><head><title>Taskboard GraphiQL</title>
+<link rel="stylesheet" href="https://unpkg.com/graphiql@3/graphiql.min.css"/></head>
+<body style="margin:0"><div id="g" style="height:100vh"></div>
+<script src="https://unpkg.com/react@18/umd/react.production.min.js"></script>
+<script src="https://unpkg.com/react-dom@18/umd/react-dom.production.min.js"></script>
+<script src="https://unpkg.com/graphiql@3/graphiql.min.js"></script>
+<script>ReactDOM.createRoot(document.getElementById('g')).render(React.createElement(GraphiQL,
+{fetcher: GraphiQL.createFetcher({url: '/graphql'})}));</script></body></html>"""
