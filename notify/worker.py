@@ -27,7 +27,7 @@ class MailWorker:
         self,
         *,
         aws_session: Any,
-        queue_url: str,
+        queue_url: str | None,
         table: str,
         mail_from: str,
         endpoint_url: str | None,
@@ -39,9 +39,13 @@ class MailWorker:
         handler: Handler = mailer.handle_event,
         error_pause: float = 5.0,
         logger: logging.Logger | None = None,
+        queue_name: str | None = None,
     ) -> None:
+        if not queue_url and not queue_name:
+            raise ValueError("MailWorker needs a queue_url or a queue_name")
         self._aws_session = aws_session
-        self.queue_url = queue_url
+        self.queue_url = queue_url or ""
+        self.queue_name = queue_name
         self.table = table
         self.mail_from = mail_from
         self._endpoint_url = endpoint_url
@@ -64,6 +68,36 @@ class MailWorker:
         self._sqs: Any = None
         self._task: asyncio.Task[None] | None = None
 
+    @classmethod
+    def from_settings(
+        cls,
+        *,
+        queue_name: str | None,
+        queue_url: str | None,
+        table: str,
+        mail_from: str,
+        endpoint_url: str | None,
+        region: str,
+        aws_session: Any = None,
+        **kw: Any,
+    ) -> MailWorker:
+        """A worker with its own sessions (default credential chain); the queue URL
+        is looked up by name on first use when not given."""
+        if aws_session is None:
+            import aioboto3
+
+            aws_session = aioboto3.Session(region_name=region)
+        return cls(
+            aws_session=aws_session,
+            queue_url=queue_url,
+            queue_name=queue_name,
+            table=table,
+            mail_from=mail_from,
+            endpoint_url=endpoint_url,
+            region=region,
+            **kw,
+        )
+
     async def _queue(self) -> Any:
         if self._sqs is None:
             stack = AsyncExitStack()
@@ -78,6 +112,8 @@ class MailWorker:
                 )
             )
             self._stack = stack
+        if not self.queue_url:
+            self.queue_url = (await self._sqs.get_queue_url(QueueName=self.queue_name))["QueueUrl"]
         return self._sqs
 
     async def run_once(self) -> int:

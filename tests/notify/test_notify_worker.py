@@ -110,3 +110,23 @@ async def test_run_and_stop(aws: AwsEnv) -> None:
     await worker.stop()
     await runner
     assert time.monotonic() - started < 1.5, "stop must not wait for the long poll"
+
+
+async def test_from_settings_finds_the_queue_by_name(aws: AwsEnv) -> None:
+    event = task_event()
+    publish(aws, event)
+    worker = MailWorker.from_settings(
+        queue_name=aws.queue,
+        queue_url=None,
+        table=aws.table,
+        mail_from=aws.mail_from,
+        endpoint_url=aws.endpoint_url,
+        region=REGION,
+        wait_time_seconds=1,
+    )
+    try:
+        assert await worker.run_once() == 1
+    finally:
+        await worker.stop()
+    assert worker.queue_url == aws.queue_url
+    assert len(mails_for(event["detail"]["eventId"])) == 2
