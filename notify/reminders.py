@@ -1,0 +1,123 @@
+"""Deadline reminders: one mail per assignee (who kept `email_deadline_reminders`
+on) listing their open tasks due within a day or overdue.  Idempotent per task
+per day: a conditional PutItem `REMIND#<taskId>` / `<YYYY-MM-DD>` claims a task's
+reminder for the day; tasks already reminded today are left out, and a user
+with nothing left gets no mail.  Run it from a scheduler (`taskboard remind`)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from models.tables import Board, Task, TaskStatus, User
+from notify.mailer import claim_marker, deadline_reminder_mail, release_marker, send_mail
+
+log = logging.getLogger("taskboard.notify.reminders")
+
+
+async def due_tasks(session_factory: async_sessionmaker[AsyncSession], now: datetime) -> list[dict[str, Any]]:
+    """Open tasks due by tomorrow (or overdue) whose assignee wants reminders,
+    ordered by assignee, deadline, id."""
+    horizon = now.astimezone(UTC).date() + timedelta(days=1)
+    query = (
+        select(
+            Task.id,
+            Task.title,
+            Task.status,
+            Task.deadline,
+            Task.board_id,
+            Board.name,
+            User.id,
+            User.email,
+            User.name,
+        )  # fmt: skip
+        .join(User, User.id == Task.assignee_id)  # type: ignore[arg-type]
+        .join(Board, Board.id == Task.board_id)  # type: ignore[arg-type]
+        .where(
+            Task.status != TaskStatus.DONE,  # type: ignore[arg-type]
+            Task.deadline != None,  # type: ignore[arg-type]  # noqa: E711
+            Task.deadline <= horizon,  # type: ignore[arg-type, operator]
+            User.email_deadline_reminders == True,  # type: ignore[arg-type]  # noqa: E712
+        )
+        .order_by(User.id, Task.deadline, Task.id)  # type: ignore[arg-type]
+    )
+    async with session_factory() as session:
+        rows = (await session.execute(query)).all()
+    return [
+        {
+            "id": r[0],
+            "title": r[1],
+            "status": str(r[2]),
+            "deadline": r[3],
+            "boardId": r[4],
+            "boardName": r[5],
+            "userId": r[6],
+            "email": r[7],
+            "name": r[8],
+        }  # fmt: skip
+        for r in rows
+    ]
+
+
+async def send_reminders(
+    session_factory: async_sessionmaker[AsyncSession],
+    *,
+    ses: Any,
+    dynamodb: Any,
+    table: str,
+    mail_from: str,
+    now: datetime,
+    dedup_ttl_days: int = 7,
+    logger: logging.Logger | None = None,
+) -> int:
+    """Mail the reminders due at `now`; the number of mails sent.  `ses` and
+    `dynamodb` are boto3 (sync) clients, called in threads.  A failed send is
+    logged and its tasks' markers released (a later run retries them)."""
+    logger = logger or log
+    today = now.astimezone(UTC).date()
+    day = today.isoformat()
+    expires = int(now.timestamp()) + dedup_ttl_days * 86400
+    by_user: dict[str, list[dict[str, Any]]] = {}
+    for task in await due_tasks(session_factory, now):
+        by_user.setdefault(task["userId"], []).append(task)
+
+    sent = 0
+    for tasks in by_user.values():
+        who = tasks[0]
+        kept: list[dict[str, Any]] = []
+        for task in tasks:
+            try:
+                claimed = await asyncio.to_thread(
+                    claim_marker, dynamodb, table, f"REMIND#{task['id']}", day,
+                    {"ExpiresAt": expires, "Kind": "reminder", "To": who["email"], "TaskTitle": task["title"]},
+                )  # fmt: skip
+            except Exception as exc:
+                logger.warning("reminder marker for task %s failed: %s", task["id"], exc)
+                continue
+            if claimed:
+                kept.append(task)
+        if not kept:
+            continue
+        mail = deadline_reminder_mail(to_email=who["email"], to_name=who["name"], tasks=kept, today=today)
+        try:
+            await asyncio.to_thread(send_mail, ses, mail, mail_from)
+        except Exception as exc:
+            logger.warning("reminder mail to user %s failed: %s", who["userId"], exc)
+            await _release(dynamodb, table, [t["id"] for t in kept], day)
+            continue
+        sent += 1
+    return sent
+
+
+async def _release(dynamodb: Any, table: str, task_ids: Sequence[str], day: str) -> None:
+    for task_id in task_ids:
+        try:
+            await asyncio.to_thread(release_marker, dynamodb, table, f"REMIND#{task_id}", day)
+        except Exception as exc:
+            log.warning("could not release the reminder marker of task %s: %s", task_id, exc)
