@@ -20,8 +20,9 @@ def entry_from_item(item: dict[str, Any]) -> ActivityEntry:
 
     changes_raw = s("Changes")
     changes = json.loads(changes_raw) if changes_raw else None
-    seq_attr = item.get("Seq", {})
-    seq = int(seq_attr.get("N")) if isinstance(seq_attr, dict) and seq_attr.get("N") else int(s("SK") or 0)
+    seq_attr = item.get("Seq")
+    seq_n = seq_attr.get("N") if isinstance(seq_attr, dict) else None
+    seq = int(seq_n) if seq_n else int(s("SK") or 0)
     return ActivityEntry(
         id=s("EventId") or "",
         kind=s("ActivityKind") or "",
@@ -59,9 +60,7 @@ class DynamoActivityLog:
     async def task_activity(self, task_id: str, first: int, after: str | None) -> ActivityPage:
         return await self._query("TaskPK", f"TASK#{task_id}", self.index_name, first, after)
 
-    async def _query(
-        self, key: str, value: str, index: str | None, first: int, after: str | None
-    ) -> ActivityPage:
+    async def _query(self, key: str, value: str, index: str | None, first: int, after: str | None) -> ActivityPage:
         check_first(first)
         below = seq_below(after)
         condition = "#k = :k"

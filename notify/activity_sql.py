@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
 
 from models.tables import BoardEventRow
 from notify.activity_port import ActivityEntry, ActivityPage, check_first, page_of, seq_below
@@ -36,11 +37,11 @@ class SqlActivityLog:
         self._session_factory = session_factory
 
     async def board_activity(self, board_id: str, first: int, after: str | None) -> ActivityPage:
-        return await self._page(BoardEventRow.board_id == board_id, first, after)  # type: ignore[arg-type]
+        return await self._page(col(BoardEventRow.board_id) == board_id, first, after)
 
     async def task_activity(self, task_id: str, first: int, after: str | None) -> ActivityPage:
         # A task lives on one board, so its events' seqs are one increasing sequence.
-        return await self._page(BoardEventRow.task_id == task_id, first, after)  # type: ignore[arg-type]
+        return await self._page(col(BoardEventRow.task_id) == task_id, first, after)
 
     async def _page(self, where: Any, first: int, after: str | None) -> ActivityPage:
         check_first(first)

@@ -76,17 +76,13 @@ def sent_mails(region: str = "us-east-1", account_id: str = DEFAULT_ACCOUNT_ID) 
                     "html": _part_text(parsed, "html"),
                     "body": _part_text(parsed, "plain") or _part_text(parsed, "html") or "",
                     "at": str(parsed["Date"]) if parsed["Date"] else None,
-                    "event_id": str(parsed["X-Taskboard-Event-Id"])
-                    if parsed["X-Taskboard-Event-Id"]
-                    else None,
+                    "event_id": str(parsed["X-Taskboard-Event-Id"]) if parsed["X-Taskboard-Event-Id"] else None,
                     "raw": message.raw_data,
                 }
             )
         else:
             destinations = getattr(message, "destinations", {}) or {}
-            to = [
-                a for key in ("ToAddresses", "CcAddresses", "BccAddresses") for a in destinations.get(key, [])
-            ]
+            to = [a for key in ("ToAddresses", "CcAddresses", "BccAddresses") for a in destinations.get(key, [])]
             body = getattr(message, "body", "") or ""
             out.append(
                 {

@@ -26,14 +26,18 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 SOURCE = "taskboard"
-TASK_DETAIL_TYPES = frozenset(
-    {"TaskCreated", "TaskUpdated", "TaskStatusChanged", "TaskAssigned", "TaskDeleted"}
-)
+TASK_DETAIL_TYPES = frozenset({"TaskCreated", "TaskUpdated", "TaskStatusChanged", "TaskAssigned", "TaskDeleted"})
 MEMBER_DETAIL_TYPES = frozenset({"MemberAdded", "MemberRemoved"})
 STATUS_LABELS = {"TODO": "To do", "IN_PROGRESS": "In progress", "IN_REVIEW": "In review", "DONE": "Done"}
 REASON_LABELS = {"supervisor": "supervisor", "assignee": "assignee", "previousAssignee": "previous assignee"}
-FIELD_LABELS = {"title": "title", "description": "description", "status": "status", "deadline": "deadline",
-                "assignee": "assignee", "supervisor": "supervisor"}  # fmt: skip
+FIELD_LABELS = {
+    "title": "title",
+    "description": "description",
+    "status": "status",
+    "deadline": "deadline",
+    "assignee": "assignee",
+    "supervisor": "supervisor",
+}
 SMS_MAX = 160
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
@@ -87,25 +91,21 @@ def what_happened(detail: Mapping[str, Any], reason: str | None = None) -> str:
     recipient with the given reason."""
     task = _task(detail)
     title = f'"{_clean(task.get("title") or "a task", 120)}"'
-    changes = detail.get("changes") if isinstance(detail.get("changes"), Mapping) else {}
+    raw_changes = detail.get("changes")
+    changes: Mapping[str, Any] = raw_changes if isinstance(raw_changes, Mapping) else {}
     assignee = task.get("assignee") if isinstance(task.get("assignee"), Mapping) else None
     kind = detail.get("detailType") or ""
     if kind == "TaskCreated":
         return f"New task {title} assigned to you" if reason == "assignee" else f"New task {title}"
     if kind == "TaskStatusChanged":
-        status = (
-            (changes.get("status") or {}).get("to") if isinstance(changes.get("status"), Mapping) else None
-        )
+        status_change = changes.get("status")
+        status = status_change.get("to") if isinstance(status_change, Mapping) else None
         return f"{title} moved to {_status(status or task.get('status'))}"
     if kind == "TaskAssigned":
         if reason == "assignee":
             return f"{title} assigned to you"
         target = _clean(assignee.get("name") or assignee.get("email")) if assignee else "nobody"
-        return (
-            f"{title} reassigned to {target}"
-            if reason == "previousAssignee"
-            else f"{title} assigned to {target}"
-        )
+        return f"{title} reassigned to {target}" if reason == "previousAssignee" else f"{title} assigned to {target}"
     if kind == "TaskDeleted":
         return f"{title} deleted"
     if kind == "TaskUpdated":
@@ -137,11 +137,16 @@ def _changes(detail: Mapping[str, Any]) -> list[tuple[str, str, str]]:
     changes = detail.get("changes")
     if not isinstance(changes, Mapping):
         return []
-    out = []
+    out: list[tuple[str, str, str]] = []
     for field, change in changes.items():
         if isinstance(change, Mapping):
-            out.append((FIELD_LABELS.get(field, field), _change_value(field, change.get("from")),
-                        _change_value(field, change.get("to"))))  # fmt: skip
+            out.append(
+                (
+                    FIELD_LABELS.get(field, str(field)),
+                    _change_value(field, change.get("from")),
+                    _change_value(field, change.get("to")),
+                )
+            )
     return out
 
 
@@ -171,8 +176,7 @@ def render_task_mail(detail: Mapping[str, Any], recipient: Mapping[str, Any]) ->
 
     e = html.escape
     rows = "".join(
-        f'<tr><th align="left" style="padding:2px 12px 2px 0">{e(k)}</th><td>{e(v)}</td></tr>'
-        for k, v in facts
+        f'<tr><th align="left" style="padding:2px 12px 2px 0">{e(k)}</th><td>{e(v)}</td></tr>' for k, v in facts
     )
     change_html = (
         "<h3>What changed</h3><ul>"
@@ -244,10 +248,7 @@ def deadline_reminder_mail(
     body_html = (
         '<!doctype html><html><body style="font-family:sans-serif">'
         f"<p>Hi {e(name)},</p><p>These tasks of yours need attention:</p><ul>"
-        + "".join(
-            f"<li><b>{e(t)}</b> on {e(b or 'your board')}: {e(d)} (status {e(s)})</li>"
-            for t, b, d, s in items
-        )
+        + "".join(f"<li><b>{e(t)}</b> on {e(b or 'your board')}: {e(d)} (status {e(s)})</li>" for t, b, d, s in items)
         + f'</ul><hr><p style="color:#666;font-size:small">{e(footer)}</p></body></html>'
     )
     return RenderedMail(to_email, name, subject, "\n".join(lines), body_html)
@@ -274,9 +275,7 @@ def build_mime(
 
 
 def send_mail(ses: Any, mail: RenderedMail, mail_from: str, *, event_id: str | None = None) -> str:
-    resp = ses.send_raw_email(
-        Source=mail_from, RawMessage={"Data": build_mime(mail, mail_from, event_id=event_id)}
-    )
+    resp = ses.send_raw_email(Source=mail_from, RawMessage={"Data": build_mime(mail, mail_from, event_id=event_id)})
     return str(resp.get("MessageId", ""))
 
 
@@ -345,10 +344,21 @@ def handle_event(
             mail = render_task_mail(detail, rcpt)
             sk = f"{address}#email"
             try:
-                claimed = claim_marker(dynamodb, table, pk, sk, {
-                    "ExpiresAt": expires, "Kind": "email", "EventId": event_id, "To": str(address),
-                    "Subject": mail.subject, "Text": mail.text, "SentAt": sent_at,
-                })  # fmt: skip
+                claimed = claim_marker(
+                    dynamodb,
+                    table,
+                    pk,
+                    sk,
+                    {
+                        "ExpiresAt": expires,
+                        "Kind": "email",
+                        "EventId": event_id,
+                        "To": str(address),
+                        "Subject": mail.subject,
+                        "Text": mail.text,
+                        "SentAt": sent_at,
+                    },
+                )
                 if not claimed:
                     counts["skipped"] += 1
                 else:
@@ -365,10 +375,21 @@ def handle_event(
             text = sms_text(detail, rcpt)
             sk = f"{number}#sms"
             try:
-                claimed = claim_marker(dynamodb, table, pk, sk, {
-                    "ExpiresAt": expires, "Kind": "sms", "EventId": event_id, "To": str(number),
-                    "Subject": "", "Text": text, "SentAt": sent_at,
-                })  # fmt: skip
+                claimed = claim_marker(
+                    dynamodb,
+                    table,
+                    pk,
+                    sk,
+                    {
+                        "ExpiresAt": expires,
+                        "Kind": "sms",
+                        "EventId": event_id,
+                        "To": str(number),
+                        "Subject": "",
+                        "Text": text,
+                        "SentAt": sent_at,
+                    },
+                )
                 if not claimed:
                     counts["skipped"] += 1
                 else:

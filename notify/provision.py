@@ -90,15 +90,15 @@ async def provision(
         dlq_url, dlq_new = await _ensure_queue(sqs, dlq_name, {"MessageRetentionPeriod": "1209600"})
         if dlq_new:
             created.append("dlq")
-        dlq_arn = (await sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"]))[
-            "Attributes"
-        ]["QueueArn"]
+        dlq_arn = (await sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"]))["Attributes"][
+            "QueueArn"
+        ]
         queue_url, queue_new = await _ensure_queue(sqs, queue, {"VisibilityTimeout": "60"})
         if queue_new:
             created.append("queue")
-        queue_arn = (await sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"]))[
-            "Attributes"
-        ]["QueueArn"]
+        queue_arn = (await sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"]))["Attributes"][
+            "QueueArn"
+        ]
         out.update(queue_url=queue_url, queue_arn=queue_arn, dlq_url=dlq_url, dlq_arn=dlq_arn)
 
     async with aws_session.client("events", **kw) as events:
@@ -145,9 +145,7 @@ async def provision(
 
     async with aws_session.client("sqs", **kw) as sqs:
         wanted = {
-            "RedrivePolicy": json.dumps(
-                {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": MAX_RECEIVE_COUNT}
-            ),
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": MAX_RECEIVE_COUNT}),
             "Policy": json.dumps(
                 {
                     "Version": "2012-10-17",
@@ -164,9 +162,9 @@ async def provision(
                 }
             ),
         }
-        current = (
-            await sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["RedrivePolicy", "Policy"])
-        ).get("Attributes", {})
+        current = (await sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["RedrivePolicy", "Policy"])).get(
+            "Attributes", {}
+        )
         changed = {k: v for k, v in wanted.items() if _json_or(current.get(k)) != json.loads(v)}
         if changed:
             await sqs.set_queue_attributes(QueueUrl=queue_url, Attributes=changed)

@@ -37,6 +37,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
 
 from models.db import WriteGate
 from models.tables import LOG_TYPES, ActivityKind, BoardEventRow, utcnow
@@ -86,11 +87,7 @@ def activity_item(payload: dict[str, Any]) -> dict[str, Any]:
     if payload.get("changes") is not None:
         item["Changes"] = {"S": json.dumps(payload["changes"], separators=(",", ":"), ensure_ascii=False)}
     # DynamoDB rejects empty strings only in key attributes; keep items tidy anyway.
-    return {
-        k: v
-        for k, v in item.items()
-        if not ("S" in v and v["S"] == "" and k not in ("Message", "LogContent"))
-    }
+    return {k: v for k, v in item.items() if not ("S" in v and v["S"] == "" and k not in ("Message", "LogContent"))}
 
 
 def event_detail(payload: dict[str, Any], limit: int = MAX_PUT_BYTES - 4096) -> str:
@@ -229,9 +226,7 @@ class OutboxRelay:
                 except Exception as exc:  # the database, most likely: back off the loop itself
                     failures += 1
                     timeout = self._backoff(failures)
-                    self._log.warning(
-                        "outbox relay pass failed (retry in %.1fs): %s", timeout, _error_text(exc)
-                    )
+                    self._log.warning("outbox relay pass failed (retry in %.1fs): %s", timeout, _error_text(exc))
                 if self._stopping:
                     break
                 with contextlib.suppress(TimeoutError):
@@ -293,8 +288,8 @@ class OutboxRelay:
             query = (
                 select(BoardEventRow)
                 .where(
-                    BoardEventRow.pending == True,  # noqa: E712
-                    or_(BoardEventRow.next_attempt_at == None, BoardEventRow.next_attempt_at <= now),  # type: ignore[arg-type, operator]  # noqa: E711
+                    col(BoardEventRow.pending) == True,  # noqa: E712
+                    or_(col(BoardEventRow.next_attempt_at).is_(None), col(BoardEventRow.next_attempt_at) <= now),
                 )
                 .order_by(BoardEventRow.created_at, BoardEventRow.seq)  # type: ignore[arg-type]
                 .limit(self.batch_size)
@@ -471,7 +466,7 @@ class OutboxRelay:
         """Sleep until the sweep, or sooner when a backed-off row falls due."""
         async with self._session_factory() as session:
             result = await session.execute(
-                select(func.min(BoardEventRow.next_attempt_at)).where(BoardEventRow.pending == True)  # noqa: E712
+                select(func.min(BoardEventRow.next_attempt_at)).where(col(BoardEventRow.pending) == True)  # noqa: E712
             )
             due: datetime | None = result.scalar_one_or_none()
         if due is None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
 
 from models.tables import Board, Task, TaskStatus, User
 from notify.mailer import claim_marker, deadline_reminder_mail, release_marker, send_mail
@@ -27,25 +28,25 @@ async def due_tasks(session_factory: async_sessionmaker[AsyncSession], now: date
     horizon = now.astimezone(UTC).date() + timedelta(days=1)
     query = (
         select(
-            Task.id,
-            Task.title,
-            Task.status,
-            Task.deadline,
-            Task.board_id,
-            Board.name,
-            User.id,
-            User.email,
-            User.name,
-        )  # fmt: skip
-        .join(User, User.id == Task.assignee_id)  # type: ignore[arg-type]
-        .join(Board, Board.id == Task.board_id)  # type: ignore[arg-type]
-        .where(
-            Task.status != TaskStatus.DONE,  # type: ignore[arg-type]
-            Task.deadline != None,  # type: ignore[arg-type]  # noqa: E711
-            Task.deadline <= horizon,  # type: ignore[arg-type, operator]
-            User.email_deadline_reminders == True,  # type: ignore[arg-type]  # noqa: E712
+            col(Task.id),
+            col(Task.title),
+            col(Task.status),
+            col(Task.deadline),
+            col(Task.board_id),
+            col(Board.name),
+            col(User.id),
+            col(User.email),
+            col(User.name),
         )
-        .order_by(User.id, Task.deadline, Task.id)  # type: ignore[arg-type]
+        .join(User, col(User.id) == col(Task.assignee_id))
+        .join(Board, col(Board.id) == col(Task.board_id))
+        .where(
+            col(Task.status) != TaskStatus.DONE,
+            col(Task.deadline).is_not(None),
+            col(Task.deadline) <= horizon,
+            col(User.email_deadline_reminders) == True,  # noqa: E712
+        )
+        .order_by(col(User.id), col(Task.deadline), col(Task.id))
     )
     async with session_factory() as session:
         rows = (await session.execute(query)).all()
@@ -60,7 +61,7 @@ async def due_tasks(session_factory: async_sessionmaker[AsyncSession], now: date
             "userId": r[6],
             "email": r[7],
             "name": r[8],
-        }  # fmt: skip
+        }
         for r in rows
     ]
 
@@ -94,9 +95,18 @@ async def send_reminders(
         for task in tasks:
             try:
                 claimed = await asyncio.to_thread(
-                    claim_marker, dynamodb, table, f"REMIND#{task['id']}", day,
-                    {"ExpiresAt": expires, "Kind": "reminder", "To": who["email"], "TaskTitle": task["title"]},
-                )  # fmt: skip
+                    claim_marker,
+                    dynamodb,
+                    table,
+                    f"REMIND#{task['id']}",
+                    day,
+                    {
+                        "ExpiresAt": expires,
+                        "Kind": "reminder",
+                        "To": who["email"],
+                        "TaskTitle": task["title"],
+                    },
+                )
             except Exception as exc:
                 logger.warning("reminder marker for task %s failed: %s", task["id"], exc)
                 continue

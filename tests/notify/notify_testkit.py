@@ -304,8 +304,11 @@ async def rows(db: Db) -> list[BoardEventRow]:
 
 
 def fake_person(name: str) -> dict[str, str]:
-    return {"id": f"usr_{uuid.uuid4().hex[:8]}", "email": f"{name.lower()}-{uuid.uuid4().hex[:6]}@example.com",
-            "name": name}  # fmt: skip
+    return {
+        "id": f"usr_{uuid.uuid4().hex[:8]}",
+        "email": f"{name.lower()}-{uuid.uuid4().hex[:6]}@example.com",
+        "name": name,
+    }
 
 
 def task_event(
@@ -323,9 +326,19 @@ def task_event(
         "detailType": detail_type,
         "logType": "StatusChange",
         "taskId": "tsk_x",
-        "task": {"id": "tsk_x", "boardId": "brd_x", "title": title, "description": "", "status": "DONE",
-                 "deadline": "2023-06-22", "version": 3, "createdAt": "2023-06-20T01:00:00.000Z",
-                 "updatedAt": "2023-06-23T07:34:16.948Z", "supervisor": sup, "assignee": dev},
+        "task": {
+            "id": "tsk_x",
+            "boardId": "brd_x",
+            "title": title,
+            "description": "",
+            "status": "DONE",
+            "deadline": "2023-06-22",
+            "version": 3,
+            "createdAt": "2023-06-20T01:00:00.000Z",
+            "updatedAt": "2023-06-23T07:34:16.948Z",
+            "supervisor": sup,
+            "assignee": dev,
+        },
         "member": None,
         "actorId": actor["id"],
         "actorEmail": actor["email"],
@@ -333,15 +346,41 @@ def task_event(
         "message": f"Supervisor {actor['email']} Done Task {title} at 2023-06-23T07:34:16.948Z",
         "at": "2023-06-23T07:34:16.948Z",
         "recipients": [
-            {"userId": sup["id"], "email": sup["email"], "name": sup["name"], "reason": "supervisor",
-             "sendEmail": True, "smsNumber": None},
-            {"userId": dev["id"], "email": dev["email"], "name": dev["name"], "reason": "assignee",
-             "sendEmail": True, "smsNumber": "+821012345678"},
-            {"userId": quiet["id"], "email": quiet["email"], "name": quiet["name"], "reason": "previousAssignee",
-             "sendEmail": False, "smsNumber": "+821099998888"},
+            {
+                "userId": sup["id"],
+                "email": sup["email"],
+                "name": sup["name"],
+                "reason": "supervisor",
+                "sendEmail": True,
+                "smsNumber": None,
+            },
+            {
+                "userId": dev["id"],
+                "email": dev["email"],
+                "name": dev["name"],
+                "reason": "assignee",
+                "sendEmail": True,
+                "smsNumber": "+821012345678",
+            },
+            {
+                "userId": quiet["id"],
+                "email": quiet["email"],
+                "name": quiet["name"],
+                "reason": "previousAssignee",
+                "sendEmail": False,
+                "smsNumber": "+821099998888",
+            },
         ],
-    }  # fmt: skip
+    }
     detail.update(over)
-    return {"version": "0", "id": str(uuid.uuid4()), "detail-type": detail_type, "source": "taskboard",
-            "account": "123456789012", "time": "2023-06-23T07:34:17Z", "region": "us-east-1", "resources": [],
-            "detail": detail}  # fmt: skip
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": detail_type,
+        "source": "taskboard",
+        "account": "123456789012",
+        "time": "2023-06-23T07:34:17Z",
+        "region": "us-east-1",
+        "resources": [],
+        "detail": detail,
+    }

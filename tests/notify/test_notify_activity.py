@@ -35,14 +35,27 @@ async def history(sqlite_db: Db, aws: AwsEnv) -> dict[str, object]:
     plan = [task, task, None, other_task, task, None, task, other_task, task]
     for i, t in enumerate(plan):
         if t is None:
-            await record(db, board, actor, kind=BoardEventKind.MEMBER_ADDED, activity_kind=ActivityKind.MEMBER_ADDED,
-                         message=f"member {i}")  # fmt: skip
+            await record(
+                db,
+                board,
+                actor,
+                kind=BoardEventKind.MEMBER_ADDED,
+                activity_kind=ActivityKind.MEMBER_ADDED,
+                message=f"member {i}",
+            )
         else:
-            await record(db, board, actor, task=t, changes={"title": {"from": "a", "to": f"b{i}"}},
-                         message=f"change {i}")  # fmt: skip
+            await record(
+                db,
+                board,
+                actor,
+                task=t,
+                changes={"title": {"from": "a", "to": f"b{i}"}},
+                message=f"change {i}",
+            )
     await record(db, other_board, actor, task=task_snapshot(other_board, actor, None), message="elsewhere")
-    relay = OutboxRelay(db.session_factory, False, aws.session, aws.table, aws.bus, aws.endpoint_url, REGION,
-                        gate=db.gate)  # fmt: skip
+    relay = OutboxRelay(
+        db.session_factory, False, aws.session, aws.table, aws.bus, aws.endpoint_url, REGION, gate=db.gate
+    )
     while await relay.deliver_once():
         pass
     await relay.aclose()

@@ -114,8 +114,10 @@ def test_member_event_sends_nothing(aws: AwsEnv) -> None:
 def test_failed_send_releases_its_marker_so_a_retry_sends(aws: AwsEnv, moto: LocalAWS) -> None:
     def ses_down(req: Request) -> Response | None:
         if b"Action=SendRawEmail" in req.body:
-            body = (b'<ErrorResponse><Error><Type>Receiver</Type><Code>ServiceUnavailable</Code>'
-                    b"<Message>injected</Message></Error></ErrorResponse>")  # fmt: skip
+            body = (
+                b"<ErrorResponse><Error><Type>Receiver</Type><Code>ServiceUnavailable</Code>"
+                b"<Message>injected</Message></Error></ErrorResponse>"
+            )
             return Response(503, {"Content-Type": "text/xml"}, body)
         return None
 

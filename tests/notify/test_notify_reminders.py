@@ -17,11 +17,28 @@ TODAY = date(2031, 3, 10)
 NOW = datetime(2031, 3, 10, 8, 0, tzinfo=UTC)
 
 
-async def add_task(db: Db, board: Board, supervisor: User, assignee: User | None, title: str,
-                   deadline: date | None, status: TaskStatus = TaskStatus.TODO) -> Task:  # fmt: skip
-    task = Task(id=new_id("tsk"), board_id=board.id, title=title, description="", status=status,
-                deadline=deadline, supervisor_id=supervisor.id, assignee_id=assignee.id if assignee else None,
-                version=1, created_at=utcnow(), updated_at=utcnow())  # fmt: skip
+async def add_task(
+    db: Db,
+    board: Board,
+    supervisor: User,
+    assignee: User | None,
+    title: str,
+    deadline: date | None,
+    status: TaskStatus = TaskStatus.TODO,
+) -> Task:
+    task = Task(
+        id=new_id("tsk"),
+        board_id=board.id,
+        title=title,
+        description="",
+        status=status,
+        deadline=deadline,
+        supervisor_id=supervisor.id,
+        assignee_id=assignee.id if assignee else None,
+        version=1,
+        created_at=utcnow(),
+        updated_at=utcnow(),
+    )
     async with db.session_factory() as session:
         session.add(task)
         await session.commit()
@@ -48,8 +65,12 @@ async def test_reminders_once_per_task_per_day(sqlite_db: Db, aws: AwsEnv) -> No
     await add_task(db, board, boss, carol, "Carol tomorrow", TODAY + timedelta(days=1))
     await add_task(db, board, boss, None, "Nobody's", TODAY)
 
-    clients = {"ses": aws.client("ses"), "dynamodb": aws.client("dynamodb"), "table": aws.table,
-               "mail_from": aws.mail_from}  # fmt: skip
+    clients = {
+        "ses": aws.client("ses"),
+        "dynamodb": aws.client("dynamodb"),
+        "table": aws.table,
+        "mail_from": aws.mail_from,
+    }
     assert await send_reminders(db.session_factory, now=NOW, **clients) == 2
 
     (mail,) = mails_to(alice.email)
