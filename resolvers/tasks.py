@@ -77,7 +77,10 @@ def _parse_cursor_value(raw: Any, order: OrderField) -> Any:
             if not isinstance(raw, str):
                 raise TypeError
             return raw
-        return datetime.fromisoformat(raw)
+        parsed = datetime.fromisoformat(raw)
+        if parsed.tzinfo is None:  # ours are always UTC-aware; a naive one would fail in the UTC column
+            raise ValueError
+        return parsed
     except (TypeError, ValueError):
         raise bad_input("Invalid cursor", "after") from None
 
