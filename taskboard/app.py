@@ -19,58 +19,16 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
-from strawberry.exceptions import ConnectionRejectionError
-from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
-from auth.tokens import InvalidToken, bearer
-from resolvers.context import Ctx, Services
 from schema import build_schema
 from taskboard import bootstrap
 from taskboard.http import GraphQLEndpoint
 from taskboard.settings import Settings
+from taskboard.ws import LiveSocket, ProtocolConfig
 
 log = logging.getLogger("taskboard")
 
 REPO_WEB_DIST = Path(__file__).resolve().parent.parent / "web" / "dist"
-
-
-class WsCtx(Ctx):
-    """Lives as long as the socket: holds no database session, only the viewer."""
-
-    connection_params: Any = None
-    expires_at: float = 0.0
-
-
-class WebSocketGraphQL(GraphQL[Ctx, None]):
-    def __init__(self, schema: Any, services: Services, settings: Settings) -> None:
-        super().__init__(
-            schema,
-            subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
-            connection_init_wait_timeout=__import__("datetime").timedelta(seconds=settings.connection_init_timeout),
-            graphql_ide=None,
-        )
-        self.services = services
-
-    async def get_context(self, request: Any, response: Any = None) -> Ctx:
-        ip = request.client.host if getattr(request, "client", None) else "unknown"
-        return WsCtx(self.services, client_ip=ip)
-
-    async def on_ws_connect(self, context: Ctx) -> Any:
-        params = getattr(context, "connection_params", None)
-        header = params.get("authorization") if isinstance(params, dict) else None
-        token = bearer(header) if isinstance(header, str) else None
-        if token is None:
-            raise ConnectionRejectionError({"message": "Missing bearer token"})
-        try:
-            claims = self.services.tokens.verify_access(token)
-        except InvalidToken:
-            raise ConnectionRejectionError({"message": "Invalid or expired access token"}) from None
-        context.viewer_id = claims.user_id
-        context.loaders = type(context.loaders)(self.services, claims.user_id)
-        if isinstance(context, WsCtx):
-            context.expires_at = claims.expires_at
-        return None
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -84,7 +42,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         return await state["endpoint"](request)
 
     async def graphql_ws(websocket: WebSocket) -> None:
-        await state["ws"](websocket.scope, websocket.receive, websocket.send)
+        await LiveSocket(websocket, state["ws"]).run()
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -138,7 +96,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         state["runtime"] = rt
         state["endpoint"] = GraphQLEndpoint(schema, rt.services, max_body=settings.max_body_bytes,
                                             graphiql=not production)
-        state["ws"] = WebSocketGraphQL(schema, rt.services, settings)
+        state["ws"] = ProtocolConfig(schema, rt.services, settings)
         log.info("taskboard ready in %.1fs (database %s, aws %s)", time.monotonic() - started,
                  settings.database_url.split("://")[0], settings.aws_mode)
         try:

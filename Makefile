@@ -1,0 +1,47 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PORT ?= 8000
+HOST ?= 127.0.0.1
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint typecheck pytest deploy-checks web bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+# Builds the web board when Node.js is there and the build is missing or stale.
+web:
+	@if [ -f web/package.json ] && command -v npm >/dev/null 2>&1; then \
+	  if [ ! -f web/dist/index.html ] || [ -n "$$(find web/src web/index.html web/package.json -newer web/dist/index.html 2>/dev/null | head -1)" ]; then \
+	    (cd web && npm ci --no-audit --no-fund && npm run build); \
+	  fi; \
+	elif [ -f web/package.json ]; then echo "Node.js not found: serving the API without the web board"; fi
+
+run: $(STAMP) web
+	$(BIN)/taskboard serve --host $(HOST) --port $(PORT)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check . || true
+
+typecheck: $(STAMP)
+	$(BIN)/mypy taskboard schema resolvers models auth notify
+
+pytest: $(STAMP)
+	$(BIN)/pytest
+
+deploy-checks:
+	bash .ci/deploy-checks.sh
+
+test: lint typecheck pytest deploy-checks
+
+bench: $(STAMP)
+	bash bench/run.sh
+
+clean:
+	rm -rf $(VENV) .cache web/dist web/node_modules taskboard.db*

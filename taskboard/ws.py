@@ -1,0 +1,382 @@
+"""GraphQL over websockets, `graphql-transport-ws` only.
+
+One `LiveSocket` per connection: a reader that speaks the protocol, a writer
+that drains a bounded outgoing queue (a consumer that falls too far behind is
+closed and resumes with `afterSeq`), a keep-alive ping, and a timer that closes
+the socket when its access token expires.  Subscription payloads are rendered
+once per event and distinct selection (`EventRenderer`) and the same text goes
+to every subscriber that asked for it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import orjson
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    GraphQLError,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    OperationType,
+    ValidationRule,
+    get_operation_ast,
+    parse,
+    specified_rules,
+    validate,
+)
+from graphql.execution import Executor, create_source_event_stream, execute_subscription_event
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+
+from auth.tokens import InvalidToken, bearer
+from models.errors import ApiError, ErrorCode
+from resolvers.context import Ctx, Services
+from schema.limits import contract_error, limits_rule
+from taskboard.settings import Settings
+
+log = logging.getLogger("taskboard.ws")
+
+PROTOCOL = "graphql-transport-ws"
+# Close codes of the protocol, and ours.
+BAD_MESSAGE, UNAUTHORIZED, FORBIDDEN, INIT_TIMEOUT, DUPLICATE_ID, TOO_MANY_INITS = 4400, 4401, 4403, 4408, 4409, 4429
+SLOW_CONSUMER = 1013  # "try again later": reconnect and resume with afterSeq
+
+
+class EventRenderer:
+    """Renders one subscription event for one selection once, whoever asks.
+
+    The key is the event (board, seq) and the operation (document, operation
+    name, variables; the viewer too when the selection asks for viewer-specific
+    fields), so concurrent subscribers with the same selection share one
+    execution and one serialized payload."""
+
+    def __init__(self, size: int = 2048) -> None:
+        self._size = size
+        self._cache: OrderedDict[tuple[Any, ...], asyncio.Future[str]] = OrderedDict()
+        self.executions = 0
+
+    async def render(self, key: tuple[Any, ...], produce: Callable[[], Awaitable[str]]) -> str:
+        fut = self._cache.get(key)
+        if fut is None:
+            fut = asyncio.get_running_loop().create_future()
+            self._cache[key] = fut
+            if len(self._cache) > self._size:
+                self._cache.popitem(last=False)
+            self.executions += 1
+            try:
+                fut.set_result(await produce())
+            except BaseException as exc:
+                self._cache.pop(key, None)
+                fut.set_exception(exc)
+                fut.exception()  # retrieved: waiters re-raise it
+                raise
+        return await asyncio.shield(fut)
+
+
+class ProtocolConfig:
+    def __init__(self, schema: Any, services: Services, settings: Settings) -> None:
+        self.schema: GraphQLSchema = schema._schema
+        self.strawberry_schema = schema
+        self.services = services
+        self.settings = settings
+        self.production = settings.production
+        rules: list[type[ValidationRule]] = [*specified_rules, limits_rule(settings.max_depth, settings.max_aliases)]
+        if self.production:
+            rules.append(NoSchemaIntrospectionCustomRule)
+        self.rules = rules
+        self.renderer = EventRenderer()
+        self.max_frame = 64 * 1024
+        self.out_queue = 256
+        self._documents: OrderedDict[str, DocumentNode | list[GraphQLError]] = OrderedDict()
+
+    def document(self, query: str) -> DocumentNode | list[GraphQLError]:
+        """Parsed and validated, cached by text like the HTTP path."""
+        cached = self._documents.get(query)
+        if cached is not None:
+            self._documents.move_to_end(query)
+            return cached
+        try:
+            doc = parse(query, max_tokens=self.settings.max_tokens)
+        except GraphQLError as err:
+            result: DocumentNode | list[GraphQLError] = [err]
+        else:
+            errors = validate(self.schema, doc, self.rules)
+            result = errors if errors else doc
+        self._documents[query] = result
+        if len(self._documents) > 512:
+            self._documents.popitem(last=False)
+        return result
+
+
+class LiveSocket:
+    def __init__(self, websocket: WebSocket, config: ProtocolConfig) -> None:
+        self.ws = websocket
+        self.cfg = config
+        self.viewer_id: str | None = None
+        self.acked = False
+        self.init_received = False
+        self.ops: dict[str, asyncio.Task[None]] = {}
+        self.out: asyncio.Queue[str | None] = asyncio.Queue(config.out_queue)
+        self.closing = False
+        self.ip = websocket.client.host if websocket.client else "unknown"
+        self._tasks: list[asyncio.Task[Any]] = []
+
+    # -- lifecycle ------------------------------------------------------------
+
+    async def run(self) -> None:
+        offered = [p.strip() for p in self.ws.scope.get("subprotocols", [])]
+        if PROTOCOL not in offered:
+            # The legacy `graphql-ws` protocol let clients skip connection_init: refused.
+            await self.ws.close(code=1002)
+            return
+        await self.ws.accept(subprotocol=PROTOCOL)
+        self._tasks = [
+            asyncio.create_task(self._writer(), name="ws-writer"),
+            asyncio.create_task(self._init_deadline(), name="ws-init-deadline"),
+            asyncio.create_task(self._keepalive(), name="ws-keepalive"),
+        ]
+        try:
+            await self._reader()
+        finally:
+            self.closing = True
+            for task in [*self.ops.values(), *self._tasks]:
+                task.cancel()
+            for task in [*self.ops.values(), *self._tasks]:
+                with contextlib.suppress(BaseException):
+                    await task
+
+    async def close(self, code: int, reason: str = "") -> None:
+        if self.closing:
+            return
+        self.closing = True
+        with contextlib.suppress(Exception):
+            if self.ws.application_state != WebSocketState.DISCONNECTED:
+                await self.ws.close(code=code, reason=reason[:120])
+
+    def send(self, message: dict[str, Any] | str) -> None:
+        """Queue a frame; a consumer too far behind is cut off, never buffered without bound."""
+        if self.closing:
+            return
+        frame = message if isinstance(message, str) else orjson.dumps(message).decode()
+        try:
+            self.out.put_nowait(frame)
+        except asyncio.QueueFull:
+            log.info("closing a slow websocket consumer (%s)", self.ip)
+            asyncio.get_running_loop().create_task(self.close(SLOW_CONSUMER, "Too far behind; resume with afterSeq"))
+
+    async def _writer(self) -> None:
+        while True:
+            frame = await self.out.get()
+            if frame is None:
+                return
+            try:
+                await self.ws.send_text(frame)
+            except Exception:
+                self.closing = True
+                return
+
+    async def _init_deadline(self) -> None:
+        await asyncio.sleep(self.cfg.settings.connection_init_timeout)
+        if not self.acked:
+            await self.close(INIT_TIMEOUT, "Connection initialisation timeout")
+
+    async def _keepalive(self) -> None:
+        # An idle socket must see traffic within the ALB's idle timeout (60 s).
+        while True:
+            await asyncio.sleep(self.cfg.settings.keepalive_interval)
+            if self.acked:
+                self.send({"type": "ping"})
+
+    async def _expire(self, at: float) -> None:
+        await asyncio.sleep(max(0.0, at - time.time()))
+        await self.close(FORBIDDEN, "Access token expired")
+
+    # -- protocol -------------------------------------------------------------
+
+    async def _reader(self) -> None:
+        while not self.closing:
+            try:
+                message = await self.ws.receive()
+            except (WebSocketDisconnect, RuntimeError):
+                return
+            if message["type"] == "websocket.disconnect":
+                return
+            text = message.get("text")
+            if text is None:
+                await self.close(BAD_MESSAGE, "Messages are JSON text frames")
+                return
+            if len(text) > self.cfg.max_frame:
+                await self.close(BAD_MESSAGE, "Message too large")
+                return
+            try:
+                msg = orjson.loads(text)
+            except orjson.JSONDecodeError:
+                await self.close(BAD_MESSAGE, "Invalid JSON")
+                return
+            if not isinstance(msg, dict) or not isinstance(msg.get("type"), str):
+                await self.close(BAD_MESSAGE, "Invalid message")
+                return
+            await self._dispatch(msg)
+
+    async def _dispatch(self, msg: dict[str, Any]) -> None:
+        kind = msg["type"]
+        if kind == "connection_init":
+            await self._on_init(msg.get("payload"))
+        elif kind == "ping":
+            pong: dict[str, Any] = {"type": "pong"}
+            if isinstance(msg.get("payload"), dict):
+                pong["payload"] = msg["payload"]
+            self.send(pong)
+        elif kind == "pong":
+            pass
+        elif kind == "subscribe":
+            await self._on_subscribe(msg)
+        elif kind == "complete":
+            op_id = msg.get("id")
+            if isinstance(op_id, str) and op_id in self.ops:
+                self.ops.pop(op_id).cancel()
+        else:
+            await self.close(BAD_MESSAGE, f"Unknown message type {kind[:40]!r}")
+
+    async def _on_init(self, payload: Any) -> None:
+        if self.init_received:
+            await self.close(TOO_MANY_INITS, "Too many initialisation requests")
+            return
+        self.init_received = True
+        if payload is not None and not isinstance(payload, dict):
+            await self.close(BAD_MESSAGE, "Invalid connection_init payload")
+            return
+        header = (payload or {}).get("authorization")
+        token = bearer(header) if isinstance(header, str) else None
+        try:
+            if token is None:
+                raise InvalidToken("missing")
+            claims = self.cfg.services.tokens.verify_access(token)
+        except InvalidToken:
+            await self.close(FORBIDDEN, "Forbidden")
+            return
+        self.viewer_id = claims.user_id
+        self.acked = True
+        self.send({"type": "connection_ack"})
+        self._tasks.append(asyncio.create_task(self._expire(claims.expires_at), name="ws-token-expiry"))
+
+    async def _on_subscribe(self, msg: dict[str, Any]) -> None:
+        if not self.acked:
+            await self.close(UNAUTHORIZED, "Unauthorized")
+            return
+        op_id, payload = msg.get("id"), msg.get("payload")
+        if not isinstance(op_id, str) or not op_id or len(op_id) > 128 or not isinstance(payload, dict):
+            await self.close(BAD_MESSAGE, "Invalid subscribe message")
+            return
+        if op_id in self.ops:
+            await self.close(DUPLICATE_ID, f"Subscriber for {op_id} already exists")
+            return
+        query, variables, op_name = payload.get("query"), payload.get("variables"), payload.get("operationName")
+        if (not isinstance(query, str) or (variables is not None and not isinstance(variables, dict))
+                or (op_name is not None and not isinstance(op_name, str))):
+            await self.close(BAD_MESSAGE, "Invalid subscribe payload")
+            return
+        if len(self.ops) >= self.cfg.settings.max_subscriptions_per_socket:
+            self._error(op_id, [GraphQLError(
+                f"At most {self.cfg.settings.max_subscriptions_per_socket} operations per socket",
+                extensions={"code": ErrorCode.BAD_USER_INPUT.value})])
+            return
+        doc = self.cfg.document(query)
+        if isinstance(doc, list):
+            self._error(op_id, doc)
+            return
+        operation = get_operation_ast(doc, op_name)
+        if operation is None:
+            self._error(op_id, [GraphQLError("No operation with that name in the document",
+                                             extensions={"code": ErrorCode.BAD_USER_INPUT.value})])
+            return
+        runner = self._subscription if operation.operation == OperationType.SUBSCRIPTION else self._single
+        self.ops[op_id] = asyncio.create_task(runner(op_id, doc, operation, query, variables or {}, op_name))
+
+    def _ctx(self) -> Ctx:
+        return Ctx(self.cfg.services, viewer_id=self.viewer_id, client_ip=self.ip, request_id=uuid.uuid4().hex)
+
+    def _format(self, errors: list[GraphQLError], request_id: str = "-") -> list[dict[str, Any]]:
+        return [contract_error(e, request_id=request_id, production=self.cfg.production).formatted for e in errors]
+
+    def _error(self, op_id: str, errors: list[GraphQLError]) -> None:
+        self.send({"id": op_id, "type": "error", "payload": self._format(errors)})
+
+    def _finish(self, op_id: str) -> None:
+        if self.ops.pop(op_id, None) is not None:
+            self.send({"id": op_id, "type": "complete"})
+
+    async def _single(self, op_id: str, doc: DocumentNode, operation: OperationDefinitionNode, query: str,
+                      variables: dict[str, Any], op_name: str | None) -> None:
+        """Queries and mutations over the socket: one result, then complete."""
+        ctx = self._ctx()
+        result = await self.cfg.strawberry_schema.execute(query, variable_values=variables, context_value=ctx,
+                                                          operation_name=op_name)
+        body: dict[str, Any] = {"data": result.data}
+        if result.errors:
+            body["errors"] = [e.formatted for e in result.errors]
+        self.send({"id": op_id, "type": "next", "payload": body})
+        self._finish(op_id)
+
+    async def _subscription(self, op_id: str, doc: DocumentNode, operation: OperationDefinitionNode, query: str,
+                            variables: dict[str, Any], op_name: str | None) -> None:
+        ctx = self._ctx()
+        executor = Executor.build(self.cfg.schema, doc, context_value=ctx, raw_variable_values=variables,
+                                  operation_name=op_name, hide_suggestions=self.cfg.production)
+        if isinstance(executor, list):
+            self._error(op_id, executor)
+            self.ops.pop(op_id, None)
+            return
+        stream: Any = create_source_event_stream(executor)
+        if isinstance(stream, Awaitable):
+            stream = await stream
+        if isinstance(stream, ExecutionResult):
+            self._error(op_id, list(stream.errors or []))
+            self.ops.pop(op_id, None)
+            return
+        variables_key = orjson.dumps(variables, option=orjson.OPT_SORT_KEYS)
+        per_viewer = "viewerRole" in query
+        prefix = '{"id":' + orjson.dumps(op_id).decode() + ',"type":"next","payload":'
+        try:
+            async for event in stream:
+                key = (str(event.board_id), event.seq, query, op_name, variables_key,
+                       self.viewer_id if per_viewer else None)
+                payload = await self.cfg.renderer.render(key, lambda ev=event: self._execute(doc, variables, op_name, ev))
+                self.send(prefix + payload + "}")
+        except ApiError as exc:
+            self._error(op_id, [GraphQLError(exc.message, original_error=exc)])
+            self.ops.pop(op_id, None)
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # masked: logged with an id, never shown
+            self._error(op_id, [GraphQLError("Internal server error", original_error=exc)])
+            self.ops.pop(op_id, None)
+            return
+        finally:
+            aclose = getattr(stream, "aclose", None)
+            if aclose is not None:
+                with contextlib.suppress(Exception):
+                    await aclose()
+        self._finish(op_id)
+
+    async def _execute(self, doc: DocumentNode, variables: dict[str, Any], op_name: str | None, event: Any) -> str:
+        ctx = self._ctx()  # fresh loaders for every event: nothing cached goes stale
+        executor = Executor.build(self.cfg.schema, doc, context_value=ctx, raw_variable_values=variables,
+                                  operation_name=op_name)
+        assert not isinstance(executor, list)  # the same arguments built before
+        result: Any = execute_subscription_event(executor.build_per_event_executor(event))
+        if isinstance(result, Awaitable):
+            result = await result
+        body: dict[str, Any] = {"data": result.data}
+        if result.errors:
+            body["errors"] = self._format(list(result.errors), ctx.request_id)
+        return orjson.dumps(body).decode()
