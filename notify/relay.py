@@ -208,7 +208,6 @@ class OutboxRelay:
         """Deliver until stopped: on each nudge or sweep, drain everything due.
         Never raises (other than cancellation)."""
         self._loop = asyncio.get_running_loop()
-        self._stopping = False
         self._running = asyncio.Event()
         failures = 0
         try:

@@ -157,7 +157,6 @@ class MailWorker:
 
     async def run(self) -> None:
         """Poll until stopped.  Never raises (other than cancellation)."""
-        self._stopping = False
         self._task = asyncio.current_task()
         try:
             while not self._stopping:

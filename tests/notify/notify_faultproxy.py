@@ -128,9 +128,7 @@ class FaultProxy:
     def _forward(self, req: Request) -> Response:
         conn = http.client.HTTPConnection(self.upstream_host, self.upstream_port, timeout=30)
         try:
-            headers = {
-                k: v for k, v in req.headers.items() if k not in ("host", "content-length", "connection")
-            }
+            headers = {k: v for k, v in req.headers.items() if k not in ("host", "content-length", "connection")}
             headers["Host"] = f"{self.upstream_host}:{self.upstream_port}"
             headers["Content-Length"] = str(len(req.body))
             conn.request(req.method, req.path, body=req.body, headers=headers)
@@ -181,16 +179,12 @@ def fail_put_events_entry(index: int, times: int = 1) -> tuple[Hook, list[int]]:
             return None
         state["left"] -= 1
         kept = entries[:index] + entries[index + 1 :]
-        new_req = Request(
-            req.method, req.path, dict(req.headers), json.dumps({**payload, "Entries": kept}).encode()
-        )
+        new_req = Request(req.method, req.path, dict(req.headers), json.dumps({**payload, "Entries": kept}).encode())
 
         def post(resp: Response) -> Response:
             data = json.loads(resp.body)
             results = list(data.get("Entries", []))
-            results.insert(
-                index, {"ErrorCode": "InternalFailure", "ErrorMessage": "injected by the test proxy"}
-            )
+            results.insert(index, {"ErrorCode": "InternalFailure", "ErrorMessage": "injected by the test proxy"})
             data["Entries"] = results
             data["FailedEntryCount"] = int(data.get("FailedEntryCount", 0)) + 1
             return Response(resp.status, resp.headers, json.dumps(data).encode())

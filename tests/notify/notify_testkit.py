@@ -70,17 +70,13 @@ class AwsEnv:
         sqs = self.client("sqs")
         out: list[dict[str, Any]] = []
         while True:
-            resp = sqs.receive_message(
-                QueueUrl=queue_url or self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0
-            )
+            resp = sqs.receive_message(QueueUrl=queue_url or self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
             messages = resp.get("Messages", [])
             if not messages:
                 return out
             for message in messages:
                 out.append(json.loads(message["Body"]))
-                sqs.delete_message(
-                    QueueUrl=queue_url or self.queue_url, ReceiptHandle=message["ReceiptHandle"]
-                )
+                sqs.delete_message(QueueUrl=queue_url or self.queue_url, ReceiptHandle=message["ReceiptHandle"])
 
     def activity_items(self, board_id: str) -> list[dict[str, Any]]:
         ddb = self.client("dynamodb")
@@ -240,10 +236,6 @@ def recipient(user: User, reason: str, *, send_email: bool = True, sms: str | No
     }
 
 
-def _autoflush_factory(db: Db) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(db.engine, expire_on_commit=False, autoflush=True)
-
-
 async def record(
     db: Db,
     board: Board,
@@ -270,10 +262,7 @@ async def record(
         "recipients": list(recipients),
         **(extra or {}),
     }
-    # autoflush: works around models/uow.py on SQLAlchemy 2.1, where the ORM UPDATE of
-    # boards.event_seq expires the board's modified `event_seq` and reading it back
-    # in `record` lazy-loads outside the greenlet (MissingGreenlet).  Reported.
-    uow = UnitOfWork(_autoflush_factory(db), db.gate, listeners=listeners)
+    uow = UnitOfWork(db.session_factory, db.gate, listeners=listeners)
     async with uow:
         locked = await uow.lock_board(board.id)
         assert locked is not None
@@ -294,9 +283,7 @@ async def rows(db: Db) -> list[BoardEventRow]:
     from sqlalchemy import select
 
     async with db.session_factory() as session:
-        result = await session.execute(
-            select(BoardEventRow).order_by(BoardEventRow.created_at, BoardEventRow.seq)
-        )  # type: ignore[arg-type]
+        result = await session.execute(select(BoardEventRow).order_by(BoardEventRow.created_at, BoardEventRow.seq))  # type: ignore[arg-type]
         return list(result.scalars())
 
 
@@ -311,9 +298,7 @@ def fake_person(name: str) -> dict[str, str]:
     }
 
 
-def task_event(
-    detail_type: str = "TaskStatusChanged", title: str = "CI/CD Test", **over: Any
-) -> dict[str, Any]:
+def task_event(detail_type: str = "TaskStatusChanged", title: str = "CI/CD Test", **over: Any) -> dict[str, Any]:
     sup, dev, quiet = fake_person("Ocean"), fake_person("Dev"), fake_person("Quiet")
     actor = fake_person("Boss")
     detail = {

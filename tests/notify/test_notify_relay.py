@@ -232,9 +232,7 @@ async def test_dynamodb_throttling_is_retried(sqlite_db: Db, aws: AwsEnv, proxy:
     assert [e["detail"]["eventId"] for e in aws.drain_queue()] == [row.id]
 
 
-async def test_aws_down_keeps_rows_pending_then_delivers_exactly_once(
-    db: Db, aws: AwsEnv, proxy: FaultProxy
-) -> None:
+async def test_aws_down_keeps_rows_pending_then_delivers_exactly_once(db: Db, aws: AwsEnv, proxy: FaultProxy) -> None:
     proxy.down()
     assert refused(proxy.port)
     made = await some_events(db, 3, boards=2)
