@@ -3,15 +3,33 @@ the contract's limits and error policy."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import strawberry
+from graphql import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
 from schema.limits import contract_errors, limits_rule
-from schema.scalars import SCALAR_MAP
 from schema.root import Mutation, Query, Subscription
+from schema.scalars import SCALAR_MAP
 from schema.types import Board, Task, User
+
+
+class _ParserCache(ParserCache):
+    """strawberry's ParserCache parses while entering the parsing hook, outside the
+    error handling of the operation, so a syntax error (or the token limit) escaped
+    the ContractErrors rewrite and reached the client without a code.  On an error
+    leave the document unset: strawberry parses again inside its own handling."""
+
+    def on_parse(self) -> Iterator[None]:
+        ctx = self.execution_context
+        try:
+            ctx.graphql_document = self.cached_parse_document(ctx.query, **ctx.parse_options)
+        except GraphQLError:
+            ctx.graphql_document = None
+        yield
 
 
 def build_schema(*, max_depth: int = 10, max_aliases: int = 30, max_tokens: int = 5000,
@@ -26,7 +44,7 @@ def build_schema(*, max_depth: int = 10, max_aliases: int = 30, max_tokens: int 
         types=[Board, Task, User],
         extensions=[
             lambda: MaxTokensLimiter(max_token_count=max_tokens),
-            lambda: ParserCache(maxsize=512),
+            lambda: _ParserCache(maxsize=512),
             lambda: AddValidationRules(rules),
             lambda: ValidationCache(maxsize=512),
             contract_errors(production),
