@@ -11,6 +11,9 @@ import orjson
 import strawberry
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
+from strawberry.exceptions import MissingQueryError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types.graphql import OperationType
 
 from auth.tokens import InvalidToken, TokenService, bearer
 from models.errors import ErrorCode
@@ -56,6 +59,9 @@ def viewer_from(tokens: TokenService, header: str | None) -> tuple[str | None, b
         return None, True
 
 
+_HTTP_OPERATIONS = frozenset({OperationType.QUERY, OperationType.MUTATION})
+
+
 class GraphQLEndpoint:
     def __init__(self, schema: strawberry.Schema, services: Services, *, max_body: int, graphiql: bool) -> None:
         self.schema = schema
@@ -97,8 +103,13 @@ class GraphQLEndpoint:
                                   {"WWW-Authenticate": 'Bearer error="invalid_token"'})
         request_id = request.headers.get("x-request-id", "")[:64] or uuid.uuid4().hex
         ctx = Ctx(self.services, viewer_id=viewer_id, client_ip=client_ip(request), request_id=request_id)
-        result = await self.schema.execute(query, variable_values=variables, context_value=ctx,
-                                           operation_name=op_name)
+        try:
+            result = await self.schema.execute(query, variable_values=variables, context_value=ctx,
+                                               operation_name=op_name, allowed_operation_types=_HTTP_OPERATIONS)
+        except InvalidOperationTypeError:
+            return error_response(400, ErrorCode.BAD_USER_INPUT, "Subscriptions are served over websockets")
+        except (CannotGetOperationTypeError, MissingQueryError):
+            return error_response(400, ErrorCode.BAD_USER_INPUT, "No operation of that name in the document")
         out: dict[str, Any] = {}
         if result.errors:
             out["errors"] = [e.formatted for e in result.errors]
