@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from graphql import build_schema as parse_sdl
+from graphql import find_breaking_changes
+
+from schema import build_schema
+from tests.api.helpers import SPEC_DIR
+
+
+def test_served_schema_is_a_compatible_superset_of_the_contract() -> None:
+    contract = parse_sdl((SPEC_DIR / "schema.graphql").read_text())
+    served = parse_sdl(build_schema().as_str())
+    breaking = find_breaking_changes(contract, served)
+    assert breaking == [], "\n".join(f"{c.type.name}: {c.description}" for c in breaking)
+
+
+def test_contract_types_are_all_served() -> None:
+    # find_breaking_changes is empty for an empty contract too: make sure we compared real files.
+    contract = parse_sdl((SPEC_DIR / "schema.graphql").read_text())
+    served = parse_sdl(build_schema().as_str())
+    assert {"Board", "Task", "User", "Query", "Mutation", "Subscription"} <= set(contract.type_map)
+    missing = sorted(n for n in contract.type_map if not n.startswith("__") and n not in served.type_map)
+    assert missing == []
+    assert served.query_type is not None and served.mutation_type is not None
+    assert set(contract.mutation_type.fields) <= set(served.mutation_type.fields)  # type: ignore[union-attr]
