@@ -193,6 +193,10 @@ class Board(Node):
     created_at: DateTime
     viewer_role: BoardRole  # type: ignore[valid-type]
 
+    last_seq: int = strawberry.field(description=(
+        "The seq of the board's last committed change when this was read. Subscribe to boardEvents with "
+        "afterSeq set to it and no change after this read is missed."))
+
     @strawberry.field
     async def members(self, info: Info) -> list[BoardMember]:
         members = await info.context.loaders.members.load(str(self.id)) or []
@@ -217,7 +221,8 @@ class Board(Node):
 
     @classmethod
     def of(cls, b: BoardRec) -> Board:
-        return cls(id=ID(b.id), name=b.name, created_at=b.created_at, viewer_role=b.viewer_role)  # type: ignore[arg-type]
+        return cls(id=ID(b.id), name=b.name, created_at=b.created_at, viewer_role=b.viewer_role,  # type: ignore[arg-type]
+                   last_seq=b.event_seq)
 
 
 @strawberry.type

@@ -66,6 +66,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 "# TYPE taskboard_outbox_oldest_age_seconds gauge",
                 f"taskboard_outbox_oldest_age_seconds {oldest:.3f}",
             ]
+        pool = rt.engine.pool
+        if hasattr(pool, "checkedout"):
+            lines += ["# HELP taskboard_db_connections_in_use Database connections checked out of the pool.",
+                      "# TYPE taskboard_db_connections_in_use gauge",
+                      f"taskboard_db_connections_in_use {pool.checkedout()}"]
         hub = rt.services.hub
         if hasattr(hub, "subscriber_count"):
             lines += ["# TYPE taskboard_live_subscribers gauge", f"taskboard_live_subscribers {hub.subscriber_count()}"]
