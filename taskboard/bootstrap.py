@@ -163,3 +163,49 @@ async def close(rt: Runtime) -> None:
     await rt.engine.dispose()
     if rt.local_aws is not None:
         rt.local_aws.stop()
+
+
+class ConfigError(Exception):
+    """The configuration cannot run this command; the message says what to change."""
+
+
+def _external_aws(settings: Settings, command: str) -> str | None:
+    if settings.aws_mode != "aws":
+        raise ConfigError(
+            f"`taskboard {command}` talks to AWS (or an AWS-compatible endpoint): set TASKBOARD_AWS=aws and, "
+            "for an emulator, AWS_ENDPOINT_URL. In development `taskboard serve` runs the mail worker itself.")
+    return os.environ.get("AWS_ENDPOINT_URL") or None
+
+
+async def run_worker(settings: Settings) -> None:
+    """`taskboard worker`: the Lambda's handler over the SQS queue, until SIGTERM/SIGINT."""
+    import signal
+
+    from notify.worker import MailWorker
+
+    endpoint = _external_aws(settings, "worker")
+    worker = MailWorker.from_settings(queue_name=settings.notify_queue, queue_url=None, table=settings.activity_table,
+                                      mail_from=settings.mail_from, endpoint_url=endpoint, region=settings.aws_region)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, lambda: asyncio.ensure_future(worker.stop()))
+    log.info("mail worker polling %s", settings.notify_queue)
+    await worker.run()
+
+
+async def run_reminders(settings: Settings, now: Any) -> int:
+    """`taskboard remind`: one pass of deadline reminders (EventBridge Scheduler runs it in AWS)."""
+    import boto3
+
+    from notify.reminders import send_reminders
+
+    endpoint = _external_aws(settings, "remind")
+    engine = make_engine(settings.database_url)
+    try:
+        boto = boto3.session.Session(region_name=settings.aws_region)
+        ses = boto.client("ses", endpoint_url=endpoint)
+        dynamodb = boto.client("dynamodb", endpoint_url=endpoint)
+        return await send_reminders(make_session_factory(engine), ses=ses, dynamodb=dynamodb,
+                                    table=settings.activity_table, mail_from=settings.mail_from, now=now)
+    finally:
+        await engine.dispose()

@@ -64,15 +64,23 @@ def migrate(_: argparse.Namespace) -> None:
 
 
 def worker(_: argparse.Namespace) -> None:
-    from taskboard.bootstrap import run_worker
+    from taskboard.bootstrap import ConfigError, run_worker
 
-    asyncio.run(run_worker(_settings()))
+    try:
+        asyncio.run(run_worker(_settings()))
+    except ConfigError as exc:
+        print(f"taskboard: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 def remind(_: argparse.Namespace) -> None:
-    from taskboard.bootstrap import run_reminders
+    from taskboard.bootstrap import ConfigError, run_reminders
 
-    sent = asyncio.run(run_reminders(_settings(), datetime.now(UTC)))
+    try:
+        sent = asyncio.run(run_reminders(_settings(), datetime.now(UTC)))
+    except ConfigError as exc:
+        print(f"taskboard: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
     print(f"sent {sent} reminder mail(s)")
 
 
