@@ -10,17 +10,23 @@ bounded and nothing is missed."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
+import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import orjson
 from sqlalchemy import select
 
 from models.errors import ApiError, ErrorCode
 from models.tables import BoardEventKind, BoardEventRow
 from resolvers.boards import visible_board
 from resolvers.context import Ctx
+
+log = logging.getLogger("taskboard.live")
 
 events_t = BoardEventRow.__table__  # type: ignore[attr-defined]
 
@@ -37,6 +43,11 @@ class LiveEvent:
     @classmethod
     def of(cls, row: BoardEventRow) -> LiveEvent:
         return cls(row.board_id, row.seq, BoardEventKind(row.kind), row.payload)
+
+
+# Put in a subscription's queue to make its stream re-read the table (after the
+# cross-instance channel was down and events may have been missed).
+RESYNC = LiveEvent("", 0, BoardEventKind.TASK_UPDATED, {})
 
 
 class Subscription:
@@ -58,6 +69,8 @@ class Hub(Protocol):
     def publish(self, events: Sequence[LiveEvent]) -> None: ...
 
     def subscribe(self, board_id: str) -> Any: ...
+
+    def poll_interval(self) -> float | None: ...
 
 
 class LocalHub:
@@ -87,6 +100,117 @@ class LocalHub:
 
     def subscriber_count(self) -> int:
         return sum(len(s) for s in self._subs.values())
+
+    def resync_all(self) -> None:
+        for subs in self._subs.values():
+            for sub in subs:
+                sub.overflowed = True
+                with contextlib.suppress(asyncio.QueueFull):
+                    sub.queue.put_nowait(RESYNC)
+
+    def poll_interval(self) -> float | None:
+        return None
+
+
+class RedisHub:
+    """Fan-out across instances through Redis pub/sub.
+
+    Each instance hands its own commits to its local subscribers at once and
+    publishes them, in commit order, from a background task (a mutation never
+    waits on Redis).  One pattern subscription per instance feeds the other
+    instances' events to local subscribers.  Streams skip what they already
+    sent and fill gaps from the table, so reordering between instances and
+    echoes cost nothing.  While Redis is unreachable the streams poll the table;
+    when it is back every stream re-reads the table once."""
+
+    CHANNEL = "taskboard:board:"
+
+    def __init__(self, redis: Any, *, buffer: int = 256, degraded_poll: float = 5.0) -> None:
+        self._redis = redis
+        self.local = LocalHub(buffer)
+        self.instance = uuid.uuid4().hex
+        self._outbox: asyncio.Queue[LiveEvent] = asyncio.Queue(10_000)
+        self._degraded_poll = degraded_poll
+        self.connected = False
+        self._tasks: list[asyncio.Task[None]] = []
+        self.published = 0
+        self.received = 0
+
+    def publish(self, events: Sequence[LiveEvent]) -> None:
+        self.local.publish(events)
+        for ev in events:
+            try:
+                self._outbox.put_nowait(ev)
+            except asyncio.QueueFull:  # Redis long gone: the table has every event
+                log.warning("live fan-out backlog full; other instances will read seq %s from the table", ev.seq)
+
+    def subscribe(self, board_id: str) -> Any:
+        return self.local.subscribe(board_id)
+
+    def subscriber_count(self) -> int:
+        return self.local.subscriber_count()
+
+    def poll_interval(self) -> float | None:
+        return None if self.connected else self._degraded_poll
+
+    async def start(self) -> None:
+        self._tasks = [asyncio.create_task(self._publisher(), name="live-redis-publisher"),
+                       asyncio.create_task(self._listener(), name="live-redis-listener")]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(BaseException):
+                await task
+
+    async def _publisher(self) -> None:
+        pending: LiveEvent | None = None
+        while True:
+            ev = pending or await self._outbox.get()
+            pending = None
+            message = orjson.dumps({"o": self.instance, "b": ev.board_id, "s": ev.seq, "k": ev.kind.value,
+                                    "p": ev.payload})
+            try:
+                await self._redis.publish(self.CHANNEL + ev.board_id, message)
+                self.published += 1
+            except Exception as exc:  # keep the order: retry this one first
+                log.warning("live fan-out publish failed (%s); retrying", type(exc).__name__)
+                pending = ev
+                await asyncio.sleep(1.0)
+
+    async def _listener(self) -> None:
+        backoff = 0.2
+        while True:
+            pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+            try:
+                await pubsub.psubscribe(self.CHANNEL + "*")
+                if not self.connected:
+                    self.connected = True
+                    self.local.resync_all()  # whatever was published while we were away
+                backoff = 0.2
+                while True:
+                    message = await pubsub.get_message(timeout=30.0)
+                    if message is None or message.get("type") != "pmessage":
+                        continue
+                    data = orjson.loads(message["data"])
+                    if data["o"] == self.instance:
+                        continue
+                    self.received += 1
+                    self.local.publish([LiveEvent(data["b"], data["s"], BoardEventKind(data["k"]), data["p"])])
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if self.connected:
+                    log.warning("live fan-out lost Redis (%s); streams poll the table until it is back",
+                                type(exc).__name__)
+                    self.connected = False
+                    self.local.resync_all()  # wake every stream so it starts polling
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+            finally:
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()
 
 
 async def _from_table(ctx: Ctx, board_id: str, after: int, upto: int | None = None) -> list[LiveEvent]:
@@ -130,7 +254,13 @@ async def board_stream(ctx: Ctx, hub: Any, board_id: str, after_seq: int | None)
                     break
             sub.overflowed = False
             while not sub.overflowed:
-                ev = await sub.queue.get()
+                poll = hub.poll_interval()
+                try:
+                    ev = await (sub.queue.get() if poll is None else asyncio.wait_for(sub.queue.get(), poll))
+                except TimeoutError:
+                    break  # cross-instance channel down: look at the table
+                if ev is RESYNC:
+                    break
                 if ev.seq <= last:
                     continue
                 if ev.seq > last + 1:
@@ -138,7 +268,7 @@ async def board_stream(ctx: Ctx, hub: Any, board_id: str, after_seq: int | None)
                 yield ev
                 last = ev.seq
                 _check_still_member(ev, viewer_id)
-            else:
+            if sub.overflowed:
                 # Overflowed: drain what is queued (the table has it all) and replay.
                 while not sub.queue.empty():
                     sub.queue.get_nowait()

@@ -7,6 +7,8 @@ from collections.abc import Iterator
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.types import ExecutionContext
+from graphql import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
@@ -32,12 +34,19 @@ class _ParserCache(ParserCache):
         yield
 
 
+class Schema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        """Expected errors (bad input, permissions, conflicts) are not server faults: the
+        error policy (`schema.limits.contract_error`) logs the unexpected ones, once, with
+        the request id.  Strawberry's default logs every error with a traceback."""
+
+
 def build_schema(*, max_depth: int = 10, max_aliases: int = 30, max_tokens: int = 5000,
                  introspection: bool = True, production: bool = False) -> strawberry.Schema:
     rules = [limits_rule(max_depth, max_aliases)]
     if not introspection:
         rules.append(NoSchemaIntrospectionCustomRule)
-    return strawberry.Schema(
+    return Schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,

@@ -20,7 +20,7 @@ from auth.tokens import TokenService
 from models.db import WriteGate, is_sqlite, make_engine, make_session_factory
 from models.migrate import upgrade_async
 from resolvers.context import Services
-from resolvers.live import LiveEvent, LocalHub
+from resolvers.live import LiveEvent, LocalHub, RedisHub
 from taskboard.settings import Settings
 
 log = logging.getLogger("taskboard")
@@ -75,7 +75,7 @@ async def build(settings: Settings, *, migrate: bool | None = None, start_backgr
     else:
         limiter = MemoryLimiter(limits=limits, window=settings.login_failure_window)
 
-    hub = LocalHub()
+    hub: Any = LocalHub() if redis is None else RedisHub(redis, degraded_poll=settings.live_degraded_poll)
     services = Services(
         session_factory=session_factory,
         gate=WriteGate(sqlite=sqlite),
@@ -89,6 +89,8 @@ async def build(settings: Settings, *, migrate: bool | None = None, start_backgr
     )
     services.commit_listeners.append(lambda rows: hub.publish([LiveEvent.of(r) for r in rows]))
     rt = Runtime(settings=settings, engine=engine, services=services, redis=redis)
+    if isinstance(hub, RedisHub) and start_background:
+        await hub.start()
 
     if settings.aws_mode == "off":
         from notify.activity_sql import SqlActivityLog
@@ -145,8 +147,8 @@ async def _worker(settings: Settings, rt: Runtime, queue_url: str | None) -> Any
 
 
 async def close(rt: Runtime) -> None:
-    for component in (rt.worker, rt.relay):
-        if component is not None:
+    for component in (rt.worker, rt.relay, rt.services.hub):
+        if component is not None and hasattr(component, "stop"):
             with contextlib.suppress(Exception):
                 await component.stop()
     for task in rt.tasks:

@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     keepalive_interval: float = 25.0
     cors_origins: list[str] = []
     web_dir: str | None = None
+    # While Redis is unreachable, live streams look at the table this often (seconds).
+    live_degraded_poll: float = 5.0
     # Relay: how often it sweeps for undelivered events besides the nudge after commit.
     relay_sweep_interval: float = 5.0
 
