@@ -1,0 +1,62 @@
+// The GraphQL documents the client sends.
+
+const USER = "id email name";
+export const TASK_FIELDS = `id title description status deadline version createdAt updatedAt
+  assignee { ${USER} } supervisor { ${USER} }`;
+const MEMBER_FIELDS = `role addedAt user { ${USER} }`;
+const AUTH = `accessToken refreshToken expiresIn user { ${USER} }`;
+
+export const SIGN_UP = `mutation SignUp($input: SignUpInput!) { signUp(input: $input) { ${AUTH} } }`;
+export const LOGIN = `mutation Login($email: String!, $password: String!) { login(email: $email, password: $password) { ${AUTH} } }`;
+export const REFRESH = `mutation Refresh($token: String!) { refreshToken(refreshToken: $token) { ${AUTH} } }`;
+export const LOGOUT = `mutation Logout($token: String!) { logout(refreshToken: $token) }`;
+
+export const BOARDS = `query Boards { boards { id name viewerRole createdAt } }`;
+export const CREATE_BOARD = `mutation CreateBoard($name: String!) { createBoard(name: $name) { id name viewerRole createdAt } }`;
+
+export const BOARD = `query Board($id: ID!, $after: String) {
+  board(id: $id) {
+    id name viewerRole createdAt lastSeq
+    members { ${MEMBER_FIELDS} }
+    tasks(first: 100, after: $after, orderBy: {field: CREATED_AT, direction: ASC}) {
+      totalCount pageInfo { hasNextPage endCursor } edges { node { ${TASK_FIELDS} } }
+    }
+  }
+}`;
+
+export const BOARD_TASKS_PAGE = `query BoardTasks($id: ID!, $after: String) {
+  board(id: $id) {
+    tasks(first: 100, after: $after, orderBy: {field: CREATED_AT, direction: ASC}) {
+      pageInfo { hasNextPage endCursor } edges { node { ${TASK_FIELDS} } }
+    }
+  }
+}`;
+
+export const TASK = `query Task($id: ID!) { task(id: $id) { ${TASK_FIELDS} } }`;
+
+export const CREATE_TASK = `mutation CreateTask($input: CreateTaskInput!) { createTask(input: $input) { ${TASK_FIELDS} } }`;
+export const UPDATE_TASK = `mutation UpdateTask($id: ID!, $input: UpdateTaskInput!) { updateTask(id: $id, input: $input) { ${TASK_FIELDS} } }`;
+export const DELETE_TASK = `mutation DeleteTask($id: ID!, $expectedVersion: Int) { deleteTask(id: $id, expectedVersion: $expectedVersion) }`;
+
+export const ADD_MEMBER = `mutation AddMember($boardId: ID!, $email: String!, $role: BoardRole!) {
+  addBoardMember(boardId: $boardId, email: $email, role: $role) { ${MEMBER_FIELDS} } }`;
+export const REMOVE_MEMBER = `mutation RemoveMember($boardId: ID!, $userId: ID!) { removeBoardMember(boardId: $boardId, userId: $userId) }`;
+
+const ACTIVITY_FIELDS = `pageInfo { hasNextPage endCursor } edges { node { id kind taskId actorEmail message changes at } }`;
+export const BOARD_ACTIVITY = `query BoardActivity($id: ID!, $after: String) {
+  board(id: $id) { activity(first: 30, after: $after) { ${ACTIVITY_FIELDS} } } }`;
+export const TASK_ACTIVITY = `query TaskActivity($id: ID!, $after: String) {
+  task(id: $id) { id title activity(first: 30, after: $after) { ${ACTIVITY_FIELDS} } } }`;
+
+const SETTINGS_FIELDS = "emailOnTaskChange emailDeadlineReminders smsOnTaskChange phoneNumber";
+export const VIEWER_SETTINGS = `query Settings { viewer { user { ${USER} } notificationSettings { ${SETTINGS_FIELDS} } } }`;
+export const UPDATE_SETTINGS = `mutation UpdateSettings($input: NotificationSettingsInput!) {
+  updateNotificationSettings(input: $input) { ${SETTINGS_FIELDS} } }`;
+
+export const BOARD_EVENTS = `subscription BoardEvents($boardId: ID!, $afterSeq: Int) {
+  boardEvents(boardId: $boardId, afterSeq: $afterSeq) {
+    kind seq boardId taskId actorEmail at
+    task { ${TASK_FIELDS} }
+    member { ${MEMBER_FIELDS} }
+  }
+}`;
