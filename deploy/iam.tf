@@ -115,6 +115,21 @@ data "aws_iam_policy_document" "task" {
     ]
   }
 
+  # `taskboard remind` runs with this role (EventBridge Scheduler -> ECS RunTask):
+  # it mails from the configured identity and keeps one marker per task and day,
+  # deleting it again when a send fails so that the next run retries.
+  statement {
+    sid       = "ReminderMail"
+    actions   = ["ses:SendEmail", "ses:SendRawEmail"]
+    resources = [aws_sesv2_email_identity.mail.arn]
+  }
+
+  statement {
+    sid       = "ReminderMarkers"
+    actions   = ["dynamodb:DeleteItem"]
+    resources = [aws_dynamodb_table.activity.arn]
+  }
+
   statement {
     sid       = "PublishEvents"
     actions   = ["events:PutEvents"]
@@ -204,7 +219,7 @@ data "aws_iam_policy_document" "mailer" {
 
   statement {
     sid       = "MailIdempotency"
-    actions   = ["dynamodb:PutItem"]
+    actions   = ["dynamodb:PutItem", "dynamodb:DeleteItem"]
     resources = [aws_dynamodb_table.activity.arn]
   }
 
