@@ -31,7 +31,10 @@ class BatchLoader(Generic[K, V]):
             if not self._queue:
                 asyncio.get_running_loop().call_soon(self._dispatch)
             self._queue.append(key)
-        return fut
+        # Shielded: the future is shared by every resolver that loads this key, and
+        # graphql-core cancels a field's siblings when a non-null error bubbles up;
+        # a cancelled waiter must not cancel the shared future under the others.
+        return asyncio.shield(fut)
 
     async def load_many(self, keys: Iterable[K]) -> list[V | None]:
         return list(await asyncio.gather(*(self.load(k) for k in keys)))
