@@ -27,7 +27,6 @@ run: $(STAMP) web
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check . || true
 
 typecheck: $(STAMP)
 	$(BIN)/mypy taskboard schema resolvers models auth notify

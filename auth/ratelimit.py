@@ -61,7 +61,9 @@ class RedisLimiter:
 
     async def blocked(self, keys: list[str]) -> bool:
         values = await self._redis.mget([self._prefix + k for k in keys])
-        return any(v is not None and int(v) >= self._limits[k.split(":", 1)[0]] for k, v in zip(keys, values, strict=True))
+        return any(
+            v is not None and int(v) >= self._limits[k.split(":", 1)[0]] for k, v in zip(keys, values, strict=True)
+        )
 
     async def record_failure(self, keys: list[str]) -> None:
         pipe = self._redis.pipeline(transaction=False)

@@ -10,8 +10,8 @@ back and publishes nothing.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy import select, update
@@ -19,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models.db import WriteGate
 from models.tables import DETAIL_TYPES, ActivityKind, Board, BoardEventKind, BoardEventRow, utcnow
-
 
 boards_t = Board.__table__  # type: ignore[attr-defined]
 

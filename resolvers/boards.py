@@ -12,7 +12,17 @@ from models.tables import ActivityKind, BoardEventKind, BoardRole, utcnow
 from models.uow import UnitOfWork
 from resolvers import events, validation
 from resolvers.context import Ctx, boards_t
-from resolvers.records import TASK_COLUMNS, USER_COLUMNS, BoardRec, MemberRec, TaskRec, UserRec, members_t, tasks_t, users_t
+from resolvers.records import (
+    TASK_COLUMNS,
+    USER_COLUMNS,
+    BoardRec,
+    MemberRec,
+    TaskRec,
+    UserRec,
+    members_t,
+    tasks_t,
+    users_t,
+)
 
 BOARD_NOT_FOUND = "Board not found"
 
@@ -50,7 +60,9 @@ async def create_board(ctx: Ctx, *, name: str) -> BoardRec:
     board = BoardRec(id=new_id("brd"), name=name, created_at=utcnow(), viewer_role=BoardRole.OWNER)
     async with ctx.write() as s:
         await s.execute(
-            insert(boards_t).values(id=board.id, name=name, created_at=board.created_at, created_by=viewer_id, event_seq=0)
+            insert(boards_t).values(
+                id=board.id, name=name, created_at=board.created_at, created_by=viewer_id, event_seq=0
+            )
         )
         await s.execute(
             insert(members_t).values(board_id=board.id, user_id=viewer_id, role=BoardRole.OWNER.value,

@@ -68,8 +68,8 @@ def task_message(kind: ActivityKind, who: str, actor_email: str, task: TaskRec, 
 
 
 def member_message(added: bool, who: str, actor_email: str, member: UserRec, board_name: str, at: datetime) -> str:
-    verb = "Added" if added else "Removed"
-    return f"{who} {actor_email} {verb} Member {member.email} {'to' if added else 'from'} Board {board_name} at {iso(at)}"
+    verb, preposition = ("Added", "to") if added else ("Removed", "from")
+    return f"{who} {actor_email} {verb} Member {member.email} {preposition} Board {board_name} at {iso(at)}"
 
 
 def recipients(actor_id: str, people: list[tuple[str, UserRec | None]]) -> list[dict[str, Any]]:

@@ -16,6 +16,7 @@ class BatchLoader(Generic[K, V]):
         self._fetch = fetch
         self._cache: dict[K, asyncio.Future[V | None]] = {}
         self._queue: list[K] = []
+        self._running: set[asyncio.Task[None]] = set()
 
     def prime(self, key: K, value: V) -> None:
         if key not in self._cache:
@@ -41,7 +42,9 @@ class BatchLoader(Generic[K, V]):
 
     def _dispatch(self) -> None:
         keys, self._queue = self._queue, []
-        asyncio.ensure_future(self._run(keys))
+        task = asyncio.ensure_future(self._run(keys))
+        self._running.add(task)  # a reference, or the task may be collected mid-flight
+        task.add_done_callback(self._running.discard)
 
     async def _run(self, keys: list[K]) -> None:
         try:

@@ -258,7 +258,8 @@ async def update_task(ctx: Ctx, task_id: str, *, title: Any = _UNSET, descriptio
     async with ctx.uow() as uow:
         board, role, before = await _load_for_change(uow, task_id, viewer_id)
         if viewer_id not in (before.supervisor_id, before.assignee_id) and role != BoardRole.OWNER:
-            raise ApiError(ErrorCode.FORBIDDEN, "Only the task's supervisor, its assignee and the board's owners may edit it")
+            raise ApiError(ErrorCode.FORBIDDEN,
+                           "Only the task's supervisor, its assignee and the board's owners may edit it")
         _check_version(before, expected_version)
         changes: dict[str, Any] = {}
         values: dict[str, Any] = {}

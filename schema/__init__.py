@@ -6,12 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import strawberry
-from graphql import GraphQLError
-from strawberry.types import ExecutionContext
-from graphql import GraphQLError
+from graphql import ASTValidationRule, GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
 
 from schema.limits import contract_errors, limits_rule
 from schema.root import Mutation, Query, Subscription
@@ -43,7 +42,7 @@ class Schema(strawberry.Schema):
 
 def build_schema(*, max_depth: int = 10, max_aliases: int = 30, max_tokens: int = 5000,
                  introspection: bool = True, production: bool = False) -> strawberry.Schema:
-    rules = [limits_rule(max_depth, max_aliases)]
+    rules: list[type[ASTValidationRule]] = [limits_rule(max_depth, max_aliases)]
     if not introspection:
         rules.append(NoSchemaIntrospectionCustomRule)
     return Schema(

@@ -24,7 +24,7 @@ class CreateTaskInput:
     title: str
     description: str = ""
     status: TaskStatus = TaskStatus.TODO  # type: ignore[valid-type]
-    deadline: Date | None = None  # type: ignore[valid-type]
+    deadline: Date | None = None
     assignee_id: ID | None = None
 
 
@@ -33,7 +33,7 @@ class UpdateTaskInput:
     title: str | None = UNSET
     description: str | None = UNSET
     status: TaskStatus | None = UNSET  # type: ignore[valid-type]
-    deadline: Date | None = UNSET  # type: ignore[valid-type]
+    deadline: Date | None = UNSET
     assignee_id: ID | None = UNSET
     expected_version: int | None = strawberry.field(
         default=UNSET, description="When given, the update fails with CONFLICT unless the task is at this version.")

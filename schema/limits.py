@@ -81,7 +81,7 @@ def contract_error(error: GraphQLError, *, request_id: str, production: bool) ->
     if isinstance(original, ApiError):
         return GraphQLError(original.message, error.nodes, error.source, error.positions, error.path,
                             extensions=dict(original.extensions))
-    if original is None or isinstance(original, (GraphQLError, ValueError, TypeError)) and error.path is None:
+    if original is None or (isinstance(original, (GraphQLError, ValueError, TypeError)) and error.path is None):
         # Syntax, validation and variable-coercion errors: the client's document or input.
         code = (error.extensions or {}).get("code") or ErrorCode.BAD_USER_INPUT.value
         message = _SUGGESTION.sub("", error.message) if production else error.message
@@ -100,10 +100,10 @@ class ContractErrors(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
         yield
         result = self.execution_context.result
-        if result is not None and getattr(result, "errors", None):
-            ctx = self.execution_context.context
-            rid = getattr(ctx, "request_id", "-")
-            result.errors = [contract_error(e, request_id=rid, production=self.production) for e in result.errors]
+        errors = getattr(result, "errors", None) if result is not None else None
+        if result is not None and errors:
+            rid = getattr(self.execution_context.context, "request_id", "-")
+            result.errors = [contract_error(e, request_id=rid, production=self.production) for e in errors]
 
 
 def contract_errors(production: bool) -> Callable[[], ContractErrors]:

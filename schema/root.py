@@ -14,8 +14,8 @@ from models.errors import ApiError
 from resolvers import accounts, boards, live, nodes, tasks
 from resolvers.records import TaskRec, UserRec
 from schema.context import Info
-from schema.scalars import parse_datetime
 from schema.inputs import CreateTaskInput, NotificationSettingsInput, SignUpInput, UpdateTaskInput
+from schema.scalars import parse_datetime
 from schema.types import (
     AuthPayload,
     Board,
@@ -61,7 +61,11 @@ class Query:
     @strawberry.field
     async def node(self, info: Info, id: ID) -> Node | None:
         kind, rec = await nodes.node(info.context, str(id))
-        return {"Board": Board.of, "Task": Task.of, "User": User.of}[kind](rec)  # type: ignore[no-any-return]
+        if kind == "Board":
+            return Board.of(rec)
+        if kind == "Task":
+            return Task.of(rec)
+        return User.of(rec)
 
     @strawberry.field(description="Tasks assigned to the viewer across all their boards.")
     async def my_tasks(self, info: Info, filter: TaskFilter | None = None, order_by: TaskOrder | None = None,
@@ -165,10 +169,11 @@ def snapshot_task(t: dict[str, Any]) -> Task:
 
 @strawberry.type
 class Subscription:
-    @strawberry.subscription(description="Every committed task change of one board. With afterSeq, first replays the\n"
-                                         "events after that sequence number that the server still holds, then goes live.")
+    @strawberry.subscription(
+        description="Every committed task change of one board. With afterSeq, first replays the\n"
+                    "events after that sequence number that the server still holds, then goes live.")
     async def board_events(self, info: Info, board_id: ID, after_seq: int | None = None
                            ) -> AsyncGenerator[BoardEvent, None]:
-        hub = info.context.services.hub  # type: ignore[attr-defined]
+        hub = info.context.services.hub
         async for ev in live.board_stream(info.context, hub, str(board_id), after_seq):
             yield board_event(ev)

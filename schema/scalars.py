@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 from typing import Any, NewType
 
 import strawberry
+from strawberry.types.scalar import ScalarDefinition
 
 
 def _serialize_datetime(value: datetime) -> str:
@@ -32,7 +33,7 @@ DateTime = NewType("DateTime", datetime)
 Date = NewType("Date", date)
 JSON = NewType("JSON", object)
 
-SCALAR_MAP = {
+SCALAR_MAP: dict[object, ScalarDefinition] = {
     DateTime: strawberry.scalar(
         name="DateTime",
         description="ISO-8601 date-time in UTC with milliseconds, e.g. 2023-06-23T07:34:16.948Z",

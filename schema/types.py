@@ -85,8 +85,10 @@ class ActivityEntryType:
     board_id: ID
     task_id: ID | None
     actor_email: str
-    message: str = strawberry.field(description="Human-readable line, e.g. 'Supervisor ocean1220@naver.com Done Task CI/CD Test at 2023-06-23T07:34:16.948Z'")
-    changes: JSON | None = strawberry.field(description='Changed fields, e.g. {"status": {"from": "TODO", "to": "DONE"}}')  # type: ignore[valid-type]
+    message: str = strawberry.field(description=(
+        "Human-readable line, e.g. 'Supervisor ocean1220@naver.com Done Task CI/CD Test at 2023-06-23T07:34:16.948Z'"))
+    changes: JSON | None = strawberry.field(
+        description='Changed fields, e.g. {"status": {"from": "TODO", "to": "DONE"}}')
     at: DateTime
 
     @classmethod
@@ -137,8 +139,8 @@ class TaskFilter:
     status: list[TaskStatus] | None = None  # type: ignore[valid-type]
     assignee_id: ID | None = None
     supervisor_id: ID | None = None
-    due_before: Date | None = None  # type: ignore[valid-type]
-    due_after: Date | None = None  # type: ignore[valid-type]
+    due_before: Date | None = None
+    due_after: Date | None = None
     search: str | None = strawberry.field(default=None,
                                           description="Case-insensitive substring match on title and description.")
 
@@ -231,7 +233,7 @@ class Task(Node):
     title: str
     description: str
     status: TaskStatus  # type: ignore[valid-type]
-    deadline: Date | None  # type: ignore[valid-type]
+    deadline: Date | None
     version: int = strawberry.field(
         description="Starts at 1 and grows by one with every change; used for optimistic concurrency.")
     created_at: DateTime
@@ -269,7 +271,7 @@ class Task(Node):
 
     @classmethod
     def of(cls, t: TaskRec) -> Task:
-        return cls(id=ID(t.id), title=t.title, description=t.description, status=t.status,  # type: ignore[arg-type]
+        return cls(id=ID(t.id), title=t.title, description=t.description, status=t.status,
                    deadline=t.deadline, version=t.version, created_at=t.created_at,  # type: ignore[arg-type]
                    updated_at=t.updated_at, _board_id=t.board_id,  # type: ignore[arg-type]
                    _supervisor_id=t.supervisor_id, _assignee_id=t.assignee_id)

@@ -81,7 +81,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
         mails = sent_mails(settings.aws_region)
         rows = "".join(
-            f"<article><h2>{html.escape(m.get('subject') or '')}</h2><p><b>To:</b> {html.escape(', '.join(m.get('to') or []))}"
+            f"<article><h2>{html.escape(m.get('subject') or '')}</h2>"
+            f"<p><b>To:</b> {html.escape(', '.join(m.get('to') or []))}"
             f" &middot; <time>{html.escape(str(m.get('at') or ''))}</time></p>"
             f"<pre>{html.escape(m.get('text') or m.get('body') or '')}</pre></article>"
             for m in reversed(mails)

@@ -16,17 +16,18 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 import orjson
 from graphql import (
+    ASTValidationRule,
     DocumentNode,
     ExecutionResult,
     GraphQLError,
     GraphQLSchema,
     OperationDefinitionNode,
     OperationType,
-    ValidationRule,
     get_operation_ast,
     parse,
     specified_rules,
@@ -88,7 +89,7 @@ class ProtocolConfig:
         self.services = services
         self.settings = settings
         self.production = settings.production
-        rules: list[type[ValidationRule]] = [*specified_rules, limits_rule(settings.max_depth, settings.max_aliases)]
+        rules: list[type[ASTValidationRule]] = [*specified_rules, limits_rule(settings.max_depth, settings.max_aliases)]
         if self.production:
             rules.append(NoSchemaIntrospectionCustomRule)
         self.rules = rules
@@ -304,7 +305,7 @@ class LiveSocket:
     def _ctx(self) -> Ctx:
         return Ctx(self.cfg.services, viewer_id=self.viewer_id, client_ip=self.ip, request_id=uuid.uuid4().hex)
 
-    def _format(self, errors: list[GraphQLError], request_id: str = "-") -> list[dict[str, Any]]:
+    def _format(self, errors: list[GraphQLError], request_id: str = "-") -> list[Any]:
         return [contract_error(e, request_id=request_id, production=self.cfg.production).formatted for e in errors]
 
     def _error(self, op_id: str, errors: list[GraphQLError]) -> None:
@@ -349,7 +350,7 @@ class LiveSocket:
             async for event in stream:
                 key = (str(event.board_id), event.seq, query, op_name, variables_key,
                        self.viewer_id if per_viewer else None)
-                payload = await self.cfg.renderer.render(key, lambda ev=event: self._execute(doc, variables, op_name, ev))
+                payload = await self.cfg.renderer.render(key, partial(self._execute, doc, variables, op_name, event))
                 self.send(prefix + payload + "}")
         except ApiError as exc:
             self._error(op_id, [GraphQLError(exc.message, original_error=exc)])

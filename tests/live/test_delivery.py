@@ -104,7 +104,7 @@ async def test_reconnect_with_after_seq_loses_nothing(live: LiveServer) -> None:
 
 
 async def test_non_member_gets_not_found_and_socket_stays(live: LiveServer) -> None:
-    board, (owner, stranger) = await board_with(live, "Owner", "Stranger")
+    board, (_owner, stranger) = await board_with(live, "Owner", "Stranger")
     ws = await live.socket(stranger["token"])
     await subscribe(ws, "x", board["id"])
     msg = await next_message(ws)
