@@ -1,7 +1,7 @@
 // One board: columns by status, cards, filters, drag and drop and keyboard
 // moves, the live feed, and the side panels.
 
-import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { describeError, gql, toApiError, type ApiError } from "./api";
 import { navigate } from "./app";
 import { dueState, formatDate } from "./dates";
@@ -61,10 +61,20 @@ export function BoardPage(props: { boardId: string; me: User }) {
   const lastActor = useRef(new Map<string, string>());
   const liveRef = useRef<LiveState>("connecting");
 
-  const upsert = useCallback((t: Task, force = false) => {
+  // The newest version of each task the server told us of (events, answers).
+  const known = useRef(new Map<string, Task>());
+  // Moves sent or queued per task: shown at once, sent one after another so
+  // each carries the version the previous one produced.
+  const [pending, setPending] = useState<Map<string, TaskStatus>>(new Map());
+  const moveQueue = useRef(new Map<string, { tail: Promise<void>; gen: number }>());
+
+  const upsert = useCallback((t: Task) => {
+    const cur = known.current.get(t.id);
+    if (cur && cur.version > t.version) return;
+    known.current.set(t.id, t);
     setTasks((prev) => {
-      const cur = prev.get(t.id);
-      if (cur && !force && cur.version > t.version) return prev;
+      const shown = prev.get(t.id);
+      if (shown && shown.version > t.version) return prev;
       const next = new Map(prev);
       next.set(t.id, t);
       return next;
@@ -86,6 +96,7 @@ export function BoardPage(props: { boardId: string; me: User }) {
         case "TASK_DELETED":
           if (ev.taskId) {
             const id = ev.taskId;
+            known.current.delete(id);
             setTasks((prev) => {
               if (!prev.has(id)) return prev;
               const next = new Map(prev);
@@ -105,7 +116,7 @@ export function BoardPage(props: { boardId: string; me: User }) {
           if (ev.member) {
             const m = ev.member;
             setBoard((b) => (b ? { ...b, members: b.members.filter((x) => x.user.id !== m.user.id) } : b));
-            if (m.user.id === me.id) setFatal("You were removed from this board.");
+            if (m.user.id === me.id) setFatal((f) => f ?? "You were removed from this board.");
           }
           break;
       }
@@ -139,6 +150,7 @@ export function BoardPage(props: { boardId: string; me: User }) {
         }
         const { tasks: _t, ...rest } = d.board;
         setBoard(rest);
+        known.current = new Map(all.map((t) => [t.id, t]));
         setTasks(new Map(all.map((t) => [t.id, t])));
         document.title = `${rest.name} — Taskboard`;
         // Later pages may already hold changes after lastSeq: the replay
@@ -150,7 +162,7 @@ export function BoardPage(props: { boardId: string; me: User }) {
             setLive(s);
           },
           onError: (err: ApiError) => {
-            if (err.code === "NOT_FOUND") setFatal("You no longer have access to this board.");
+            if (err.code === "NOT_FOUND") setFatal((f) => f ?? "You no longer have access to this board.");
             else setNotice(describeError(err, "follow live changes"));
           },
           onGap: () => setReloadKey((k) => k + 1),
@@ -179,7 +191,7 @@ export function BoardPage(props: { boardId: string; me: User }) {
     };
   }, []);
 
-  useEffect(() => {
+  useLayoutEffect(() => {
     const id = focusAfterRender.current;
     if (!id) return;
     focusAfterRender.current = null;
@@ -187,48 +199,67 @@ export function BoardPage(props: { boardId: string; me: User }) {
     el?.focus();
   });
 
-  async function moveTask(task: Task, status: TaskStatus, keepFocus: boolean) {
-    if (task.status === status) return;
+  function setPendingStatus(id: string, status: TaskStatus | null) {
+    setPending((prev) => {
+      const next = new Map(prev);
+      if (status) next.set(id, status);
+      else next.delete(id);
+      return next;
+    });
+  }
+
+  function moveTask(task: Task, status: TaskStatus, keepFocus: boolean) {
     if (keepFocus) focusAfterRender.current = task.id;
-    const before = task;
-    upsert({ ...task, status }, true); // optimistic; the server's answer replaces it
+    setPendingStatus(task.id, status); // shown at once
+    const q = moveQueue.current.get(task.id) ?? { tail: Promise.resolve(), gen: 0 };
+    const gen = q.gen;
+    const tail = q.tail.then(() => (q.gen === gen ? sendMove(task.id, task.title, status, q) : undefined));
+    q.tail = tail;
+    moveQueue.current.set(task.id, q);
+    void tail.finally(() => {
+      if (q.tail === tail) {
+        moveQueue.current.delete(task.id);
+        setPendingStatus(task.id, null);
+      }
+    });
+  }
+
+  async function sendMove(id: string, title: string, status: TaskStatus, q: { gen: number }): Promise<void> {
+    const cur = known.current.get(id);
+    if (!cur) return;
+    if (cur.status === status) {
+      setAnnounce(`Moved “${title}” to ${STATUS_LABEL[status]}.`);
+      return;
+    }
     try {
-      const d = await gql<{ updateTask: Task }>(UPDATE_TASK, {
-        id: task.id,
-        input: { status, expectedVersion: task.version },
-      });
+      const d = await gql<{ updateTask: Task }>(UPDATE_TASK, { id, input: { status, expectedVersion: cur.version } });
       upsert(d.updateTask);
-      setAnnounce(`Moved “${task.title}” to ${STATUS_LABEL[status]}.`);
+      setAnnounce(`Moved “${title}” to ${STATUS_LABEL[status]}.`);
     } catch (e) {
+      q.gen += 1; // drop the moves queued behind this one
       const err = toApiError(e);
       if (err.code === "CONFLICT") {
-        const latest = await gql<{ task: Task | null }>(TASK, { id: task.id }).catch(() => ({ task: null }));
+        const latest = await gql<{ task: Task | null }>(TASK, { id }).catch(() => ({ task: null }));
         if (latest.task) {
-          upsert(latest.task, true);
-          const who = lastActor.current.get(task.id);
+          upsert(latest.task);
+          const who = lastActor.current.get(id);
           setNotice(
-            `“${task.title}” was changed${who ? ` by ${who}` : " by someone else"} before your move, so it was not moved. ` +
+            `“${title}” was changed${who ? ` by ${who}` : " by someone else"} before your move, so it was not moved. ` +
               `It now shows the latest version (in ${STATUS_LABEL[latest.task.status]}). Move it again if you still want to.`,
           );
         } else {
-          removeLocal(task.id);
-          setNotice(`“${task.title}” was deleted by someone else.`);
+          removeLocal(id);
+          setNotice(`“${title}” was deleted by someone else.`);
         }
       } else {
-        setTasks((prev) => {
-          const cur = prev.get(before.id);
-          if (!cur || cur.version !== before.version) return prev;
-          const next = new Map(prev);
-          next.set(before.id, before);
-          return next;
-        });
-        if (err.code === "NOT_FOUND") removeLocal(task.id);
-        setNotice(describeError(err, `move “${task.title}”`));
+        if (err.code === "NOT_FOUND") removeLocal(id);
+        setNotice(describeError(err, `move “${title}”`));
       }
     }
   }
 
   function removeLocal(id: string) {
+    known.current.delete(id);
     setTasks((prev) => {
       const next = new Map(prev);
       next.delete(id);
@@ -239,6 +270,10 @@ export function BoardPage(props: { boardId: string; me: User }) {
   const visible = useMemo(() => {
     const q = filters.search.trim().toLowerCase();
     return [...tasks.values()]
+      .map((t) => {
+        const p = pending.get(t.id);
+        return p && p !== t.status ? { ...t, status: p } : t;
+      })
       .filter((t) => {
         if (filters.assignee === "me" && t.assignee?.id !== me.id) return false;
         if (filters.assignee === "none" && t.assignee) return false;
@@ -249,7 +284,7 @@ export function BoardPage(props: { boardId: string; me: User }) {
         return true;
       })
       .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : 1));
-  }, [tasks, filters, me.id]);
+  }, [tasks, pending, filters, me.id]);
 
   if (fatal) {
     return (
@@ -374,8 +409,8 @@ export function BoardPage(props: { boardId: string; me: User }) {
                   const id = e.dataTransfer?.getData("text/plain") || dragging;
                   setDropTarget(null);
                   setDragging(null);
-                  const t = id ? tasks.get(id) : undefined;
-                  if (t) void moveTask(t, status, false);
+                  const t = id ? visible.find((x) => x.id === id) ?? tasks.get(id) : undefined;
+                  if (t && t.status !== status) moveTask(t, status, false);
                 }}
               >
                 <div class="column-head">
@@ -393,7 +428,7 @@ export function BoardPage(props: { boardId: string; me: User }) {
                     <Card key={t.id} task={t} dragging={dragging === t.id}
                       onOpen={() => setEditor({ mode: "edit", taskId: t.id })}
                       onHistory={() => setPanel({ kind: "activity", taskId: t.id })}
-                      onMove={(s, kbd) => void moveTask(t, s, kbd)}
+                      onMove={(s, kbd) => moveTask(t, s, kbd)}
                       onDragStart={() => setDragging(t.id)}
                       onDragEnd={() => {
                         setDragging(null);
