@@ -1,0 +1,124 @@
+"""Steps a person takes in the web client, for the browser tests."""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+from playwright.sync_api import Locator, Page, expect
+
+from tests.web.conftest import PASSWORD, Account
+
+STATUS_LABEL = {"TODO": "To do", "IN_PROGRESS": "In progress", "IN_REVIEW": "In review", "DONE": "Done"}
+
+
+def sign_up(page: Page, acct: Account) -> None:
+    page.goto("/")
+    page.get_by_role("button", name="Sign up").click()
+    page.get_by_label("Email").fill(acct.email)
+    page.get_by_label("Name").fill(acct.name)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("heading", name="Your boards")).to_be_visible()
+
+
+def log_in(page: Page, acct: Account) -> None:
+    page.goto("/")
+    page.get_by_label("Email").fill(acct.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("main").get_by_role("button", name="Log in").last.click()
+    expect(page.get_by_role("heading", name="Your boards")).to_be_visible()
+
+
+def live_status(page: Page) -> Locator:
+    return page.locator("#live-status")
+
+
+def expect_live(page: Page) -> None:
+    expect(live_status(page)).to_have_text("Live", timeout=15_000)
+
+
+def create_board(page: Page, name: str) -> str:
+    page.get_by_label("New board name").fill(name)
+    page.get_by_role("button", name="Create board").click()
+    expect(page.get_by_role("heading", level=1, name=name)).to_be_visible()
+    expect_live(page)
+    m = re.search(r"#/board/(.+)$", page.url)
+    assert m, page.url
+    return m.group(1)
+
+
+def open_board(page: Page, name: str) -> None:
+    """From the board list, freshly loaded (the reload also resumes the tab's session)."""
+    page.goto("/#/")
+    page.reload()
+    page.get_by_role("link", name=name).click()
+    expect(page.get_by_role("heading", level=1, name=name)).to_be_visible()
+    expect_live(page)
+
+
+def add_member(page: Page, email: str) -> None:
+    members = page.get_by_role("button", name=re.compile(r"^Members"))
+    if members.get_attribute("aria-expanded") != "true":
+        members.click()
+    panel = page.get_by_role("complementary", name="Members")
+    panel.get_by_label("Add member by email").fill(email)
+    panel.get_by_role("button", name="Add member").click()
+    expect(panel.get_by_text(email)).to_be_visible()
+
+
+def create_task(
+    page: Page, title: str, assignee: Account | None = None, deadline: str | None = None, description: str = ""
+) -> Locator:
+    page.get_by_role("button", name="New task").click()
+    dialog = page.get_by_role("dialog", name="New task")
+    dialog.get_by_label("Title").fill(title)
+    if description:
+        dialog.get_by_label("Description").fill(description)
+    if assignee:
+        dialog.get_by_label("Assignee").select_option(label=f"{assignee.name} ({assignee.email})")
+    if deadline:
+        dialog.get_by_label("Deadline").fill(deadline)
+    dialog.get_by_role("button", name="Create task").click()
+    expect(dialog).to_be_hidden()
+    c = card(page, title)
+    expect(c).to_be_visible()
+    return c
+
+
+def card(page: Page, title: str) -> Locator:
+    return page.locator("li.card").filter(has=page.get_by_role("button", name=title, exact=True))
+
+
+def column(page: Page, status: str) -> Locator:
+    return page.locator(f'section.column[data-status="{status}"]')
+
+
+def expect_in_column(page: Page, title: str, status: str, timeout: float = 10_000) -> None:
+    expect(
+        column(page, status).locator("li.card").filter(has=page.get_by_role("button", name=title, exact=True))
+    ).to_be_visible(timeout=timeout)
+
+
+def open_activity(page: Page) -> Locator:
+    btn = page.get_by_role("button", name="Activity", exact=True)
+    if btn.get_attribute("aria-expanded") != "true":
+        btn.click()
+    return page.get_by_role("complementary", name="Activity")
+
+
+def wait_for_text(panel: Locator, pattern: re.Pattern[str], refresh: Locator, timeout: float = 20) -> None:
+    """The activity log is written just after the change commits: look again until it shows."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if panel.get_by_text(pattern).count():
+            return
+        if time.monotonic() > deadline:
+            expect(panel.get_by_text(pattern).first).to_be_visible(timeout=1)
+        refresh.click()
+        panel.page.wait_for_timeout(500)
+
+
+def screenshot(page: Page, path: Any) -> None:
+    page.screenshot(path=str(path), full_page=True)
