@@ -4,7 +4,11 @@ from graphql import build_schema as parse_sdl
 from graphql import find_breaking_changes
 
 from schema import build_schema
-from tests.api.helpers import SPEC_DIR
+import os
+
+import pytest
+
+from tests.api.helpers import SHARED_SPEC_DIR, SPEC_DIR
 
 
 def test_served_schema_is_a_compatible_superset_of_the_contract() -> None:
@@ -23,3 +27,14 @@ def test_contract_types_are_all_served() -> None:
     assert missing == []
     assert served.query_type is not None and served.mutation_type is not None
     assert set(contract.mutation_type.fields) <= set(served.mutation_type.fields)  # type: ignore[union-attr]
+
+
+def test_the_vendored_contract_is_the_shared_one() -> None:
+    """docs/contract is a copy so that the suite runs anywhere; it must not drift from the
+    team's contract where that is present (CI lays shared/ beside the checkout)."""
+    if not SHARED_SPEC_DIR.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{SHARED_SPEC_DIR} is missing on CI")
+        pytest.skip(f"{SHARED_SPEC_DIR} is not beside this checkout")
+    for name in ("schema.graphql", "README.md", "ARCHITECTURE.md"):
+        assert (SPEC_DIR / name).read_text() == (SHARED_SPEC_DIR / name).read_text(), f"{name} drifted"

@@ -1,0 +1,229 @@
+#!/usr/bin/env python3
+"""Measure Taskboard beside the reference peers, alternating, on this machine.
+
+Workloads (the shared harness in ../shared/bench does the measuring):
+  read     run_read.sh: wrk -t2 -c64 POSTing the board query, 2 server workers
+  fanout   fanout.py: N graphql-transport-ws subscribers, M mutations 50 ms apart, 1 server process
+Each measurement starts from a freshly seeded database and a freshly started
+server; every round runs each peer once per workload, alternating, so drift on
+a shared machine hits both.  Prints RESULT lines and a summary with the ratio.
+
+Usage: .venv/bin/python bench/run.py [--rounds 3] [--workloads read,fanout] [--peers ours,mercurius]
+       [--duration 20s] [--fanout-n 1000] [--fanout-m 50] [--cache on|off]
+Needs: MariaDB on 127.0.0.1:3306 (root), wrk (apt), node/npm (for mercurius).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = (ROOT.parent / "shared" / "bench").resolve()
+WORK = ROOT / "bench" / ".work"
+PY = sys.executable
+PORTS = {"ours": 8010, "mercurius": 8001, "strawberry-naive": 8002}
+OURS_DB = "taskboard_bench"
+
+
+def sh(cmd: str | list[str], **kw: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(cmd, shell=isinstance(cmd, str), check=True, text=True, **kw)  # type: ignore[call-overload]
+
+
+def setup() -> None:
+    if shutil.which("wrk") is None:
+        sh("apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null")
+    sh(["bash", str(SHARED / "peers" / "start_mariadb.sh")], stdout=subprocess.DEVNULL)
+    sh(f"mariadb -uroot -e 'CREATE DATABASE IF NOT EXISTS {OURS_DB}'")
+    WORK.mkdir(parents=True, exist_ok=True)
+    peers = WORK / "peers"
+    if not (peers / "mercurius" / "node_modules").exists():
+        # shared/ is read-only: work on a copy.
+        shutil.rmtree(peers, ignore_errors=True)
+        shutil.copytree(SHARED / "peers", peers)
+        sh("npm ci --no-audit --no-fund --loglevel=error", cwd=peers / "mercurius", stdout=subprocess.DEVNULL)
+    venv = WORK / "harness-venv"
+    if not (venv / "bin" / "python").exists():
+        sh([sys.executable, "-m", "venv", str(venv)])
+        sh([str(venv / "bin" / "pip"), "install", "-q", "-r", str(SHARED / "requirements.txt")])
+    naive = peers / "strawberry-naive"
+    if not (naive / ".venv" / "bin" / "python").exists():
+        sh([sys.executable, "-m", "venv", str(naive / ".venv")])
+        sh([str(naive / ".venv" / "bin" / "pip"), "install", "-q", "-r", str(naive / "requirements.txt")])
+
+
+def wait_healthy(port: int, proc: subprocess.Popen[bytes], log: Path) -> None:
+    for _ in range(300):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
+                time.sleep(1.0)  # let every worker finish starting
+                return
+        except OSError:
+            if proc.poll() is not None:
+                raise SystemExit(f"server exited; see {log}:\n{log.read_text()[-2000:]}") from None
+            time.sleep(0.2)
+    raise SystemExit(f"server did not start; see {log}")
+
+
+def ours_env(cache: str) -> dict[str, str]:
+    return {**os.environ, "TASKBOARD_ENV": "production", "TASKBOARD_AWS": "off",
+            "TASKBOARD_JWT_SECRET": "bench-only-secret-0123456789abcdef0123456789",
+            "TASKBOARD_DATABASE_URL": f"mysql+asyncmy://root@127.0.0.1:3306/{OURS_DB}",
+            "TASKBOARD_RESPONSE_CACHE": "1" if cache == "on" else "0"}
+
+
+def seed(peer: str, cache: str) -> str | None:
+    """Fresh data; returns the board id for ours (the peers use id 1)."""
+    peers = WORK / "peers"
+    if peer == "mercurius":
+        sh("node seed.js", cwd=peers / "mercurius", stdout=subprocess.DEVNULL)
+        return "1"
+    if peer == "strawberry-naive":
+        sh(".venv/bin/python seed.py", cwd=peers / "strawberry-naive", stdout=subprocess.DEVNULL)
+        return "1"
+    sh(f"mariadb -uroot -e 'DROP DATABASE IF EXISTS {OURS_DB}; CREATE DATABASE {OURS_DB}'")
+    sh([str(Path(PY).parent / "taskboard"), "migrate"], env=ours_env(cache), stdout=subprocess.DEVNULL)
+    return None
+
+
+def start(peer: str, workers: int, log: Path, cache: str) -> subprocess.Popen[bytes]:
+    port = PORTS[peer]
+    out = log.open("wb")
+    if peer == "ours":
+        proc = subprocess.Popen([str(Path(PY).parent / "taskboard"), "serve", "--host", "127.0.0.1", "--port",
+                                 str(port), "--workers", str(workers)], env=ours_env(cache), stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+    elif peer == "mercurius":
+        proc = subprocess.Popen(["node", "server.js"], cwd=WORK / "peers" / "mercurius",
+                                env={**os.environ, "PORT": str(port), "WORKERS": str(workers)}, stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+    else:
+        proc = subprocess.Popen([".venv/bin/python", "-m", "uvicorn", "app:app", "--host", "127.0.0.1", "--port",
+                                 str(port), "--workers", str(workers), "--no-access-log", "--log-level", "warning"],
+                                cwd=WORK / "peers" / "strawberry-naive", stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+    wait_healthy(port, proc, log)
+    return proc
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(20)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    time.sleep(1)
+
+
+def result_line(text: str) -> dict[str, str]:
+    line = next((ln for ln in text.splitlines() if ln.startswith("RESULT")), "")
+    return dict(re.findall(r"(\w+)=(\S+)", line))
+
+
+def measure(peer: str, workload: str, args: argparse.Namespace, out: Path, r: int) -> dict[str, str]:
+    url = f"http://127.0.0.1:{PORTS[peer]}"
+    board = seed(peer, args.cache)
+    workers = 2 if workload == "read" else 1
+    proc = start(peer, workers, out / f"{peer}.{workload}.{r}.log", args.cache)
+    try:
+        if board is None:
+            seeded = sh([PY, str(SHARED / "seed_api.py"), url], capture_output=True)
+            board = seeded.stdout.strip().splitlines()[-1]
+        token = sh([PY, str(SHARED / "get_token.py"), url], capture_output=True).stdout.strip()
+        if workload == "read":
+            res = sh(["bash", str(SHARED / "run_read.sh"), url, token, board, args.duration], capture_output=True,
+                     check=False)
+        else:
+            harness = str(WORK / "harness-venv" / "bin" / "python")
+            res = sh([harness, str(SHARED / "fanout.py"), url, "--token", token, "--board-id", board,
+                      "-n", str(args.fanout_n), "-m", str(args.fanout_m), "--pid", str(proc.pid)],
+                     capture_output=True, check=False)
+        (out / f"{peer}.{workload}.{r}.txt").write_text(res.stdout + res.stderr)
+        if res.returncode != 0:
+            print(f"  {peer} {workload} FAILED (exit {res.returncode}); see {out}", flush=True)
+        return result_line(res.stdout)
+    finally:
+        stop(proc)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--workloads", default="read,fanout")
+    ap.add_argument("--peers", default="ours,mercurius")
+    ap.add_argument("--duration", default="20s")
+    ap.add_argument("--fanout-n", type=int, default=1000)
+    ap.add_argument("--fanout-m", type=int, default=50)
+    ap.add_argument("--cache", choices=["on", "off"], default="on")
+    ap.add_argument("--skip-setup", action="store_true")
+    args = ap.parse_args()
+    if not args.skip_setup:
+        setup()
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    out = ROOT / "bench" / "results" / stamp
+    out.mkdir(parents=True)
+    machine = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"), "nproc": os.cpu_count(),
+        "cpu": next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
+                     if ln.startswith("model name")), "?"),
+        "python": sys.version.split()[0], "node": sh("node -v", capture_output=True).stdout.strip(),
+        "cache": args.cache, "command": " ".join(sys.argv),
+    }
+    (out / "machine.json").write_text(json.dumps(machine, indent=1))
+    print(json.dumps(machine), flush=True)
+    results: dict[tuple[str, str], list[dict[str, str]]] = {}
+    for r in range(1, args.rounds + 1):
+        for workload in args.workloads.split(","):
+            for peer in args.peers.split(","):
+                res = measure(peer, workload, args, out, r)
+                results.setdefault((peer, workload), []).append(res)
+                print(f"round {r} {workload:6} {peer:16} {res}", flush=True)
+    summary = summarize(results)
+    (out / "summary.md").write_text(summary)
+    print(summary)
+
+
+def med(values: list[str]) -> float:
+    nums = [float(v) for v in values if v not in ("", "nan")]
+    return statistics.median(nums) if nums else float("nan")
+
+
+def summarize(results: dict[tuple[str, str], list[dict[str, str]]]) -> str:
+    lines = []
+    for workload, keys in (("read", ("rps", "p50_ms", "p99_ms")),
+                           ("fanout", ("p50_ms", "p99_ms", "max_ms", "kib_per_sub", "missing", "mut_p99_ms"))):
+        peers = [p for (p, w) in results if w == workload]
+        if not peers:
+            continue
+        lines += [f"### {workload} (medians; all runs in brackets)", "",
+                  "| peer | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
+        for p in peers:
+            runs = results[(p, workload)]
+            cells = [f"**{med([x.get(k, '') for x in runs]):.1f}** ({', '.join(x.get(k, '?') for x in runs)})"
+                     for k in keys]
+            lines.append(f"| {p} | " + " | ".join(cells) + " |")
+        if ("ours", workload) in results and ("mercurius", workload) in results:
+            ours, merc = results[("ours", workload)], results[("mercurius", workload)]
+            if workload == "read":
+                lines.append(f"\nratio ours/mercurius req/s: {med([x.get('rps', '') for x in ours]) / med([x.get('rps', '') for x in merc]):.2f}"
+                             f"; p99 ours/mercurius: {med([x.get('p99_ms', '') for x in ours]) / med([x.get('p99_ms', '') for x in merc]):.2f}")
+            else:
+                lines.append(f"\nratio p99 ours/mercurius: {med([x.get('p99_ms', '') for x in ours]) / med([x.get('p99_ms', '') for x in merc]):.2f}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
