@@ -26,7 +26,9 @@ from models.errors import ApiError, ErrorCode
 log = logging.getLogger("taskboard.errors")
 
 INTROSPECTION_ROOTS = {"__schema", "__type"}
-_SUGGESTION = re.compile(r"\s*Did you mean .*\?$")
+# graphql-core puts suggestions mid-message too ("... unknown field 'staus'. Did you
+# mean 'status'? Found: ..."): remove each "Did you mean ...?" wherever it is.
+_SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 
 
 def limits_rule(max_depth: int, max_aliases: int) -> type[ValidationRule]:
