@@ -26,7 +26,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from notify.emulator import LocalAWS  # noqa: E402
+from notify.emulator import LocalAWS
 
 UPDATE = "mutation($t: ID!, $s: TaskStatus!) { updateTask(id: $t, input: {status: $s}) { version } }"
 STATUSES = ["IN_PROGRESS", "IN_REVIEW", "DONE", "TODO"]

@@ -22,6 +22,7 @@ from starlette.websockets import WebSocket
 
 from schema import build_schema
 from taskboard import bootstrap
+from taskboard.cache import ResponseCache
 from taskboard.http import GraphQLEndpoint
 from taskboard.settings import Settings
 from taskboard.ws import LiveSocket, ProtocolConfig
@@ -100,8 +101,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         started = time.monotonic()
         rt = await bootstrap.build(settings)
         state["runtime"] = rt
+        cache = ResponseCache(rt.services.session_factory) if settings.response_cache else None
         state["endpoint"] = GraphQLEndpoint(schema, rt.services, max_body=settings.max_body_bytes,
-                                            graphiql=not production)
+                                            graphiql=not production, cache=cache)
         state["ws"] = ProtocolConfig(schema, rt.services, settings)
         log.info("taskboard ready in %.1fs (database %s, aws %s)", time.monotonic() - started,
                  settings.database_url.split("://")[0], settings.aws_mode)

@@ -18,6 +18,7 @@ from strawberry.types.graphql import OperationType
 from auth.tokens import InvalidToken, TokenService, bearer
 from models.errors import ErrorCode
 from resolvers.context import Ctx, Services
+from taskboard.cache import ResponseCache
 
 log = logging.getLogger("taskboard.http")
 
@@ -63,11 +64,13 @@ _HTTP_OPERATIONS = frozenset({OperationType.QUERY, OperationType.MUTATION})
 
 
 class GraphQLEndpoint:
-    def __init__(self, schema: strawberry.Schema, services: Services, *, max_body: int, graphiql: bool) -> None:
+    def __init__(self, schema: strawberry.Schema, services: Services, *, max_body: int, graphiql: bool,
+                 cache: ResponseCache | None = None) -> None:
         self.schema = schema
         self.services = services
         self.max_body = max_body
         self.graphiql = graphiql
+        self.cache = cache
 
     async def __call__(self, request: Request) -> Response:
         if request.method == "GET":
@@ -102,6 +105,13 @@ class GraphQLEndpoint:
             return error_response(401, ErrorCode.UNAUTHENTICATED, "Invalid or expired access token",
                                   {"WWW-Authenticate": 'Bearer error="invalid_token"'})
         request_id = request.headers.get("x-request-id", "")[:64] or uuid.uuid4().hex
+        cache_key = None
+        if self.cache is not None:
+            cache_key = await self.cache.key(viewer_id, query, op_name, variables,
+                                             orjson.dumps(variables or {}, option=orjson.OPT_SORT_KEYS))
+            if cache_key is not None and (hit := self.cache.get(cache_key)) is not None:
+                return Response(hit, media_type="application/json",
+                                headers={"x-request-id": request_id, "x-cache": "hit"})
         ctx = Ctx(self.services, viewer_id=viewer_id, client_ip=client_ip(request), request_id=request_id)
         try:
             result = await self.schema.execute(query, variable_values=variables, context_value=ctx,
@@ -120,7 +130,10 @@ class GraphQLEndpoint:
             for e in result.errors
         ):
             status = 400  # the document itself was refused
-        return Response(orjson.dumps(out), status_code=status, media_type="application/json",
+        body = orjson.dumps(out)
+        if cache_key is not None and not result.errors:
+            self.cache.put(cache_key, body)  # type: ignore[union-attr]
+        return Response(body, status_code=status, media_type="application/json",
                         headers={"x-request-id": request_id})
 
 

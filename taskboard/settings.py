@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     keepalive_interval: float = 25.0
     cors_origins: list[str] = []
     web_dir: str | None = None
+    # Board reads cached per (viewer, board, seq): a commit invalidates exactly.
+    response_cache: bool = True
     # While Redis is unreachable, live streams look at the table this often (seconds).
     live_degraded_poll: float = 5.0
     # Relay: how often it sweeps for undelivered events besides the nudge after commit.

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
+import os
+
+import pytest
 from graphql import build_schema as parse_sdl
 from graphql import find_breaking_changes
 
 from schema import build_schema
-import os
-
-import pytest
-
 from tests.api.helpers import SHARED_SPEC_DIR, SPEC_DIR
 
 

@@ -1,0 +1,135 @@
+"""A response cache for board reads, invalidated exactly by the board's seq.
+
+Every committed change of a board (task or membership) takes the board's next
+seq in the same transaction, and nothing else a board query can select changes
+without one (users cannot rename themselves; settings are not reachable through a
+board).  So a board query's response is a function of (viewer, board, seq,
+document, variables).  Each request reads the board's current seq and the
+viewer's membership in one indexed query: a non-member never gets a hit (the
+normal path answers NOT_FOUND), and a hit is never older than the last change
+the viewer could have seen.
+
+Only documents whose every root field is `board(id: ...)` of one board are
+cached, and none that select `activity` (the activity log lives in DynamoDB and
+trails the commit).  Responses with errors are never stored.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    GraphQLError,
+    OperationType,
+    StringValueNode,
+    VariableNode,
+    get_operation_ast,
+    parse,
+)
+from sqlalchemy import and_, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from models.tables import Board, BoardMember
+
+boards_t = Board.__table__  # type: ignore[attr-defined]
+members_t = BoardMember.__table__  # type: ignore[attr-defined]
+
+MAX_ENTRY_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class BoardTarget:
+    """Where a cacheable document takes its board id from."""
+
+    literal: str | None
+    variable: str | None
+
+    def board_id(self, variables: dict[str, Any] | None) -> str | None:
+        if self.literal is not None:
+            return self.literal
+        value = (variables or {}).get(self.variable or "")
+        return value if isinstance(value, str) else None
+
+
+@lru_cache(maxsize=512)
+def board_target(query: str, operation_name: str | None) -> BoardTarget | None:
+    """How to find the one board a query reads, or None if it is not cacheable."""
+    if "activity" in query:  # conservative: also catches aliases and fragment names
+        return None
+    try:
+        doc = parse(query, max_tokens=5000)
+    except GraphQLError:
+        return None
+    op = get_operation_ast(doc, operation_name)
+    if op is None or op.operation != OperationType.QUERY or op.directives:
+        return None
+    target: BoardTarget | None = None
+    for node in op.selection_set.selections:
+        if not isinstance(node, FieldNode) or node.name.value != "board" or node.directives:
+            return None  # fragments or other root fields: not a board read
+        arg = next((a for a in node.arguments or () if a.name.value == "id"), None)
+        if arg is None:
+            return None
+        if isinstance(arg.value, StringValueNode):
+            this = BoardTarget(arg.value.value, None)
+        elif isinstance(arg.value, VariableNode):
+            this = BoardTarget(None, arg.value.name.value)
+        else:
+            return None
+        if target is not None and target != this:
+            return None
+        target = this
+    return target
+
+
+class ResponseCache:
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession], *, max_entries: int = 2048,
+                 max_bytes: int = 64 * 1024 * 1024) -> None:
+        self._session_factory = session_factory
+        self._entries: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
+        self._max = max_entries
+        self._max_bytes = max_bytes
+        self._bytes = 0
+        self.hits = 0
+        self.misses = 0
+
+    async def key(self, viewer_id: str | None, query: str, operation_name: str | None,
+                  variables: dict[str, Any] | None, variables_raw: bytes) -> tuple[Any, ...] | None:
+        if viewer_id is None:
+            return None
+        target = board_target(query, operation_name)
+        board_id = target.board_id(variables) if target is not None else None
+        if board_id is None:
+            return None
+        q = (
+            select(boards_t.c.event_seq)
+            .select_from(boards_t.join(members_t, and_(members_t.c.board_id == boards_t.c.id,
+                                                       members_t.c.user_id == viewer_id)))
+            .where(boards_t.c.id == board_id)
+        )
+        async with self._session_factory() as session:
+            seq = (await session.execute(q)).scalar_one_or_none()
+        if seq is None:
+            return None  # not a member, or no such board: the normal path says NOT_FOUND
+        return (viewer_id, board_id, seq, query, operation_name, variables_raw)
+
+    def get(self, key: tuple[Any, ...]) -> bytes | None:
+        body = self._entries.get(key)
+        if body is None:
+            self.misses += 1
+            return None
+        self._entries.move_to_end(key)
+        self.hits += 1
+        return body
+
+    def put(self, key: tuple[Any, ...], body: bytes) -> None:
+        if len(body) > MAX_ENTRY_BYTES or key in self._entries:
+            return
+        self._entries[key] = body
+        self._bytes += len(body)
+        while len(self._entries) > self._max or self._bytes > self._max_bytes:
+            self._bytes -= len(self._entries.popitem(last=False)[1])
