@@ -13,6 +13,7 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLSyntaxError,
     InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
@@ -77,6 +78,21 @@ def limits_rule(max_depth: int, max_aliases: int) -> type[ValidationRule]:
     return DocumentLimits
 
 
+INVALID_DOCUMENT = "The document or its variables do not match the API's schema."
+
+
+def _names_no_schema(error: GraphQLError) -> bool:
+    """Messages that say nothing about the schema: syntax errors (the token limit
+    too), our own limit errors (they carry a code) and introspection being off.
+    graphql-core's validation and coercion messages name fields, arguments and
+    types ("Cannot query field 'x' on type 'Query'", "Field 'board' argument 'id'
+    of type 'ID!' is required", "must have a selection of subfields"), and with a
+    wordlist that is enough to rebuild the schema without introspection
+    (clairvoyance): production answers those with one fixed message."""
+    return (isinstance(error, GraphQLSyntaxError) or bool((error.extensions or {}).get("code"))
+            or error.message.startswith("GraphQL introspection has been disabled"))
+
+
 def contract_error(error: GraphQLError, *, request_id: str, production: bool) -> GraphQLError:
     """The error as a client may see it."""
     original = error.original_error
@@ -86,6 +102,10 @@ def contract_error(error: GraphQLError, *, request_id: str, production: bool) ->
     if original is None or (isinstance(original, (GraphQLError, ValueError, TypeError)) and error.path is None):
         # Syntax, validation and variable-coercion errors: the client's document or input.
         code = (error.extensions or {}).get("code") or ErrorCode.BAD_USER_INPUT.value
+        if production and not _names_no_schema(error):
+            # No locations either: which names of a document were refused tells
+            # the real ones apart.
+            return GraphQLError(INVALID_DOCUMENT, extensions={"code": code})
         message = _SUGGESTION.sub("", error.message) if production else error.message
         return GraphQLError(message, error.nodes, error.source, error.positions, error.path,
                             extensions={"code": code})
@@ -105,7 +125,23 @@ class ContractErrors(SchemaExtension):
         errors = getattr(result, "errors", None) if result is not None else None
         if result is not None and errors:
             rid = getattr(self.execution_context.context, "request_id", "-")
-            result.errors = [contract_error(e, request_id=rid, production=self.production) for e in errors]
+            result.errors = contract_errors_of(errors, request_id=rid, production=self.production)
+
+
+def contract_errors_of(errors: list[GraphQLError], *, request_id: str, production: bool) -> list[GraphQLError]:
+    """`contract_error` of each, without repeats: in production a document with
+    three unknown names and one with a single one get the same one error (the
+    count would tell real names from made-up ones)."""
+    out: list[GraphQLError] = []
+    seen: set[tuple[Any, ...]] = set()
+    for error in errors:
+        mapped = contract_error(error, request_id=request_id, production=production)
+        where = tuple((loc.line, loc.column) for loc in mapped.locations or ())
+        key = (mapped.message, tuple(mapped.path or ()), where)
+        if key not in seen:
+            seen.add(key)
+            out.append(mapped)
+    return out
 
 
 def contract_errors(production: bool) -> Callable[[], ContractErrors]:

@@ -40,7 +40,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from auth.tokens import InvalidToken, bearer
 from models.errors import ApiError, ErrorCode
 from resolvers.context import Ctx, Services
-from schema.limits import contract_error, limits_rule
+from schema.limits import contract_errors_of, limits_rule
 from taskboard.settings import Settings
 
 log = logging.getLogger("taskboard.ws")
@@ -306,7 +306,7 @@ class LiveSocket:
         return Ctx(self.cfg.services, viewer_id=self.viewer_id, client_ip=self.ip, request_id=uuid.uuid4().hex)
 
     def _format(self, errors: list[GraphQLError], request_id: str = "-") -> list[Any]:
-        return [contract_error(e, request_id=request_id, production=self.cfg.production).formatted for e in errors]
+        return [e.formatted for e in contract_errors_of(errors, request_id=request_id, production=self.cfg.production)]
 
     def _error(self, op_id: str, errors: list[GraphQLError]) -> None:
         self.send({"id": op_id, "type": "error", "payload": self._format(errors)})
