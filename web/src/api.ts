@@ -185,12 +185,17 @@ class SessionStore {
   async restore(): Promise<Session | null> {
     const raw = sessionStorage.getItem(STORE_KEY);
     if (!raw) return null;
+    let refreshToken: string;
     try {
-      const { refreshToken } = JSON.parse(raw) as { refreshToken: string };
-      return await this.refreshWith(refreshToken);
+      refreshToken = (JSON.parse(raw) as { refreshToken: string }).refreshToken;
     } catch {
       sessionStorage.removeItem(STORE_KEY);
       return null;
+    }
+    try {
+      return await this.refreshWith(refreshToken);
+    } catch {
+      return null; // refused: signed out (and forgotten); unreachable: log in again
     }
   }
 

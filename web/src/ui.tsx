@@ -6,12 +6,17 @@ import { useEffect, useRef } from "preact/hooks";
 export function Modal(props: { title: string; onClose: () => void; children: ComponentChildren; wide?: boolean }) {
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
+    const opener = document.activeElement as HTMLElement | null;
     const d = ref.current;
     if (d && !d.open) {
       // showModal traps focus, makes the page behind inert and closes on Escape.
       if (typeof d.showModal === "function") d.showModal();
       else d.setAttribute("open", "");
     }
+    return () => {
+      // Back to where the user was (if it is still there).
+      if (opener && opener.isConnected) opener.focus();
+    };
   }, []);
   return (
     <dialog
