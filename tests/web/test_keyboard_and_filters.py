@@ -78,6 +78,8 @@ def test_keyboard_only_move(new_page, server: Server) -> None:
     page.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
 
+    # The moves reach the server (the card showed each one at once).
+    expect(page.locator("#announcer")).to_have_text("Moved “Keyboard task” to Done.")
     status = server.gql("query($t: ID!) { task(id: $t) { status version } }", {"t": task_id}, a.token)["task"]
     assert status == {"status": "DONE", "version": 5}
 

@@ -140,8 +140,12 @@ def test_conflicting_move_shows_the_newer_version(new_page, server: Server) -> N
     # Ada moves it again, now knowingly.
     ui.card(page_a, "Contested v2").drag_to(ui.column(page_a, "DONE"))
     ui.expect_in_column(page_a, "Contested v2", "DONE")
-    final = server.gql("query($t: ID!) { task(id: $t) { status version } }", {"t": task["id"]}, a.token)["task"]
-    assert final == {"status": "DONE", "version": 3}
+
+    def final() -> dict:
+        got: dict = server.gql("query($t: ID!) { task(id: $t) { status version } }", {"t": task["id"]}, a.token)
+        return got["task"]
+
+    assert ui.eventually(lambda: final() == {"status": "DONE", "version": 3}), final()
 
 
 def test_reconnect_resumes_after_seq_and_misses_nothing(new_page, server: Server) -> None:

@@ -122,3 +122,13 @@ def wait_for_text(panel: Locator, pattern: re.Pattern[str], refresh: Locator, ti
 
 def screenshot(page: Page, path: Any) -> None:
     page.screenshot(path=str(path), full_page=True)
+
+
+def eventually(fn: Any, timeout: float = 10) -> Any:
+    """fn() until it returns something truthy (for state the server confirms after the page shows it)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = fn()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.1)
