@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import time
 import uuid
 from datetime import date, timedelta
@@ -13,7 +12,7 @@ import httpx
 from playwright.sync_api import expect
 
 from tests.web import ui
-from tests.web.conftest import ROOT, Account, Server
+from tests.web.conftest import Account, Server
 
 
 def test_live_board_between_two_people(new_page, server: Server, artifacts: Path) -> None:
@@ -79,9 +78,6 @@ def test_live_board_between_two_people(new_page, server: Server, artifacts: Path
     overflow = page_a.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"the board is {overflow}px wider than a phone"
     ui.screenshot(page_a, artifacts / "board-phone.png")
-    docs = ROOT / "docs"
-    docs.mkdir(exist_ok=True)
-    shutil.copyfile(artifacts / "board-desktop.png", docs / "board.png")
 
     # The mail A got: the development mail page lists it.
     deadline = time.monotonic() + 30
