@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from collections.abc import Callable
+from typing import Any
+
 import strawberry
-from graphql import ASTValidationRule, GraphQLError
+from graphql import ASTValidationRule, GraphQLError, GraphQLObjectType
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types import ExecutionContext
 
 from schema.limits import contract_errors, limits_rule
@@ -45,7 +49,7 @@ def build_schema(*, max_depth: int = 10, max_aliases: int = 30, max_tokens: int 
     rules: list[type[ASTValidationRule]] = [limits_rule(max_depth, max_aliases)]
     if not introspection:
         rules.append(NoSchemaIntrospectionCustomRule)
-    return Schema(
+    schema = Schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -59,3 +63,28 @@ def build_schema(*, max_depth: int = 10, max_aliases: int = 30, max_tokens: int 
         ],
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
     )
+    _plain_attribute_resolvers(schema)
+    return schema
+
+
+def _attribute(name: str) -> Callable[..., Any]:
+    def resolve(source: Any, _info: Any) -> Any:
+        return getattr(source, name)
+
+    return resolve
+
+
+def _plain_attribute_resolvers(schema: strawberry.Schema) -> None:
+    """A board page executes ~800 fields, most of them plain attributes. Strawberry
+    resolves each through three Python calls (wrapper, get_result, default resolver);
+    one getattr gives the same value.  Only fields with no resolver, no extension and
+    no permission are touched."""
+    for gql_type in schema._schema.type_map.values():
+        if not isinstance(gql_type, GraphQLObjectType) or gql_type.name.startswith("__"):
+            continue
+        for gql_field in gql_type.fields.values():
+            field = (gql_field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+            if (field is None or field.base_resolver is not None or field.extensions or field.permission_classes
+                    or field.is_subscription or not getattr(gql_field.resolve, "_is_default", False)):
+                continue
+            gql_field.resolve = _attribute(field.python_name)

@@ -31,6 +31,7 @@ from schema.types import (
     User,
     Viewer,
     _order,
+    task_of,
 )
 
 
@@ -56,7 +57,7 @@ class Query:
 
     @strawberry.field
     async def task(self, info: Info, id: ID) -> Task | None:
-        return Task.of(await tasks.get_task(info.context, str(id)))
+        return await task_of(info.context, await tasks.get_task(info.context, str(id)))
 
     @strawberry.field
     async def node(self, info: Info, id: ID) -> Node | None:
@@ -64,14 +65,14 @@ class Query:
         if kind == "Board":
             return Board.of(rec)
         if kind == "Task":
-            return Task.of(rec)
+            return await task_of(info.context, rec)
         return User.of(rec)
 
     @strawberry.field(description="Tasks assigned to the viewer across all their boards.")
     async def my_tasks(self, info: Info, filter: TaskFilter | None = None, order_by: TaskOrder | None = None,
                        first: int | None = 50, after: str | None = None) -> TaskConnection:
         field, desc = _order(order_by)
-        return TaskConnection.of(await tasks.my_tasks(
+        return await TaskConnection.of(info.context, await tasks.my_tasks(
             info.context, filter_=filter.to_filter() if filter else None, order=field, descending=desc,
             first=first, after=after))
 
@@ -110,7 +111,7 @@ class Mutation:
 
     @strawberry.mutation
     async def create_task(self, info: Info, input: CreateTaskInput) -> Task:
-        return Task.of(await tasks.create_task(
+        return await task_of(info.context, await tasks.create_task(
             info.context, board_id=str(input.board_id), title=input.title, description=input.description,
             status=input.status, deadline=input.deadline,
             assignee_id=str(input.assignee_id) if input.assignee_id else None))
@@ -118,7 +119,8 @@ class Mutation:
     @strawberry.mutation
     async def update_task(self, info: Info, id: ID, input: UpdateTaskInput) -> Task:
         expected = None if input.expected_version is UNSET else input.expected_version
-        return Task.of(await tasks.update_task(info.context, str(id), expected_version=expected, **input.changes()))
+        task = await tasks.update_task(info.context, str(id), expected_version=expected, **input.changes())
+        return await task_of(info.context, task)
 
     @strawberry.mutation
     async def delete_task(self, info: Info, id: ID, expected_version: int | None = None) -> ID:
@@ -164,7 +166,9 @@ def snapshot_task(t: dict[str, Any]) -> Task:
                   supervisor_id=t["supervisor"]["id"], assignee_id=(t.get("assignee") or {}).get("id"),
                   version=t["version"], created_at=parse_datetime(t["createdAt"]),
                   updated_at=parse_datetime(t["updatedAt"]))
-    return Task.of(rec)
+    assignee = t.get("assignee")
+    return Task.of(rec, User.of(_snapshot_user(t["supervisor"])),
+                   User.of(_snapshot_user(assignee)) if assignee else None)
 
 
 @strawberry.type

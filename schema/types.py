@@ -14,6 +14,7 @@ from notify.activity_port import ActivityEntry, ActivityPage, InvalidCursor, ent
 from resolvers import tasks as task_ops
 from resolvers.boards import visible_board
 from resolvers.records import BoardRec, MemberRec, TaskRec, UserRec
+from resolvers.context import Ctx
 from schema.context import Info
 from schema.scalars import JSON, Date, DateTime, parse_datetime
 
@@ -175,9 +176,10 @@ class TaskConnection:
         return await task_ops.count(info.context, self._conds)
 
     @classmethod
-    def of(cls, result: tuple[list[TaskRec], list[str], bool, Any]) -> TaskConnection:
+    async def of(cls, ctx: Ctx, result: tuple[list[TaskRec], list[str], bool, Any]) -> TaskConnection:
         tasks, cursors, has_next, conds = result
-        edges = [TaskEdge(cursor=c, node=Task.of(t)) for t, c in zip(tasks, cursors, strict=True)]
+        nodes = await tasks_of(ctx, tasks)
+        edges = [TaskEdge(cursor=c, node=t) for t, c in zip(nodes, cursors, strict=True)]
         return cls(edges=edges, page_info=PageInfo(has_next_page=has_next, end_cursor=cursors[-1] if cursors else None),
                    _conds=conds)
 
@@ -208,7 +210,7 @@ class Board(Node):
     async def tasks(self, info: Info, filter: TaskFilter | None = None, order_by: TaskOrder | None = None,
                     first: int | None = 50, after: str | None = None) -> TaskConnection:
         field, desc = _order(order_by)
-        return TaskConnection.of(await task_ops.board_tasks(
+        return await TaskConnection.of(info.context, await task_ops.board_tasks(
             info.context, str(self.id), filter_=filter.to_filter() if filter else None, order=field,
             descending=desc, first=first, after=after))
 
@@ -238,27 +240,17 @@ class Task(Node):
         description="Starts at 1 and grows by one with every change; used for optimistic concurrency.")
     created_at: DateTime
     updated_at: DateTime
+    # Plain fields, not resolvers: the people of a whole page are loaded in one query
+    # before execution (`tasks_of`), so graphql-core completes them synchronously.
+    supervisor: User = strawberry.field(description="Who created and assigned the task (Supervisor_email in the seed).")
+    assignee: User | None = strawberry.field(
+        description="Person in charge (PIC_email in the seed); null while unassigned.")
     _board_id: Private[str]
-    _supervisor_id: Private[str]
-    _assignee_id: Private[str | None]
 
     @strawberry.field
     async def board(self, info: Info) -> Board:
         return Board.of(await visible_board(info.context, self._board_id))
 
-    @strawberry.field(description="Who created and assigned the task (Supervisor_email in the seed).")
-    async def supervisor(self, info: Info) -> User:
-        u = await info.context.loaders.users.load(self._supervisor_id)
-        if u is None:
-            raise not_found("User not found")
-        return User.of(u)
-
-    @strawberry.field(description="Person in charge (PIC_email in the seed); null while unassigned.")
-    async def assignee(self, info: Info) -> User | None:
-        if self._assignee_id is None:
-            return None
-        u = await info.context.loaders.users.load(self._assignee_id)
-        return None if u is None else User.of(u)
 
     @strawberry.field(description="This task's entries of the activity log, newest first.")
     async def activity(self, info: Info, first: int | None = 50, after: str | None = None) -> ActivityConnection:
@@ -270,11 +262,29 @@ class Task(Node):
         return ActivityConnection.of(page)
 
     @classmethod
-    def of(cls, t: TaskRec) -> Task:
+    def of(cls, t: TaskRec, supervisor: User, assignee: User | None) -> Task:
         return cls(id=ID(t.id), title=t.title, description=t.description, status=t.status,
                    deadline=t.deadline, version=t.version, created_at=t.created_at,  # type: ignore[arg-type]
-                   updated_at=t.updated_at, _board_id=t.board_id,  # type: ignore[arg-type]
-                   _supervisor_id=t.supervisor_id, _assignee_id=t.assignee_id)
+                   updated_at=t.updated_at, supervisor=supervisor, assignee=assignee,  # type: ignore[arg-type]
+                   _board_id=t.board_id)
+
+
+async def tasks_of(ctx: Ctx, recs: list[TaskRec]) -> list[Task]:
+    """Tasks with their supervisors and assignees, all people in one query."""
+    ids = {r.supervisor_id for r in recs} | {r.assignee_id for r in recs if r.assignee_id}
+    found = await ctx.loaders.users.load_many(ids)
+    people = {u.id: User.of(u) for u in found if u is not None}
+    out = []
+    for r in recs:
+        supervisor = people.get(r.supervisor_id)
+        if supervisor is None:
+            raise not_found("User not found")
+        out.append(Task.of(r, supervisor, people.get(r.assignee_id) if r.assignee_id else None))
+    return out
+
+
+async def task_of(ctx: Ctx, rec: TaskRec) -> Task:
+    return (await tasks_of(ctx, [rec]))[0]
 
 
 @strawberry.type
