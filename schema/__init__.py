@@ -3,9 +3,7 @@ the contract's limits and error policy."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import strawberry

@@ -13,8 +13,8 @@ from models.errors import bad_input, not_found
 from notify.activity_port import ActivityEntry, ActivityPage, InvalidCursor, entry_cursor
 from resolvers import tasks as task_ops
 from resolvers.boards import visible_board
-from resolvers.records import BoardRec, MemberRec, TaskRec, UserRec
 from resolvers.context import Ctx
+from resolvers.records import BoardRec, MemberRec, TaskRec, UserRec
 from schema.context import Info
 from schema.scalars import JSON, Date, DateTime, parse_datetime
 
