@@ -37,8 +37,8 @@ PORTS = {"ours": 8010, "mercurius": 8001, "strawberry-naive": 8002}
 OURS_DB = "taskboard_bench"
 
 
-def sh(cmd: str | list[str], **kw: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(cmd, shell=isinstance(cmd, str), check=True, text=True, **kw)  # type: ignore[call-overload]
+def sh(cmd: str | list[str], check: bool = True, **kw: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(cmd, shell=isinstance(cmd, str), check=check, text=True, **kw)  # type: ignore[call-overload]
 
 
 def setup() -> None:
@@ -48,6 +48,7 @@ def setup() -> None:
     sh(f"mariadb -uroot -e 'CREATE DATABASE IF NOT EXISTS {OURS_DB}'")
     WORK.mkdir(parents=True, exist_ok=True)
     peers = WORK / "peers"
+    shutil.copy(SHARED / "dataset.json", WORK / "dataset.json")  # the peers' seeds read ../../dataset.json
     if not (peers / "mercurius" / "node_modules").exists():
         # shared/ is read-only: work on a copy.
         shutil.rmtree(peers, ignore_errors=True)

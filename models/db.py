@@ -14,7 +14,7 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
+def make_engine(url: str, *, pool_size: int = 20, echo: bool = False) -> AsyncEngine:
     if is_sqlite(url):
         in_memory = ":memory:" in url or url.rstrip("/").endswith("sqlite+aiosqlite:")
         kwargs: dict[str, Any] = {"connect_args": {"timeout": 30}}
@@ -53,6 +53,17 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEn
         pool_pre_ping=True,
         isolation_level="READ COMMITTED",
     )
+
+
+def make_read_engine(url: str, *, pool_size: int = 20) -> AsyncEngine | None:
+    """MySQL connections in autocommit for single-statement reads: each read is one
+    round trip, with no BEGIN and no ROLLBACK when the connection goes back to the
+    pool.  (READ COMMITTED already gives every statement its own snapshot.)  None on
+    SQLite, where the one engine serves both."""
+    if is_sqlite(url):
+        return None
+    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800,
+                               pool_pre_ping=False, pool_reset_on_return=None, isolation_level="AUTOCOMMIT")
 
 
 def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -35,8 +35,15 @@ class Services:
     limiter: FailureLimiter
     activity: ActivityLog
     max_page_size: int = 100
+    # Single-statement reads: autocommit connections on MySQL (no BEGIN/ROLLBACK round
+    # trips); the same factory as writes on SQLite.  None: use session_factory.
+    read_factory: async_sessionmaker[AsyncSession] | None = None
     hub: Any = None  # resolvers.live.Hub: the live fan-out
     commit_listeners: list[Callable[[Sequence[BoardEventRow]], Any]] = field(default_factory=list)
+
+
+    def reader(self) -> AsyncSession:
+        return (self.read_factory or self.session_factory)()
 
 
 class Loaders:
@@ -50,7 +57,7 @@ class Loaders:
         self.members: BatchLoader[str, list[MemberRec]] = BatchLoader(self._members)
 
     async def _users(self, ids: list[str]) -> dict[str, UserRec]:
-        async with self._services.session_factory() as s:
+        async with self._services.reader() as s:
             rows = await s.execute(select(*USER_COLUMNS).where(users_t.c.id.in_(ids)))
         return {r.id: UserRec.from_row(r) for r in rows}
 
@@ -63,7 +70,7 @@ class Loaders:
             .join(members_t, members_t.c.board_id == boards_t.c.id)
             .where(boards_t.c.id.in_(ids), members_t.c.user_id == self._viewer_id)
         )
-        async with self._services.session_factory() as s:
+        async with self._services.reader() as s:
             rows = await s.execute(q)
         return {r.id: BoardRec(r.id, r.name, r.created_at, BoardRole(r.role), r.event_seq) for r in rows}
 
@@ -74,7 +81,7 @@ class Loaders:
             .order_by(members_t.c.added_at, members_t.c.user_id)
         )
         out: dict[str, list[MemberRec]] = {b: [] for b in board_ids}
-        async with self._services.session_factory() as s:
+        async with self._services.reader() as s:
             for r in await s.execute(q):
                 out[r.board_id].append(MemberRec(r.board_id, r.user_id, BoardRole(r.role), r.added_at))
         return out
@@ -108,7 +115,7 @@ class Ctx:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
-        async with self.services.session_factory() as session:
+        async with self.services.reader() as session:
             yield session
 
     @asynccontextmanager

@@ -101,7 +101,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         started = time.monotonic()
         rt = await bootstrap.build(settings)
         state["runtime"] = rt
-        cache = ResponseCache(rt.services.session_factory) if settings.response_cache else None
+        cache = ResponseCache(rt.services.reader) if settings.response_cache else None
         state["endpoint"] = GraphQLEndpoint(schema, rt.services, max_body=settings.max_body_bytes,
                                             graphiql=not production, cache=cache)
         state["ws"] = ProtocolConfig(schema, rt.services, settings)

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from auth.passwords import Passwords
 from auth.ratelimit import FailureLimiter, MemoryLimiter, RedisLimiter
 from auth.tokens import TokenService
-from models.db import WriteGate, is_sqlite, make_engine, make_session_factory
+from models.db import WriteGate, is_sqlite, make_engine, make_read_engine, make_session_factory
 from models.migrate import upgrade_async
 from resolvers.context import Services
 from resolvers.live import LiveEvent, LocalHub, RedisHub
@@ -32,6 +32,7 @@ class Runtime:
     engine: AsyncEngine
     services: Services
     redis: Any = None
+    read_engine: AsyncEngine | None = None
     local_aws: Any = None
     relay: Any = None
     worker: Any = None
@@ -63,6 +64,7 @@ async def build(settings: Settings, *, migrate: bool | None = None, start_backgr
     if migrate if migrate is not None else settings.env != "production":
         await upgrade_async(settings.database_url)
     session_factory = make_session_factory(engine)
+    read_engine = make_read_engine(settings.database_url)
 
     redis = None
     limiter: FailureLimiter
@@ -78,6 +80,7 @@ async def build(settings: Settings, *, migrate: bool | None = None, start_backgr
     hub: Any = LocalHub() if redis is None else RedisHub(redis, degraded_poll=settings.live_degraded_poll)
     services = Services(
         session_factory=session_factory,
+        read_factory=make_session_factory(read_engine) if read_engine is not None else None,
         gate=WriteGate(sqlite=sqlite),
         tokens=TokenService(settings.secret, access_ttl=settings.access_token_ttl,
                             refresh_ttl=settings.refresh_token_ttl),
@@ -88,7 +91,7 @@ async def build(settings: Settings, *, migrate: bool | None = None, start_backgr
         hub=hub,
     )
     services.commit_listeners.append(lambda rows: hub.publish([LiveEvent.of(r) for r in rows]))
-    rt = Runtime(settings=settings, engine=engine, services=services, redis=redis)
+    rt = Runtime(settings=settings, engine=engine, services=services, redis=redis, read_engine=read_engine)
     if isinstance(hub, RedisHub) and start_background:
         await hub.start()
 
@@ -163,6 +166,8 @@ async def close(rt: Runtime) -> None:
         with contextlib.suppress(Exception):
             await rt.redis.aclose()
     await rt.engine.dispose()
+    if rt.read_engine is not None:
+        await rt.read_engine.dispose()
     if rt.local_aws is not None:
         rt.local_aws.stop()
 

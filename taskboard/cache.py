@@ -17,6 +17,7 @@ trails the commit).  Responses with errors are never stored.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -31,7 +32,7 @@ from graphql import (
     parse,
 )
 from sqlalchemy import and_, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.tables import Board, BoardMember
 
@@ -87,9 +88,9 @@ def board_target(query: str, operation_name: str | None) -> BoardTarget | None:
 
 
 class ResponseCache:
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession], *, max_entries: int = 2048,
+    def __init__(self, reader: Callable[[], AsyncSession], *, max_entries: int = 2048,
                  max_bytes: int = 64 * 1024 * 1024) -> None:
-        self._session_factory = session_factory
+        self._reader = reader
         self._entries: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
         self._max = max_entries
         self._max_bytes = max_bytes
@@ -111,7 +112,7 @@ class ResponseCache:
                                                        members_t.c.user_id == viewer_id)))
             .where(boards_t.c.id == board_id)
         )
-        async with self._session_factory() as session:
+        async with self._reader() as session:
             seq = (await session.execute(q)).scalar_one_or_none()
         if seq is None:
             return None  # not a member, or no such board: the normal path says NOT_FOUND

@@ -17,7 +17,9 @@ BOARD_PAGE = """query($id: ID!) { board(id: $id) { id name viewerRole
 
 class StatementCounter:
     def __init__(self, api: Api) -> None:
-        self.engine = runtime_of(api.app).engine.sync_engine
+        rt = runtime_of(api.app)
+        # Writes and reads may use separate pools (MySQL reads run in autocommit).
+        self.engines = [e.sync_engine for e in (rt.engine, rt.read_engine) if e is not None]
         self.statements: list[str] = []
 
     def _on_execute(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
@@ -25,11 +27,13 @@ class StatementCounter:
 
     async def count(self, api: Api, query: str, variables: dict[str, Any], token: str) -> tuple[int, dict[str, Any]]:
         self.statements = []
-        event.listen(self.engine, "before_cursor_execute", self._on_execute)
+        for engine in self.engines:
+            event.listen(engine, "before_cursor_execute", self._on_execute)
         try:
             data = await api.ok(query, variables, token)
         finally:
-            event.remove(self.engine, "before_cursor_execute", self._on_execute)
+            for engine in self.engines:
+                event.remove(engine, "before_cursor_execute", self._on_execute)
         return len(self.statements), data
 
 
