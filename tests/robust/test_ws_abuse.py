@@ -129,15 +129,16 @@ async def test_10000_subscribes_on_one_socket(server: LiveServer, world: World) 
     stays bounded and other clients are served meanwhile."""
     before = rss_kib()
     ws = await server.socket(world.owner["token"])
-    query = "subscription($b: ID!) { boardEvents(boardId: $b) { seq } }"
+    query = "subscription($b: ID!, $s: Int) { boardEvents(boardId: $b, afterSeq: $s) { seq } }"
+    last = (await server.api.ok("query($b: ID!) { board(id: $b) { lastSeq } }", {"b": world.board_id},
+                                world.owner["token"]))["board"]["lastSeq"]
 
-    def sub(i: int) -> str:
+    def sub(i: int) -> str:  # afterSeq: the change below reaches each even if it subscribes late
         return json.dumps({"id": str(i), "type": "subscribe",
-                           "payload": {"query": query, "variables": {"b": world.board_id}}})
+                           "payload": {"query": query, "variables": {"b": world.board_id, "s": last}}})
 
     for i in range(50):
         await ws.send(sub(i))
-    await asyncio.sleep(0.2)
     await server.api.ok(CREATE_TASK, {"i": {"boardId": world.board_id, "title": "before the flood"}},
                         world.owner["token"])
     live_ids = set()
@@ -190,9 +191,10 @@ async def test_client_that_never_reads_is_closed_1013_memory_bounded(server: Liv
     sock.connect(("127.0.0.1", int(server.url.rsplit(":", 1)[1])))
     sock.setblocking(False)
     slow: ClientConnection = await server.socket(owner["token"], max_queue=1, sock=sock)
-    for i in range(45):
-        await subscribe(slow, f"s{i}", world.board_id, selection="seq task { description }")
-    await asyncio.sleep(0.2)
+    last = (await api.ok("query($b: ID!) { board(id: $b) { lastSeq } }", {"b": world.board_id},
+                         owner["token"]))["board"]["lastSeq"]
+    for i in range(45):  # afterSeq: every event below reaches each, however late it subscribes
+        await subscribe(slow, f"s{i}", world.board_id, after_seq=last, selection="seq task { description }")
     slow.transport.pause_reading()  # never reads again
     big = "y" * 19_000
     peak = before
