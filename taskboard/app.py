@@ -21,6 +21,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 
 from schema import build_schema
+from schema.execution import Operations
 from taskboard import bootstrap
 from taskboard.cache import ResponseCache
 from taskboard.http import GraphQLEndpoint
@@ -37,6 +38,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     production = settings.production
     schema = build_schema(max_depth=settings.max_depth, max_aliases=settings.max_aliases,
                           max_tokens=settings.max_tokens, introspection=not production, production=production)
+    operations = Operations(schema, max_depth=settings.max_depth, max_aliases=settings.max_aliases,
+                            max_tokens=settings.max_tokens, introspection=not production, production=production)
     state: dict[str, Any] = {}
 
     async def graphql_http(request: Request) -> Response:
@@ -102,9 +105,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         rt = await bootstrap.build(settings)
         state["runtime"] = rt
         cache = ResponseCache(rt.services.reader) if settings.response_cache else None
-        state["endpoint"] = GraphQLEndpoint(schema, rt.services, max_body=settings.max_body_bytes,
+        state["endpoint"] = GraphQLEndpoint(operations, rt.services, max_body=settings.max_body_bytes,
                                             graphiql=not production, cache=cache)
-        state["ws"] = ProtocolConfig(schema, rt.services, settings)
+        state["ws"] = ProtocolConfig(schema, operations, rt.services, settings)
         log.info("taskboard ready in %.1fs (database %s, aws %s)", time.monotonic() - started,
                  settings.database_url.split("://")[0], settings.aws_mode)
         try:

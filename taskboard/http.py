@@ -5,19 +5,15 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import Any
 
 import orjson
-import strawberry
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from strawberry.exceptions import MissingQueryError
-from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
-from strawberry.types.graphql import OperationType
 
 from auth.tokens import InvalidToken, TokenService, bearer
 from models.errors import ErrorCode
 from resolvers.context import Ctx, Services
+from schema.execution import Operations, is_subscription
 from taskboard.cache import ResponseCache
 
 log = logging.getLogger("taskboard.http")
@@ -60,13 +56,12 @@ def viewer_from(tokens: TokenService, header: str | None) -> tuple[str | None, b
         return None, True
 
 
-_HTTP_OPERATIONS = frozenset({OperationType.QUERY, OperationType.MUTATION})
 
 
 class GraphQLEndpoint:
-    def __init__(self, schema: strawberry.Schema, services: Services, *, max_body: int, graphiql: bool,
+    def __init__(self, operations: Operations, services: Services, *, max_body: int, graphiql: bool,
                  cache: ResponseCache | None = None) -> None:
-        self.schema = schema
+        self.operations = operations
         self.services = services
         self.max_body = max_body
         self.graphiql = graphiql
@@ -112,26 +107,22 @@ class GraphQLEndpoint:
             if cache_key is not None and (hit := self.cache.get(cache_key)) is not None:
                 return Response(hit, media_type="application/json",
                                 headers={"x-request-id": request_id, "x-cache": "hit"})
-        ctx = Ctx(self.services, viewer_id=viewer_id, client_ip=client_ip(request), request_id=request_id)
-        try:
-            result = await self.schema.execute(query, variable_values=variables, context_value=ctx,
-                                               operation_name=op_name, allowed_operation_types=_HTTP_OPERATIONS)
-        except InvalidOperationTypeError:
+        prepared = self.operations.prepare(query, op_name)
+        if isinstance(prepared, list):  # the document itself was refused
+            return Response(orjson.dumps({"errors": self.operations.format(prepared, request_id), "data": None}),
+                            status_code=400, media_type="application/json", headers={"x-request-id": request_id})
+        if is_subscription(prepared):
             return error_response(400, ErrorCode.BAD_USER_INPUT, "Subscriptions are served over websockets")
-        except (CannotGetOperationTypeError, MissingQueryError):
-            return error_response(400, ErrorCode.BAD_USER_INPUT, "No operation of that name in the document")
-        out: dict[str, Any] = {}
-        if result.errors:
-            out["errors"] = [e.formatted for e in result.errors]
-        out["data"] = result.data
+        ctx = Ctx(self.services, viewer_id=viewer_id, client_ip=client_ip(request), request_id=request_id)
+        out = await self.operations.run(prepared, ctx, variables, op_name)
+        errors = out.get("errors")
         status = 200
-        if result.data is None and result.errors and all(
-            (e.extensions or {}).get("code") == ErrorCode.BAD_USER_INPUT.value and e.path is None
-            for e in result.errors
+        if out["data"] is None and errors and all(
+            e.get("extensions", {}).get("code") == ErrorCode.BAD_USER_INPUT.value and "path" not in e for e in errors
         ):
-            status = 400  # the document itself was refused
+            status = 400  # variables that do not fit the document
         body = orjson.dumps(out)
-        if cache_key is not None and not result.errors:
+        if cache_key is not None and not errors:
             self.cache.put(cache_key, body)  # type: ignore[union-attr]
         return Response(body, status_code=status, media_type="application/json",
                         headers={"x-request-id": request_id})

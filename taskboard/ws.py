@@ -21,26 +21,19 @@ from typing import Any
 
 import orjson
 from graphql import (
-    ASTValidationRule,
     DocumentNode,
     ExecutionResult,
     GraphQLError,
     GraphQLSchema,
-    OperationDefinitionNode,
-    OperationType,
-    get_operation_ast,
-    parse,
-    specified_rules,
-    validate,
 )
 from graphql.execution import Executor, create_source_event_stream, execute_subscription_event
-from graphql.validation import NoSchemaIntrospectionCustomRule
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from auth.tokens import InvalidToken, bearer
 from models.errors import ApiError, ErrorCode
 from resolvers.context import Ctx, Services
-from schema.limits import contract_errors_of, limits_rule
+from schema.execution import Operations, Prepared, is_subscription
+from schema.limits import contract_errors_of
 from taskboard.settings import Settings
 
 log = logging.getLogger("taskboard.ws")
@@ -83,38 +76,15 @@ class EventRenderer:
 
 
 class ProtocolConfig:
-    def __init__(self, schema: Any, services: Services, settings: Settings) -> None:
+    def __init__(self, schema: Any, operations: Operations, services: Services, settings: Settings) -> None:
         self.schema: GraphQLSchema = schema._schema
-        self.strawberry_schema = schema
+        self.operations = operations
         self.services = services
         self.settings = settings
         self.production = settings.production
-        rules: list[type[ASTValidationRule]] = [*specified_rules, limits_rule(settings.max_depth, settings.max_aliases)]
-        if self.production:
-            rules.append(NoSchemaIntrospectionCustomRule)
-        self.rules = rules
         self.renderer = EventRenderer()
         self.max_frame = 64 * 1024
         self.out_queue = 256
-        self._documents: OrderedDict[str, DocumentNode | list[GraphQLError]] = OrderedDict()
-
-    def document(self, query: str) -> DocumentNode | list[GraphQLError]:
-        """Parsed and validated, cached by text like the HTTP path."""
-        cached = self._documents.get(query)
-        if cached is not None:
-            self._documents.move_to_end(query)
-            return cached
-        try:
-            doc = parse(query, max_tokens=self.settings.max_tokens)
-        except GraphQLError as err:
-            result: DocumentNode | list[GraphQLError] = [err]
-        else:
-            errors = validate(self.schema, doc, self.rules)
-            result = errors if errors else doc
-        self._documents[query] = result
-        if len(self._documents) > 512:
-            self._documents.popitem(last=False)
-        return result
 
 
 class LiveSocket:
@@ -290,17 +260,15 @@ class LiveSocket:
                 f"At most {self.cfg.settings.max_subscriptions_per_socket} operations per socket",
                 extensions={"code": ErrorCode.BAD_USER_INPUT.value})])
             return
-        doc = self.cfg.document(query)
-        if isinstance(doc, list):
-            self._error(op_id, doc)
+        prepared = self.cfg.operations.prepare(query, op_name)
+        if isinstance(prepared, list):
+            self._error(op_id, prepared)
             return
-        operation = get_operation_ast(doc, op_name)
-        if operation is None:
-            self._error(op_id, [GraphQLError("No operation with that name in the document",
-                                             extensions={"code": ErrorCode.BAD_USER_INPUT.value})])
-            return
-        runner = self._subscription if operation.operation == OperationType.SUBSCRIPTION else self._single
-        self.ops[op_id] = asyncio.create_task(runner(op_id, doc, operation, query, variables or {}, op_name))
+        if is_subscription(prepared):
+            self.ops[op_id] = asyncio.create_task(
+                self._subscription(op_id, prepared.document, query, variables or {}, op_name))
+        else:
+            self.ops[op_id] = asyncio.create_task(self._single(op_id, prepared, variables or {}, op_name))
 
     def _ctx(self) -> Ctx:
         return Ctx(self.cfg.services, viewer_id=self.viewer_id, client_ip=self.ip, request_id=uuid.uuid4().hex)
@@ -315,20 +283,14 @@ class LiveSocket:
         if self.ops.pop(op_id, None) is not None:
             self.send({"id": op_id, "type": "complete"})
 
-    async def _single(self, op_id: str, doc: DocumentNode, operation: OperationDefinitionNode, query: str,
-                      variables: dict[str, Any], op_name: str | None) -> None:
+    async def _single(self, op_id: str, prepared: Prepared, variables: dict[str, Any], op_name: str | None) -> None:
         """Queries and mutations over the socket: one result, then complete."""
-        ctx = self._ctx()
-        result = await self.cfg.strawberry_schema.execute(query, variable_values=variables, context_value=ctx,
-                                                          operation_name=op_name)
-        body: dict[str, Any] = {"data": result.data}
-        if result.errors:
-            body["errors"] = [e.formatted for e in result.errors]
+        body = await self.cfg.operations.run(prepared, self._ctx(), variables, op_name)
         self.send({"id": op_id, "type": "next", "payload": body})
         self._finish(op_id)
 
-    async def _subscription(self, op_id: str, doc: DocumentNode, operation: OperationDefinitionNode, query: str,
-                            variables: dict[str, Any], op_name: str | None) -> None:
+    async def _subscription(self, op_id: str, doc: DocumentNode, query: str, variables: dict[str, Any],
+                            op_name: str | None) -> None:
         ctx = self._ctx()
         executor = Executor.build(self.cfg.schema, doc, context_value=ctx, raw_variable_values=variables,
                                   operation_name=op_name, hide_suggestions=self.cfg.production)
