@@ -33,7 +33,7 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.execution.is_awaitable import optimized_is_awaitable
 
 from models.errors import ErrorCode
-from schema.limits import contract_error, limits_rule
+from schema.limits import contract_errors_of, limits_rule
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +103,8 @@ class Operations:
         return out
 
     def format(self, errors: list[GraphQLError], request_id: str = "-") -> list[Any]:
-        return [contract_error(e, request_id=request_id, production=self.production).formatted for e in errors]
+        # Without repeats: in production the count of identical masked errors told real names from made-up ones.
+        return [e.formatted for e in contract_errors_of(errors, request_id=request_id, production=self.production)]
 
 
 def is_subscription(prepared: Prepared) -> bool:
