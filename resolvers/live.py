@@ -50,19 +50,25 @@ class LiveEvent:
 RESYNC = LiveEvent("", 0, BoardEventKind.TASK_UPDATED, {})
 
 
+class SlowConsumer(Exception):
+    """The subscriber fell further behind than its buffer: it should reconnect and
+    resume with afterSeq rather than hold the server's memory."""
+
+
 class Subscription:
-    __slots__ = ("board_id", "overflowed", "queue")
+    __slots__ = ("board_id", "queue", "resync", "slow")
 
     def __init__(self, board_id: str, maxsize: int) -> None:
         self.board_id = board_id
         self.queue: asyncio.Queue[LiveEvent] = asyncio.Queue(maxsize)
-        self.overflowed = False
+        self.slow = False  # dropped an event: the stream ends with SlowConsumer
+        self.resync = False  # the cross-instance channel was away: re-read the table
 
     def offer(self, event: LiveEvent) -> None:
         try:
             self.queue.put_nowait(event)
         except asyncio.QueueFull:
-            self.overflowed = True  # the stream refills from the table
+            self.slow = True
 
 
 class Hub(Protocol):
@@ -104,9 +110,9 @@ class LocalHub:
     def resync_all(self) -> None:
         for subs in self._subs.values():
             for sub in subs:
-                sub.overflowed = True
+                sub.resync = True
                 with contextlib.suppress(asyncio.QueueFull):
-                    sub.queue.put_nowait(RESYNC)
+                    sub.queue.put_nowait(RESYNC)  # wakes a waiting stream
 
     def poll_interval(self) -> float | None:
         return None
@@ -252,26 +258,22 @@ async def board_stream(ctx: Ctx, hub: Any, board_id: str, after_seq: int | None)
                     _check_still_member(ev, viewer_id)
                 if len(batch) < REPLAY_BATCH:
                     break
-            sub.overflowed = False
-            while not sub.overflowed:
+            sub.resync = False
+            while not sub.resync:
+                if sub.slow:
+                    raise SlowConsumer
                 poll = hub.poll_interval()
                 try:
                     ev = await (sub.queue.get() if poll is None else asyncio.wait_for(sub.queue.get(), poll))
                 except TimeoutError:
                     break  # cross-instance channel down: look at the table
-                if ev is RESYNC:
-                    break
-                if ev.seq <= last:
+                if ev is RESYNC or ev.seq <= last:
                     continue
                 if ev.seq > last + 1:
-                    break  # a gap: another instance's event not here yet, or dropped on overflow
+                    break  # a gap: another instance's event is not here yet
                 yield ev
                 last = ev.seq
                 _check_still_member(ev, viewer_id)
-            if sub.overflowed:
-                # Overflowed: drain what is queued (the table has it all) and replay.
-                while not sub.queue.empty():
-                    sub.queue.get_nowait()
 
 
 def _check_still_member(ev: LiveEvent, viewer_id: str) -> None:

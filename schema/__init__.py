@@ -15,7 +15,7 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types import ExecutionContext
 
 from schema.limits import contract_errors, limits_rule
-from schema.root import Mutation, Query, Subscription
+from schema.root import Mutation, Query, Subscription, live_event_resolver
 from schema.scalars import SCALAR_MAP
 from schema.types import Board, Task, User
 
@@ -62,6 +62,9 @@ def build_schema(*, max_depth: int = 10, max_aliases: int = 30, max_tokens: int 
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
     )
     _plain_attribute_resolvers(schema)
+    subscription = schema._schema.subscription_type
+    assert subscription is not None
+    subscription.fields["boardEvents"].resolve = live_event_resolver
     return schema
 
 

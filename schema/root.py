@@ -178,6 +178,13 @@ class Subscription:
                     "events after that sequence number that the server still holds, then goes live.")
     async def board_events(self, info: Info, board_id: ID, after_seq: int | None = None
                            ) -> AsyncGenerator[BoardEvent, None]:
+        # The committed events themselves: `BoardEvent`s are built when a selection is
+        # rendered (see `live_event_resolver`), once per event and selection, not once
+        # per subscriber.
         hub = info.context.services.hub
         async for ev in live.board_stream(info.context, hub, str(board_id), after_seq):
-            yield board_event(ev)
+            yield ev  # type: ignore[misc]
+
+
+def live_event_resolver(event: Any, _info: Any, **_args: Any) -> Any:
+    return board_event(event) if isinstance(event, live.LiveEvent) else event

@@ -77,7 +77,9 @@ async def build(settings: Settings, *, migrate: bool | None = None, start_backgr
     else:
         limiter = MemoryLimiter(limits=limits, window=settings.login_failure_window)
 
-    hub: Any = LocalHub() if redis is None else RedisHub(redis, degraded_poll=settings.live_degraded_poll)
+    buffer = settings.live_subscriber_buffer
+    hub: Any = (LocalHub(buffer) if redis is None
+                else RedisHub(redis, buffer=buffer, degraded_poll=settings.live_degraded_poll))
     services = Services(
         session_factory=session_factory,
         read_factory=make_session_factory(read_engine) if read_engine is not None else None,

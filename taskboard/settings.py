@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     web_dir: str | None = None
     # Board reads cached per (viewer, board, seq): a commit invalidates exactly.
     response_cache: bool = True
+    # Events a subscription may fall behind before its socket is closed (1013) to
+    # resume with afterSeq: bounds the memory a slow client can hold.
+    live_subscriber_buffer: int = 128
+    # Fewer, later garbage collections (see taskboard.app): shorter pauses under fan-out.
+    gc_tuning: bool = True
     # While Redis is unreachable, live streams look at the table this often (seconds).
     live_degraded_poll: float = 5.0
     # Relay: how often it sweeps for undelivered events besides the nudge after commit.

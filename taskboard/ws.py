@@ -32,6 +32,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from auth.tokens import InvalidToken, bearer
 from models.errors import ApiError, ErrorCode
 from resolvers.context import Ctx, Services
+from resolvers.live import SlowConsumer
 from schema.execution import Operations, Prepared, is_subscription
 from schema.limits import contract_errors_of
 from taskboard.settings import Settings
@@ -56,6 +57,10 @@ class EventRenderer:
         self._size = size
         self._cache: OrderedDict[tuple[Any, ...], asyncio.Future[str]] = OrderedDict()
         self.executions = 0
+
+    def cached(self, key: tuple[Any, ...]) -> str | None:
+        fut = self._cache.get(key)
+        return fut.result() if fut is not None and fut.done() and not fut.exception() else None
 
     async def render(self, key: tuple[Any, ...], produce: Callable[[], Awaitable[str]]) -> str:
         fut = self._cache.get(key)
@@ -98,7 +103,10 @@ class LiveSocket:
         self.out: asyncio.Queue[str | None] = asyncio.Queue(config.out_queue)
         self.closing = False
         self.ip = websocket.client.host if websocket.client else "unknown"
-        self._tasks: list[asyncio.Task[Any]] = []
+        self.opened = asyncio.get_running_loop().time()
+        self.expires_at = 0.0
+        self._timer: asyncio.Task[None] | None = None
+        self._writer_task: asyncio.Task[None] | None = None
 
     # -- lifecycle ------------------------------------------------------------
 
@@ -109,18 +117,15 @@ class LiveSocket:
             await self.ws.close(code=1002)
             return
         await self.ws.accept(subprotocol=PROTOCOL)
-        self._tasks = [
-            asyncio.create_task(self._writer(), name="ws-writer"),
-            asyncio.create_task(self._init_deadline(), name="ws-init-deadline"),
-            asyncio.create_task(self._keepalive(), name="ws-keepalive"),
-        ]
+        self._start_timers()
         try:
             await self._reader()
         finally:
             self.closing = True
-            for task in [*self.ops.values(), *self._tasks]:
+            tasks = [*self.ops.values(), *(t for t in (self._timer, self._writer_task) if t is not None)]
+            for task in tasks:
                 task.cancel()
-            for task in [*self.ops.values(), *self._tasks]:
+            for task in tasks:
                 with contextlib.suppress(BaseException):
                     await task
 
@@ -130,45 +135,83 @@ class LiveSocket:
         self.closing = True
         with contextlib.suppress(Exception):
             if self.ws.application_state != WebSocketState.DISCONNECTED:
-                await self.ws.close(code=code, reason=reason[:120])
+                # A peer that does not read never lets the close frame out: give up after a
+                # moment; the server's websocket pings then drop the connection.
+                await asyncio.wait_for(self.ws.close(code=code, reason=reason[:120]), 2)
 
-    def send(self, message: dict[str, Any] | str) -> None:
-        """Queue a frame; a consumer too far behind is cut off, never buffered without bound."""
+    def send(self, message: dict[str, Any]) -> None:
+        """A message of the server's own (keep-alive): dropped when the queue is full,
+        since a full queue is traffic enough."""
+        if not self.closing:
+            with contextlib.suppress(asyncio.QueueFull):
+                self.out.put_nowait(orjson.dumps(message).decode())
+                self._ensure_writer()
+
+    async def reply(self, message: dict[str, Any]) -> None:
+        """A message answering the client: waits for room, so a client that floods us
+        with requests is slowed to the pace at which it reads our answers."""
         if self.closing:
             return
-        frame = message if isinstance(message, str) else orjson.dumps(message).decode()
+        await self.out.put(orjson.dumps(message).decode())
+        self._ensure_writer()
+
+    def _ensure_writer(self) -> None:
+        # One task only while there is something to write: an idle socket costs less.
+        if self._writer_task is None or self._writer_task.done():
+            self._writer_task = asyncio.get_running_loop().create_task(self._writer())
+
+    async def _send_now(self, frame: str) -> bool:
+        if self.closing:
+            return False
         try:
-            self.out.put_nowait(frame)
-        except asyncio.QueueFull:
-            log.info("closing a slow websocket consumer (%s)", self.ip)
-            asyncio.get_running_loop().create_task(self.close(SLOW_CONSUMER, "Too far behind; resume with afterSeq"))
+            await self.ws.send_text(frame)
+        except Exception:  # the peer went away
+            self.closing = True
+            return False
+        return True
 
     async def _writer(self) -> None:
-        while True:
-            frame = await self.out.get()
-            if frame is None:
-                return
+        while not self.out.empty():
+            frame = self.out.get_nowait()
+            if frame is None or self.closing:
+                break
             try:
                 await self.ws.send_text(frame)
-            except Exception:
+            except Exception:  # the peer went away
                 self.closing = True
+                break
+        if self.closing:
+            while not self.out.empty():  # unblock anyone waiting for room
+                self.out.get_nowait()
+
+    def _start_timers(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = asyncio.get_running_loop().create_task(self._timers())
+
+    async def _timers(self) -> None:
+        """The connection_init deadline, the keep-alive ping (an idle socket must see
+        traffic within the ALB's 60 s idle timeout) and the token's expiry, in one task."""
+        s = self.cfg.settings
+        loop = asyncio.get_running_loop()
+        init_deadline = self.opened + s.connection_init_timeout
+        next_ping = loop.time() + s.keepalive_interval
+        while not self.closing:
+            wake = [next_ping] if self.acked else [init_deadline]
+            if self.expires_at:
+                wake.append(loop.time() + self.expires_at - time.time())
+            await asyncio.sleep(max(0.0, min(wake) - loop.time()))
+            if not self.acked:
+                if loop.time() >= init_deadline:
+                    await self.close(INIT_TIMEOUT, "Connection initialisation timeout")
+                    return
+                continue
+            if self.expires_at and time.time() >= self.expires_at:
+                await self.close(FORBIDDEN, "Access token expired")
                 return
-
-    async def _init_deadline(self) -> None:
-        await asyncio.sleep(self.cfg.settings.connection_init_timeout)
-        if not self.acked:
-            await self.close(INIT_TIMEOUT, "Connection initialisation timeout")
-
-    async def _keepalive(self) -> None:
-        # An idle socket must see traffic within the ALB's idle timeout (60 s).
-        while True:
-            await asyncio.sleep(self.cfg.settings.keepalive_interval)
-            if self.acked:
+            if loop.time() >= next_ping:
                 self.send({"type": "ping"})
-
-    async def _expire(self, at: float) -> None:
-        await asyncio.sleep(max(0.0, at - time.time()))
-        await self.close(FORBIDDEN, "Access token expired")
+                next_ping = loop.time() + s.keepalive_interval
 
     # -- protocol -------------------------------------------------------------
 
@@ -205,7 +248,7 @@ class LiveSocket:
             pong: dict[str, Any] = {"type": "pong"}
             if isinstance(msg.get("payload"), dict):
                 pong["payload"] = msg["payload"]
-            self.send(pong)
+            await self.reply(pong)
         elif kind == "pong":
             pass
         elif kind == "subscribe":
@@ -236,8 +279,9 @@ class LiveSocket:
             return
         self.viewer_id = claims.user_id
         self.acked = True
-        self.send({"type": "connection_ack"})
-        self._tasks.append(asyncio.create_task(self._expire(claims.expires_at), name="ws-token-expiry"))
+        self.expires_at = claims.expires_at
+        await self.reply({"type": "connection_ack"})
+        self._start_timers()  # from now on: keep-alive and the token's expiry
 
     async def _on_subscribe(self, msg: dict[str, Any]) -> None:
         if not self.acked:
@@ -256,13 +300,13 @@ class LiveSocket:
             await self.close(BAD_MESSAGE, "Invalid subscribe payload")
             return
         if len(self.ops) >= self.cfg.settings.max_subscriptions_per_socket:
-            self._error(op_id, [GraphQLError(
+            await self._error(op_id, [GraphQLError(
                 f"At most {self.cfg.settings.max_subscriptions_per_socket} operations per socket",
                 extensions={"code": ErrorCode.BAD_USER_INPUT.value})])
             return
         prepared = self.cfg.operations.prepare(query, op_name)
         if isinstance(prepared, list):
-            self._error(op_id, prepared)
+            await self._error(op_id, prepared)
             return
         if is_subscription(prepared):
             self.ops[op_id] = asyncio.create_task(
@@ -276,18 +320,18 @@ class LiveSocket:
     def _format(self, errors: list[GraphQLError], request_id: str = "-") -> list[Any]:
         return [e.formatted for e in contract_errors_of(errors, request_id=request_id, production=self.cfg.production)]
 
-    def _error(self, op_id: str, errors: list[GraphQLError]) -> None:
-        self.send({"id": op_id, "type": "error", "payload": self._format(errors)})
+    async def _error(self, op_id: str, errors: list[GraphQLError]) -> None:
+        await self.reply({"id": op_id, "type": "error", "payload": self._format(errors)})
 
-    def _finish(self, op_id: str) -> None:
+    async def _finish(self, op_id: str) -> None:
         if self.ops.pop(op_id, None) is not None:
-            self.send({"id": op_id, "type": "complete"})
+            await self.reply({"id": op_id, "type": "complete"})
 
     async def _single(self, op_id: str, prepared: Prepared, variables: dict[str, Any], op_name: str | None) -> None:
         """Queries and mutations over the socket: one result, then complete."""
         body = await self.cfg.operations.run(prepared, self._ctx(), variables, op_name)
-        self.send({"id": op_id, "type": "next", "payload": body})
-        self._finish(op_id)
+        await self.reply({"id": op_id, "type": "next", "payload": body})
+        await self._finish(op_id)
 
     async def _subscription(self, op_id: str, doc: DocumentNode, query: str, variables: dict[str, Any],
                             op_name: str | None) -> None:
@@ -295,33 +339,43 @@ class LiveSocket:
         executor = Executor.build(self.cfg.schema, doc, context_value=ctx, raw_variable_values=variables,
                                   operation_name=op_name, hide_suggestions=self.cfg.production)
         if isinstance(executor, list):
-            self._error(op_id, executor)
+            await self._error(op_id, executor)
             self.ops.pop(op_id, None)
             return
         stream: Any = create_source_event_stream(executor)
         if isinstance(stream, Awaitable):
             stream = await stream
         if isinstance(stream, ExecutionResult):
-            self._error(op_id, list(stream.errors or []))
+            await self._error(op_id, list(stream.errors or []))
             self.ops.pop(op_id, None)
             return
         variables_key = orjson.dumps(variables, option=orjson.OPT_SORT_KEYS)
         per_viewer = "viewerRole" in query
         prefix = '{"id":' + orjson.dumps(op_id).decode() + ',"type":"next","payload":'
+        renderer = self.cfg.renderer
         try:
             async for event in stream:
-                key = (str(event.board_id), event.seq, query, op_name, variables_key,
+                key = (event.board_id, event.seq, query, op_name, variables_key,
                        self.viewer_id if per_viewer else None)
-                payload = await self.cfg.renderer.render(key, partial(self._execute, doc, variables, op_name, event))
-                self.send(prefix + payload + "}")
+                payload = renderer.cached(key)
+                if payload is None:
+                    payload = await renderer.render(key, partial(self._execute, doc, variables, op_name, event))
+                # Straight to the socket: it waits when the client does not read, and then
+                # this subscription's bounded buffer fills (SlowConsumer below).
+                if not await self._send_now(prefix + payload + "}"):
+                    return
+        except SlowConsumer:
+            log.info("closing a websocket that fell too far behind (%s)", self.ip)
+            await self.close(SLOW_CONSUMER, "Too far behind; resume with afterSeq")
+            return
         except ApiError as exc:
-            self._error(op_id, [GraphQLError(exc.message, original_error=exc)])
+            await self._error(op_id, [GraphQLError(exc.message, original_error=exc)])
             self.ops.pop(op_id, None)
             return
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # masked: logged with an id, never shown
-            self._error(op_id, [GraphQLError("Internal server error", original_error=exc)])
+            await self._error(op_id, [GraphQLError("Internal server error", original_error=exc)])
             self.ops.pop(op_id, None)
             return
         finally:
@@ -329,7 +383,7 @@ class LiveSocket:
             if aclose is not None:
                 with contextlib.suppress(Exception):
                     await aclose()
-        self._finish(op_id)
+        await self._finish(op_id)
 
     async def _execute(self, doc: DocumentNode, variables: dict[str, Any], op_name: str | None, event: Any) -> str:
         ctx = self._ctx()  # fresh loaders for every event: nothing cached goes stale

@@ -142,7 +142,7 @@ async def test_expired_token_closes_4403(database_url: str) -> None:
 
 
 async def test_slow_consumer_is_cut_off_and_can_resume(database_url: str) -> None:
-    async with serve(test_settings(database_url)) as live:
+    async with serve(test_settings(database_url, live_subscriber_buffer=8)) as live:
         board, (owner,) = await board_with(live, "Owner")
         big = "x" * 19_000
         task = (await live.api.ok(CREATE, {"b": board["id"], "t": "slow"}, owner["token"]))["createTask"]

@@ -122,11 +122,10 @@ async def test_invalid_json_closes_4400(server: LiveServer, world: World) -> Non
 
 
 async def test_10000_subscribes_on_one_socket(server: LiveServer, world: World) -> None:
-    """What the code does now: the first 50 run; each later one is answered with its
-    own `error` (BAD_USER_INPUT) until the replies outrun the socket's bounded
-    outgoing queue (256 frames; the reader handles a burst of buffered frames
-    without yielding to the writer), and then the socket is closed 1013.  Memory
-    stays bounded and other clients are served meanwhile."""
+    """The first 50 run; each later one is answered with its own `error`
+    (BAD_USER_INPUT), and the socket stays open: the server reads the next message
+    only when there is room for the answer, so a flood is slowed to the pace at
+    which the client reads.  Memory stays bounded and other clients are served."""
     before = rss_kib()
     ws = await server.socket(world.owner["token"])
     query = "subscription($b: ID!, $s: Int) { boardEvents(boardId: $b, afterSeq: $s) { seq } }"
@@ -166,8 +165,13 @@ async def test_10000_subscribes_on_one_socket(server: LiveServer, world: World) 
             sent += 1
             if i % 2000 == 1999:
                 worst = max(worst, await responsive(server, world))
-    await asyncio.wait_for(reader, 15)  # ends when the socket closes: it does not hang
-    assert ws.close_code == 1013, (ws.close_code, sent, len(received))
+    deadline = asyncio.get_running_loop().time() + 30
+    while len(received) < 10_000 - 50 and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.1)
+    assert ws.close_code is None, (ws.close_code, sent, len(received))
+    assert sent == 10_000 and len(received) == 10_000 - 50, (sent, len(received))
+    await ws.close()
+    await asyncio.wait_for(reader, 15)
     assert worst < 2, f"another client waited {worst:.1f}s"
     assert await responsive(server, world) < 2
     assert received, "no answer at all to the extra subscriptions"
@@ -175,7 +179,7 @@ async def test_10000_subscribes_on_one_socket(server: LiveServer, world: World) 
     assert all(m["payload"][0]["extensions"]["code"] == "BAD_USER_INPUT" for m in received)
     ids = [int(m["id"]) for m in received]
     assert ids == sorted(ids) and ids[0] == 50 and len(set(ids)) == len(ids)
-    print(f"\n10,000 subscribes: {sent} sent, {len(received)} errors, then closed {ws.close_code}")
+    print(f"\n10,000 subscribes: {sent} sent, {len(received)} errors, socket still open")
     gc.collect()
     assert rss_kib() - before < 64 * 1024
 
@@ -198,7 +202,9 @@ async def test_client_that_never_reads_is_closed_1013_memory_bounded(server: Liv
     slow.transport.pause_reading()  # never reads again
     big = "y" * 19_000
     peak = before
-    for i in range(60):  # 60 events x 45 subscriptions x 19 kB: ~50 MB if it were all buffered
+    # 140 events, more than a subscription may fall behind (live_subscriber_buffer, 128),
+    # x 45 subscriptions x 19 kB: ~120 MB if it were all buffered.
+    for i in range(140):
         await api.ok(UPDATE_TASK, {"id": task["id"], "i": {"description": f"{big}{i}"}}, owner["token"])
         peak = max(peak, rss_kib())
     assert await responsive(server, world) < 2
