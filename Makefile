@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest deploy-checks web bench clean
+.PHONY: run test lint typecheck pytest deploy-checks security-checks web bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,7 +37,10 @@ pytest: $(STAMP)
 deploy-checks:
 	bash .ci/deploy-checks.sh
 
-test: lint typecheck pytest deploy-checks
+security-checks:
+	bash .ci/security-checks.sh
+
+test: lint typecheck pytest deploy-checks security-checks
 
 bench: $(STAMP)
 	bash bench/run.sh
