@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
+import sys
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -136,10 +139,41 @@ async def build(settings: Settings, *, migrate: bool | None = None, start_backgr
     services.commit_listeners.append(rt.relay.nudge)
     if start_background:
         rt.tasks.append(asyncio.create_task(rt.relay.run(), name="outbox-relay"))
+        if settings.aws_mode == "aws" and settings.metrics_interval > 0:
+            rt.tasks.append(asyncio.create_task(_emit_outbox_metrics(rt.relay, settings.metrics_interval),
+                                                name="outbox-metrics"))
     if settings.worker_enabled and start_background:
         rt.worker = await _worker(settings, rt, queue_url)
         rt.tasks.append(asyncio.create_task(rt.worker.run(), name="mail-worker"))
     return rt
+
+
+def emf_line(backlog: int, oldest_age: float, now_ms: int) -> str:
+    """The outbox backlog as a CloudWatch Embedded Metric Format log line: the ECS
+    awslogs driver ships stdout, and CloudWatch turns the line into the metrics
+    Taskboard/OutboxBacklog and Taskboard/OutboxOldestAgeSeconds that the
+    deploy/ alarms watch (no dimensions, no PutMetricData call)."""
+    return json.dumps({
+        "_aws": {"Timestamp": now_ms, "CloudWatchMetrics": [{
+            "Namespace": "Taskboard", "Dimensions": [[]],
+            "Metrics": [{"Name": "OutboxBacklog", "Unit": "Count"},
+                        {"Name": "OutboxOldestAgeSeconds", "Unit": "Seconds"}],
+        }]},
+        "OutboxBacklog": backlog,
+        "OutboxOldestAgeSeconds": round(oldest_age, 3),
+    }, separators=(",", ":"))
+
+
+async def _emit_outbox_metrics(relay: Any, interval: float) -> None:
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            count, oldest = await relay.backlog()
+        except Exception:  # the database may be away; the next tick tries again
+            log.warning("could not read the outbox backlog for metrics", exc_info=True)
+            continue
+        sys.stdout.write(emf_line(count, oldest, int(time.time() * 1000)) + "\n")
+        sys.stdout.flush()
 
 
 async def _worker(settings: Settings, rt: Runtime, queue_url: str | None) -> Any:

@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     gc_tuning: bool = True
     # While Redis is unreachable, live streams look at the table this often (seconds).
     live_degraded_poll: float = 5.0
+    # Seconds between outbox-backlog metric lines (EMF on stdout) with TASKBOARD_AWS=aws; 0: none.
+    metrics_interval: float = 60.0
     # Relay: how often it sweeps for undelivered events besides the nudge after commit.
     relay_sweep_interval: float = 5.0
 
