@@ -187,6 +187,9 @@ class OutboxRelay:
         self._ddb: Any = None
         self._events: Any = None
         self._clients_lock = asyncio.Lock()
+        # Since start, for /metrics: events fully delivered, and failed delivery attempts.
+        self.delivered_total = 0
+        self.failures_total = 0
 
     # --- lifecycle ---------------------------------------------------------
 
@@ -434,6 +437,7 @@ class OutboxRelay:
                     )
                     continue
                 error = "; ".join(c.errors)[:MAX_ERROR_CHARS] or "not delivered"
+                self.failures_total += 1
                 if values:  # the destination that did succeed stays done
                     await session.execute(
                         update(BoardEventRow).where(BoardEventRow.id == c.id).values(**values)  # type: ignore[arg-type]
@@ -455,6 +459,7 @@ class OutboxRelay:
                     error,
                 )
             await session.commit()
+        self.delivered_total += delivered
         return delivered
 
     def _backoff(self, attempts: int) -> float:

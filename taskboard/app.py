@@ -70,6 +70,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 "# HELP taskboard_outbox_oldest_age_seconds Age of the oldest undelivered board event.",
                 "# TYPE taskboard_outbox_oldest_age_seconds gauge",
                 f"taskboard_outbox_oldest_age_seconds {oldest:.3f}",
+                "# HELP taskboard_outbox_delivered_total Board events delivered to every AWS destination.",
+                "# TYPE taskboard_outbox_delivered_total counter",
+                f"taskboard_outbox_delivered_total {rt.relay.delivered_total}",
+                "# HELP taskboard_outbox_delivery_failures_total Delivery attempts that failed (retried).",
+                "# TYPE taskboard_outbox_delivery_failures_total counter",
+                f"taskboard_outbox_delivery_failures_total {rt.relay.failures_total}",
             ]
         pool = rt.engine.pool
         if hasattr(pool, "checkedout"):

@@ -208,6 +208,8 @@ async def test_put_events_partial_failure_retries_only_the_failed_entry(
     assert len(put_items) == 3  # the log of the failed row was not written again
     events = aws.drain_queue()
     assert sorted(e["detail"]["eventId"] for e in events) == sorted(r.id for r in made)
+    # What /metrics reports: every event delivered once, the one failed entry counted once.
+    assert relay.delivered_total == len(made) and relay.failures_total == 1
     assert all(not r.pending for r in await rows(db))
 
 
@@ -258,6 +260,8 @@ async def test_aws_down_keeps_rows_pending_then_delivers_exactly_once(db: Db, aw
     assert sorted(i["EventId"]["S"] for i in items) == sorted(r.id for r in made)
     events = aws.drain_queue()
     assert sorted(e["detail"]["eventId"] for e in events) == sorted(r.id for r in made)
+    # What /metrics reports: every event delivered once, and the failed first pass counted.
+    assert relay.delivered_total == len(made) and relay.failures_total >= len(made)
 
 
 async def test_killed_relay_is_redelivered_once_after_the_lease(db: Db, aws: AwsEnv) -> None:
