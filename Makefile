@@ -43,7 +43,7 @@ security-checks:
 test: lint typecheck pytest deploy-checks security-checks
 
 bench: $(STAMP)
-	bash bench/run.sh
+	$(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) .cache web/dist web/node_modules taskboard.db*
