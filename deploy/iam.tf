@@ -126,7 +126,7 @@ data "aws_iam_policy_document" "task" {
 
   statement {
     sid       = "ReminderMarkers"
-    actions   = ["dynamodb:DeleteItem"]
+    actions   = ["dynamodb:UpdateItem", "dynamodb:DeleteItem"]
     resources = [aws_dynamodb_table.activity.arn]
   }
 
@@ -219,7 +219,7 @@ data "aws_iam_policy_document" "mailer" {
 
   statement {
     sid       = "MailIdempotency"
-    actions   = ["dynamodb:PutItem", "dynamodb:DeleteItem"]
+    actions   = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
     resources = [aws_dynamodb_table.activity.arn]
   }
 

@@ -14,7 +14,10 @@ from __future__ import annotations
 import email.policy
 import html
 import json
+import logging
 import re
+import time
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -279,22 +282,65 @@ def send_mail(ses: Any, mail: RenderedMail, mail_from: str, *, event_id: str | N
     return str(resp.get("MessageId", ""))
 
 
-def claim_marker(dynamodb: Any, table: str, pk: str, sk: str, attributes: Mapping[str, str | int]) -> bool:
-    """Conditionally write a marker item; False when it already exists."""
+# A claim that was never confirmed as sent (its sender crashed between claiming and
+# sending) may be taken over after this long.
+STALE_CLAIM_SECONDS = 300
+
+
+def claim_marker(dynamodb: Any, table: str, pk: str, sk: str, attributes: Mapping[str, str | int],
+                 *, now: float | None = None) -> bool:
+    """Claim one delivery (an email or SMS to one recipient for one event, a reminder
+    for one task and day): True when it is ours to send, False when it was sent or is
+    being sent by someone else.
+
+    The marker carries a token of this attempt and stays `claimed` until
+    `confirm_marker` marks it `sent`.  The SDK retries a put whose answer was lost;
+    that retry fails its own condition, so the old item is read back with the
+    failure and a marker holding our token is ours.  A claim older than
+    STALE_CLAIM_SECONDS and never confirmed is taken over."""
+    now = time.time() if now is None else now
+    token = uuid.uuid4().hex
     item: dict[str, Any] = {"PK": {"S": pk}, "SK": {"S": sk}}
     for key, value in attributes.items():
         item[key] = {"N": str(value)} if isinstance(value, int) else {"S": str(value)}
+    item.update(State={"S": "claimed"}, Token={"S": token}, ClaimedAt={"N": str(int(now))})
     try:
-        dynamodb.put_item(TableName=table, Item=item, ConditionExpression="attribute_not_exists(PK)")
+        dynamodb.put_item(
+            TableName=table,
+            Item=item,
+            ConditionExpression="attribute_not_exists(PK) OR (#state = :claimed AND ClaimedAt < :stale)",
+            ExpressionAttributeNames={"#state": "State"},
+            ExpressionAttributeValues={":claimed": {"S": "claimed"},
+                                       ":stale": {"N": str(int(now) - STALE_CLAIM_SECONDS)}},
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        )
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-            return False
+            old = exc.response.get("Item") or {}
+            return bool(old.get("Token", {}).get("S") == token)  # our own put, retried
         raise
     return True
 
 
+def confirm_marker(dynamodb: Any, table: str, pk: str, sk: str) -> None:
+    """The delivery went out: nobody takes this claim over any more."""
+    dynamodb.update_item(TableName=table, Key={"PK": {"S": pk}, "SK": {"S": sk}},
+                         UpdateExpression="SET #state = :sent", ExpressionAttributeNames={"#state": "State"},
+                         ExpressionAttributeValues={":sent": {"S": "sent"}})
+
+
 def release_marker(dynamodb: Any, table: str, pk: str, sk: str) -> None:
     dynamodb.delete_item(TableName=table, Key={"PK": {"S": pk}, "SK": {"S": sk}})
+
+
+def _confirm(dynamodb: Any, table: str, pk: str, sk: str) -> None:
+    # Sent is sent: a failed confirmation must not fail the event (a redelivery
+    # would then skip on the live claim, or after STALE_CLAIM_SECONDS send again).
+    try:
+        confirm_marker(dynamodb, table, pk, sk)
+    except Exception:
+        logging.getLogger("taskboard.notify.mailer").warning("could not confirm %s %s as sent", pk, sk,
+                                                             exc_info=True)
 
 
 def _detail(event: Mapping[str, Any]) -> dict[str, Any]:
@@ -368,6 +414,7 @@ def handle_event(
                     except BaseException:
                         release_marker(dynamodb, table, pk, sk)
                         raise
+                    _confirm(dynamodb, table, pk, sk)
             except Exception as exc:
                 errors.append(exc)
         number = rcpt.get("smsNumber")
@@ -399,6 +446,7 @@ def handle_event(
                     except BaseException:
                         release_marker(dynamodb, table, pk, sk)
                         raise
+                    _confirm(dynamodb, table, pk, sk)
             except Exception as exc:
                 errors.append(exc)
     if errors:

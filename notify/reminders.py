@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from models.tables import Board, Task, TaskStatus, User
-from notify.mailer import claim_marker, deadline_reminder_mail, release_marker, send_mail
+from notify.mailer import claim_marker, confirm_marker, deadline_reminder_mail, release_marker, send_mail
 
 log = logging.getLogger("taskboard.notify.reminders")
 
@@ -122,6 +122,11 @@ async def send_reminders(
             await _release(dynamodb, table, [t["id"] for t in kept], day)
             continue
         sent += 1
+        for t in kept:
+            try:
+                await asyncio.to_thread(confirm_marker, dynamodb, table, f"REMIND#{t['id']}", day)
+            except Exception as exc:  # sent is sent; a stale claim could remind again later today
+                logger.warning("could not confirm the reminder marker of task %s: %s", t["id"], exc)
     return sent
 
 

@@ -131,3 +131,48 @@ def test_failed_send_releases_its_marker_so_a_retry_sends(aws: AwsEnv, moto: Loc
     assert mails_for(event["detail"]["eventId"]) == []
     assert mailer.handle_event(event, **clients(aws)) == {"sent": 1, "skipped": 0, "sms": 0}
     assert len(mails_for(event["detail"]["eventId"])) == 1
+
+
+def test_a_marker_put_whose_answer_is_lost_still_sends_once(aws: AwsEnv, moto: LocalAWS) -> None:
+    """The marker reaches DynamoDB but its answer is lost; botocore retries the
+    conditional put, which then fails its own condition.  That retry must be known
+    for our own claim (the soak lost a mail here), and a redelivery must not send again."""
+    lost = {"n": 0}
+
+    def lose_first_marker_answer(req: Request) -> Any:
+        if req.target == "DynamoDB_20120810.PutItem" and b"MAIL#" in req.body and lost["n"] == 0:
+            lost["n"] += 1
+            return req, lambda _resp: Response(500, {"Content-Type": "application/x-amz-json-1.0"},
+                                               json.dumps({"__type": "InternalServerError",
+                                                           "message": "answer lost"}).encode())
+        return None
+
+    proxy = FaultProxy("127.0.0.1", moto.port, hooks=[lose_first_marker_answer]).start()
+    try:
+        retrying = {**clients(aws), "dynamodb": sync_client("dynamodb", proxy.endpoint_url)}
+        event = task_event(recipients=task_event()["detail"]["recipients"][:1])
+        assert mailer.handle_event(event, **retrying) == {"sent": 1, "skipped": 0, "sms": 0}
+        assert lost["n"] == 1
+        assert mailer.handle_event(event, **retrying) == {"sent": 0, "skipped": 1, "sms": 0}
+    finally:
+        proxy.down()
+    assert len(mails_for(event["detail"]["eventId"])) == 1
+
+
+def test_a_claim_left_by_a_crash_is_taken_over_once_stale(aws: AwsEnv) -> None:
+    """A sender that claimed and died before sending: the mail goes out on a later
+    delivery once the claim is stale, and only once."""
+    c = clients(aws)
+    event = task_event(recipients=task_event()["detail"]["recipients"][:1])
+    detail = event["detail"]
+    pk, sk = f"MAIL#{detail['eventId']}", f"{detail['recipients'][0]['email']}#email"
+    long_ago = 1_000_000.0
+    assert mailer.claim_marker(c["dynamodb"], c["table"], pk, sk, {"Kind": "email"}, now=long_ago)
+    assert mailer.handle_event(event, **c) == {"sent": 1, "skipped": 0, "sms": 0}
+    assert mailer.handle_event(event, **c) == {"sent": 0, "skipped": 1, "sms": 0}
+    assert len(mails_for(detail["eventId"])) == 1
+    fresh = task_event(recipients=task_event()["detail"]["recipients"][:1])
+    fpk = f"MAIL#{fresh['detail']['eventId']}"
+    fsk = f"{fresh['detail']['recipients'][0]['email']}#email"
+    assert mailer.claim_marker(c["dynamodb"], c["table"], fpk, fsk, {"Kind": "email"})
+    assert mailer.handle_event(fresh, **c) == {"sent": 0, "skipped": 1, "sms": 0}  # a live claim is respected
