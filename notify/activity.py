@@ -8,7 +8,10 @@ log's, and Limit first+1 tells whether there is a next page."""
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
 
 from notify.activity_port import ActivityEntry, ActivityPage, check_first, page_of, seq_below
 
@@ -91,3 +94,30 @@ class DynamoActivityLog:
                 params["ExclusiveStartKey"] = last
                 params["Limit"] = first + 1 - len(items)
         return page_of([entry_from_item(i) for i in items[: first + 1]], first)
+
+
+class FallbackActivityLog:
+    """The DynamoDB log first; when DynamoDB cannot be reached, the `board_events`
+    table, which holds every committed change with the same ids, seqs and cursors, so
+    the activity panel keeps working (and keeps paging) while AWS is away."""
+
+    def __init__(self, primary: Any, fallback: Any, logger: logging.Logger | None = None) -> None:
+        self._primary = primary
+        self._fallback = fallback
+        self._log = logger or logging.getLogger("taskboard.notify.activity")
+
+    async def board_activity(self, board_id: str, first: int, after: str | None) -> ActivityPage:
+        try:
+            page: ActivityPage = await self._primary.board_activity(board_id, first, after)
+        except (BotoCoreError, ClientError) as exc:
+            self._log.warning("activity log unreachable (%s); reading the outbox table", type(exc).__name__)
+            page = await self._fallback.board_activity(board_id, first, after)
+        return page
+
+    async def task_activity(self, task_id: str, first: int, after: str | None) -> ActivityPage:
+        try:
+            page: ActivityPage = await self._primary.task_activity(task_id, first, after)
+        except (BotoCoreError, ClientError) as exc:
+            self._log.warning("activity log unreachable (%s); reading the outbox table", type(exc).__name__)
+            page = await self._fallback.task_activity(task_id, first, after)
+        return page

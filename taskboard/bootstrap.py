@@ -128,14 +128,23 @@ async def build(settings: Settings, *, migrate: bool | None = None, start_backgr
                               mail_from=settings.mail_from)
         queue_url = out["queue_url"]
 
-    from notify.activity import DynamoActivityLog
+    from botocore.config import Config
+
+    from notify.activity import DynamoActivityLog, FallbackActivityLog
+    from notify.activity_sql import SqlActivityLog
     from notify.relay import OutboxRelay
 
-    services.activity = DynamoActivityLog(rt.aws_session, table_name=settings.activity_table,
-                                          endpoint_url=rt.endpoint_url, region=settings.aws_region)
+    # Fail fast: a read that cannot reach DynamoDB falls back to the outbox table.
+    fast = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "total_max_attempts": 2})
+    services.activity = FallbackActivityLog(
+        DynamoActivityLog(rt.aws_session, table_name=settings.activity_table, endpoint_url=rt.endpoint_url,
+                          region=settings.aws_region, client_config=fast),
+        SqlActivityLog(services.read_factory or session_factory),
+    )
     rt.relay = OutboxRelay(session_factory, not sqlite, rt.aws_session, settings.activity_table,
                            settings.event_bus, rt.endpoint_url, settings.aws_region,
-                           sweep_interval=settings.relay_sweep_interval, gate=services.gate)
+                           sweep_interval=settings.relay_sweep_interval, gate=services.gate,
+                           lease_seconds=settings.relay_lease_seconds)
     services.commit_listeners.append(rt.relay.nudge)
     if start_background:
         rt.tasks.append(asyncio.create_task(rt.relay.run(), name="outbox-relay"))

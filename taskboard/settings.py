@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     metrics_interval: float = 60.0
     # Relay: how often it sweeps for undelivered events besides the nudge after commit.
     relay_sweep_interval: float = 5.0
+    # How long a relay's claim on undelivered events lasts: after a crash, another
+    # relay (or the restarted one) delivers them once this has passed.
+    relay_lease_seconds: float = 30.0
 
     @model_validator(mode="after")
     def _production_rules(self) -> Settings:

@@ -118,3 +118,32 @@ async def test_cursor_edge_cases(history: dict[str, object]) -> None:
             with pytest.raises(InvalidCursor) as err:
                 await log.board_activity(board.id, 5, bad)  # type: ignore[attr-defined]
             assert isinstance(err.value, ApiError) and err.value.code == "BAD_USER_INPUT"
+
+
+async def test_fallback_reads_the_outbox_table_while_dynamodb_is_unreachable(history: dict[str, object]) -> None:
+    import socket
+
+    from botocore.config import Config
+
+    from notify.activity import FallbackActivityLog
+
+    db, aws = history["db"], history["aws"]
+    assert isinstance(db, Db) and isinstance(aws, AwsEnv)
+    with socket.socket() as s:  # a port nobody listens on: connections are refused
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}"
+    fast = Config(connect_timeout=1, read_timeout=1, retries={"mode": "standard", "total_max_attempts": 1})
+    down = FallbackActivityLog(
+        DynamoActivityLog(aws.session, table_name=aws.table, endpoint_url=dead, region=REGION, client_config=fast),
+        SqlActivityLog(db.session_factory))
+    up = FallbackActivityLog(
+        DynamoActivityLog(aws.session, table_name=aws.table, endpoint_url=aws.endpoint_url, region=REGION),
+        SqlActivityLog(db.session_factory))
+    board = history["board"]
+    first_page = await down.board_activity(board.id, 4, None)  # type: ignore[attr-defined]
+    assert [e.seq for e in first_page.entries] == [9, 8, 7, 6]
+    # The cursors are the same on both sides: a page from the fallback continues on DynamoDB.
+    rest = await up.board_activity(board.id, 50, first_page.end_cursor)  # type: ignore[attr-defined]
+    assert [e.seq for e in rest.entries] == [5, 4, 3, 2, 1]
+    with pytest.raises(InvalidCursor):
+        await down.board_activity(board.id, 4, "not-a-cursor")  # type: ignore[attr-defined]
