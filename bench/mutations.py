@@ -60,7 +60,8 @@ class DelayProxy:
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.upstream_port)
-        await asyncio.gather(self._pipe(reader, up_writer, True), self._pipe(up_reader, writer, False))
+        with contextlib.suppress(asyncio.CancelledError):  # the proxy closing at the end of a run
+            await asyncio.gather(self._pipe(reader, up_writer, True), self._pipe(up_reader, writer, False))
 
 
 async def gql(client: httpx.AsyncClient, query: str, variables: dict, token: str | None = None) -> dict:
@@ -83,6 +84,9 @@ async def main() -> None:
     ap.add_argument("--n", type=int, default=500)
     ap.add_argument("--delays", default="0,0.2")
     ap.add_argument("--database-url", default="mysql+asyncmy://root@127.0.0.1:3306/taskboard_bench")
+    ap.add_argument("--worker", choices=["off", "on"], default="off",
+                    help="the mail worker inside serve: off is production's shape (the Lambda mails), "
+                         "on is the development default")
     args = ap.parse_args()
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
@@ -96,7 +100,8 @@ async def main() -> None:
     port = free_port()
     env = {**os.environ, "TASKBOARD_ENV": "test", "TASKBOARD_AWS": "aws", "TASKBOARD_PROVISION": "1",
            "AWS_ENDPOINT_URL": f"http://127.0.0.1:{proxy.port}", "AWS_REGION": "us-east-1",
-           "TASKBOARD_DATABASE_URL": args.database_url, "TASKBOARD_NOTIFY_WORKER": "1",
+           "TASKBOARD_DATABASE_URL": args.database_url,
+           "TASKBOARD_NOTIFY_WORKER": "1" if args.worker == "on" else "0",
            "TASKBOARD_JWT_SECRET": "bench-only-secret-0123456789abcdef0123456789"}
     taskboard = str(Path(sys.executable).parent / "taskboard")
     proc = subprocess.Popen([taskboard, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
@@ -134,7 +139,7 @@ async def main() -> None:
                 while (left := await backlog(client)) and time.monotonic() < deadline:
                     await asyncio.sleep(0.5)
                 q = statistics.quantiles(lat, n=100)
-                print(f"RESULT mutations delay_ms={delay * 1000:.0f} n={len(lat)} p50_ms={q[49]:.2f} "
+                print(f"RESULT mutations worker={args.worker} delay_ms={delay * 1000:.0f} n={len(lat)} p50_ms={q[49]:.2f} "
                       f"p99_ms={q[98]:.2f} max_ms={max(lat):.2f} backlog_after={left:.0f}", flush=True)
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
