@@ -107,17 +107,15 @@ class FallbackActivityLog:
         self._log = logger or logging.getLogger("taskboard.notify.activity")
 
     async def board_activity(self, board_id: str, first: int, after: str | None) -> ActivityPage:
-        try:
-            page: ActivityPage = await self._primary.board_activity(board_id, first, after)
-        except (BotoCoreError, ClientError) as exc:
-            self._log.warning("activity log unreachable (%s); reading the outbox table", type(exc).__name__)
-            page = await self._fallback.board_activity(board_id, first, after)
-        return page
+        return await self._read("board_activity", board_id, first, after)
 
     async def task_activity(self, task_id: str, first: int, after: str | None) -> ActivityPage:
+        return await self._read("task_activity", task_id, first, after)
+
+    async def _read(self, method: str, key: str, first: int, after: str | None) -> ActivityPage:
         try:
-            page: ActivityPage = await self._primary.task_activity(task_id, first, after)
+            page: ActivityPage = await getattr(self._primary, method)(key, first, after)
         except (BotoCoreError, ClientError) as exc:
             self._log.warning("activity log unreachable (%s); reading the outbox table", type(exc).__name__)
-            page = await self._fallback.task_activity(task_id, first, after)
+            page = await getattr(self._fallback, method)(key, first, after)
         return page

@@ -18,12 +18,13 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from functools import partial
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -382,71 +383,41 @@ def handle_event(
     pk = f"MAIL#{event_id}"
     errors: list[BaseException] = []
 
+    def deliver(kind: str, to: str, subject: str, text: str, send: Callable[[], object]) -> str:
+        """Claim, send, confirm one delivery: 'sent' or 'skipped'.  A failed send
+        releases its claim and raises, so the redelivery sends it."""
+        sk = f"{to}#{kind}"
+        attributes: dict[str, str | int] = {"ExpiresAt": expires, "Kind": kind, "EventId": event_id, "To": to,
+                                            "Subject": subject, "Text": text, "SentAt": sent_at}
+        if not claim_marker(dynamodb, table, pk, sk, attributes):
+            return "skipped"
+        try:
+            send()
+        except BaseException:
+            release_marker(dynamodb, table, pk, sk)
+            raise
+        _confirm(dynamodb, table, pk, sk)
+        return "sent"
+
     for rcpt in detail.get("recipients") or []:
         if not isinstance(rcpt, Mapping):
             continue
         address = rcpt.get("email")
         if rcpt.get("sendEmail") and address:
             mail = render_task_mail(detail, rcpt)
-            sk = f"{address}#email"
             try:
-                claimed = claim_marker(
-                    dynamodb,
-                    table,
-                    pk,
-                    sk,
-                    {
-                        "ExpiresAt": expires,
-                        "Kind": "email",
-                        "EventId": event_id,
-                        "To": str(address),
-                        "Subject": mail.subject,
-                        "Text": mail.text,
-                        "SentAt": sent_at,
-                    },
-                )
-                if not claimed:
-                    counts["skipped"] += 1
-                else:
-                    try:
-                        send_mail(ses, mail, mail_from, event_id=event_id)
-                        counts["sent"] += 1
-                    except BaseException:
-                        release_marker(dynamodb, table, pk, sk)
-                        raise
-                    _confirm(dynamodb, table, pk, sk)
+                done = deliver("email", str(address), mail.subject, mail.text,
+                               partial(send_mail, ses, mail, mail_from, event_id=event_id))
+                counts["sent" if done == "sent" else "skipped"] += 1
             except Exception as exc:
                 errors.append(exc)
         number = rcpt.get("smsNumber")
         if number:
             text = sms_text(detail, rcpt)
-            sk = f"{number}#sms"
             try:
-                claimed = claim_marker(
-                    dynamodb,
-                    table,
-                    pk,
-                    sk,
-                    {
-                        "ExpiresAt": expires,
-                        "Kind": "sms",
-                        "EventId": event_id,
-                        "To": str(number),
-                        "Subject": "",
-                        "Text": text,
-                        "SentAt": sent_at,
-                    },
-                )
-                if not claimed:
-                    counts["skipped"] += 1
-                else:
-                    try:
-                        sns.publish(PhoneNumber=str(number), Message=text)
-                        counts["sms"] += 1
-                    except BaseException:
-                        release_marker(dynamodb, table, pk, sk)
-                        raise
-                    _confirm(dynamodb, table, pk, sk)
+                done = deliver("sms", str(number), "", text,
+                               partial(sns.publish, PhoneNumber=str(number), Message=text))
+                counts["sms" if done == "sent" else "skipped"] += 1
             except Exception as exc:
                 errors.append(exc)
     if errors:

@@ -184,6 +184,15 @@ class TaskConnection:
                    _conds=conds)
 
 
+async def _activity(ctx: Ctx, method: str, key: str, first: int | None, after: str | None) -> ActivityConnection:
+    n = ctx.page_size(first)
+    try:
+        page = await getattr(ctx.services.activity, method)(key, n, after)
+    except InvalidCursor:
+        raise bad_input("Invalid cursor", "after") from None
+    return ActivityConnection.of(page)
+
+
 def _order(order_by: TaskOrder | None) -> tuple[task_ops.OrderField, bool]:
     if order_by is None:
         return task_ops.OrderField.CREATED_AT, False
@@ -216,12 +225,7 @@ class Board(Node):
 
     @strawberry.field
     async def activity(self, info: Info, first: int | None = 50, after: str | None = None) -> ActivityConnection:
-        n = info.context.page_size(first)
-        try:
-            page = await info.context.services.activity.board_activity(str(self.id), n, after)
-        except InvalidCursor:
-            raise bad_input("Invalid cursor", "after") from None
-        return ActivityConnection.of(page)
+        return await _activity(info.context, "board_activity", str(self.id), first, after)
 
     @classmethod
     def of(cls, b: BoardRec) -> Board:
@@ -254,12 +258,7 @@ class Task(Node):
 
     @strawberry.field(description="This task's entries of the activity log, newest first.")
     async def activity(self, info: Info, first: int | None = 50, after: str | None = None) -> ActivityConnection:
-        n = info.context.page_size(first)
-        try:
-            page = await info.context.services.activity.task_activity(str(self.id), n, after)
-        except InvalidCursor:
-            raise bad_input("Invalid cursor", "after") from None
-        return ActivityConnection.of(page)
+        return await _activity(info.context, "task_activity", str(self.id), first, after)
 
     @classmethod
     def of(cls, t: TaskRec, supervisor: User, assignee: User | None) -> Task:
