@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterator
 from typing import Any
 
 from graphql import (
@@ -20,7 +19,6 @@ from graphql import (
     ValidationContext,
     ValidationRule,
 )
-from strawberry.extensions import SchemaExtension
 
 from models.errors import ApiError, ErrorCode
 
@@ -114,20 +112,6 @@ def contract_error(error: GraphQLError, *, request_id: str, production: bool) ->
                         extensions={"code": ErrorCode.INTERNAL_SERVER_ERROR.value, "requestId": request_id})
 
 
-class ContractErrors(SchemaExtension):
-    """Rewrites every error of an operation with `contract_error`."""
-
-    production: bool = False
-
-    def on_operation(self) -> Iterator[None]:
-        yield
-        result = self.execution_context.result
-        errors = getattr(result, "errors", None) if result is not None else None
-        if result is not None and errors:
-            rid = getattr(self.execution_context.context, "request_id", "-")
-            result.errors = contract_errors_of(errors, request_id=rid, production=self.production)
-
-
 def contract_errors_of(errors: list[GraphQLError], *, request_id: str, production: bool) -> list[GraphQLError]:
     """`contract_error` of each, without repeats: in production a document with
     three unknown names and one with a single one get the same one error (the
@@ -142,7 +126,3 @@ def contract_errors_of(errors: list[GraphQLError], *, request_id: str, productio
             seen.add(key)
             out.append(mapped)
     return out
-
-
-def contract_errors(production: bool) -> Callable[[], ContractErrors]:
-    return type("ContractErrorsConfigured", (ContractErrors,), {"production": production})

@@ -37,8 +37,7 @@ REPO_WEB_DIST = Path(__file__).resolve().parent.parent / "web" / "dist"
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
     production = settings.production
-    schema = build_schema(max_depth=settings.max_depth, max_aliases=settings.max_aliases,
-                          max_tokens=settings.max_tokens, introspection=not production, production=production)
+    schema = build_schema()
     operations = Operations(schema, max_depth=settings.max_depth, max_aliases=settings.max_aliases,
                             max_tokens=settings.max_tokens, introspection=not production, production=production)
     state: dict[str, Any] = {}
