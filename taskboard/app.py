@@ -113,7 +113,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         cache = ResponseCache(rt.services.reader) if settings.response_cache else None
         state["endpoint"] = GraphQLEndpoint(operations, rt.services, max_body=settings.max_body_bytes,
                                             graphiql=not production, cache=cache)
-        state["ws"] = ProtocolConfig(schema, operations, rt.services, settings)
+        state["ws"] = ProtocolConfig(operations, rt.services, settings)
         if settings.gc_tuning:
             # A server with thousands of live sockets keeps a large, long-lived heap; the
             # default thresholds rescan it often and stall every delivery for 100+ ms.

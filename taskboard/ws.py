@@ -34,7 +34,6 @@ from models.errors import ApiError, ErrorCode
 from resolvers.context import Ctx, Services
 from resolvers.live import SlowConsumer
 from schema.execution import Operations, Prepared, is_subscription
-from schema.limits import contract_errors_of
 from taskboard.settings import Settings
 
 log = logging.getLogger("taskboard.ws")
@@ -81,12 +80,11 @@ class EventRenderer:
 
 
 class ProtocolConfig:
-    def __init__(self, schema: Any, operations: Operations, services: Services, settings: Settings) -> None:
-        self.schema: GraphQLSchema = schema._schema
+    def __init__(self, operations: Operations, services: Services, settings: Settings) -> None:
         self.operations = operations
+        self.schema: GraphQLSchema = operations.schema
         self.services = services
         self.settings = settings
-        self.production = settings.production
         self.renderer = EventRenderer()
         self.max_frame = 64 * 1024
         self.out_queue = 256
@@ -318,7 +316,7 @@ class LiveSocket:
         return Ctx(self.cfg.services, viewer_id=self.viewer_id, client_ip=self.ip, request_id=uuid.uuid4().hex)
 
     def _format(self, errors: list[GraphQLError], request_id: str = "-") -> list[Any]:
-        return [e.formatted for e in contract_errors_of(errors, request_id=request_id, production=self.cfg.production)]
+        return self.cfg.operations.format(errors, request_id)
 
     async def _error(self, op_id: str, errors: list[GraphQLError]) -> None:
         await self.reply({"id": op_id, "type": "error", "payload": self._format(errors)})
@@ -337,7 +335,7 @@ class LiveSocket:
                             op_name: str | None) -> None:
         ctx = self._ctx()
         executor = Executor.build(self.cfg.schema, doc, context_value=ctx, raw_variable_values=variables,
-                                  operation_name=op_name, hide_suggestions=self.cfg.production)
+                                  operation_name=op_name, hide_suggestions=self.cfg.operations.production)
         if isinstance(executor, list):
             await self._error(op_id, executor)
             self.ops.pop(op_id, None)
