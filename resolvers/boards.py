@@ -11,7 +11,7 @@ from models.ids import kind_of, new_id
 from models.tables import ActivityKind, BoardEventKind, BoardRole, utcnow
 from models.uow import UnitOfWork
 from resolvers import events, validation
-from resolvers.context import Ctx, boards_t
+from resolvers.context import Ctx
 from resolvers.records import (
     TASK_COLUMNS,
     USER_COLUMNS,
@@ -19,9 +19,11 @@ from resolvers.records import (
     MemberRec,
     TaskRec,
     UserRec,
+    boards_t,
     members_t,
     tasks_t,
     users_t,
+    viewer_boards,
 )
 
 BOARD_NOT_FOUND = "Board not found"
@@ -40,15 +42,10 @@ async def visible_board(ctx: Ctx, board_id: str) -> BoardRec:
 
 async def list_boards(ctx: Ctx) -> list[BoardRec]:
     viewer_id = ctx.require_viewer()
-    q = (
-        select(boards_t.c.id, boards_t.c.name, boards_t.c.created_at, boards_t.c.event_seq, members_t.c.role)
-        .join(members_t, members_t.c.board_id == boards_t.c.id)
-        .where(members_t.c.user_id == viewer_id)
-        .order_by(boards_t.c.created_at, boards_t.c.id)
-    )
+    q = viewer_boards(viewer_id).order_by(boards_t.c.created_at, boards_t.c.id)
     async with ctx.read() as s:
         rows = (await s.execute(q)).all()
-    out = [BoardRec(r.id, r.name, r.created_at, BoardRole(r.role), r.event_seq) for r in rows]
+    out = [BoardRec.from_row(r) for r in rows]
     for b in out:
         ctx.loaders.boards.prime(b.id, b)
     return out

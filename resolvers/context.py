@@ -15,13 +15,11 @@ from auth.ratelimit import FailureLimiter
 from auth.tokens import TokenService
 from models.db import WriteGate
 from models.errors import ApiError, ErrorCode
-from models.tables import Board, BoardEventRow, BoardRole
+from models.tables import BoardEventRow, BoardRole
 from models.uow import UnitOfWork
 from notify.activity_port import ActivityLog
 from resolvers.loaders import BatchLoader
-from resolvers.records import USER_COLUMNS, BoardRec, MemberRec, UserRec, members_t, users_t
-
-boards_t = Board.__table__  # type: ignore[attr-defined]
+from resolvers.records import USER_COLUMNS, BoardRec, MemberRec, UserRec, boards_t, members_t, users_t, viewer_boards
 
 
 @dataclass
@@ -65,14 +63,10 @@ class Loaders:
         """Boards the viewer is a member of, with the viewer's role; others are absent."""
         if self._viewer_id is None:
             return {}
-        q = (
-            select(boards_t.c.id, boards_t.c.name, boards_t.c.created_at, boards_t.c.event_seq, members_t.c.role)
-            .join(members_t, members_t.c.board_id == boards_t.c.id)
-            .where(boards_t.c.id.in_(ids), members_t.c.user_id == self._viewer_id)
-        )
+        q = viewer_boards(self._viewer_id).where(boards_t.c.id.in_(ids))
         async with self._services.reader() as s:
             rows = await s.execute(q)
-        return {r.id: BoardRec(r.id, r.name, r.created_at, BoardRole(r.role), r.event_seq) for r in rows}
+        return {r.id: BoardRec.from_row(r) for r in rows}
 
     async def _members(self, board_ids: list[str]) -> dict[str, list[MemberRec]]:
         q = (

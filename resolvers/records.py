@@ -9,8 +9,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from models.tables import BoardMember, BoardRole, Task, TaskStatus, User
+from sqlalchemy import Select, select
 
+from models.tables import Board, BoardMember, BoardRole, Task, TaskStatus, User
+
+boards_t = Board.__table__  # type: ignore[attr-defined]
 users_t = User.__table__  # type: ignore[attr-defined]
 tasks_t = Task.__table__  # type: ignore[attr-defined]
 members_t = BoardMember.__table__  # type: ignore[attr-defined]
@@ -61,6 +64,20 @@ class BoardRec:
     created_at: datetime
     viewer_role: BoardRole
     event_seq: int = 0
+
+    @classmethod
+    def from_row(cls, row: Any) -> BoardRec:
+        """A row of `viewer_boards`."""
+        return cls(row.id, row.name, row.created_at, BoardRole(row.role), row.event_seq)
+
+
+def viewer_boards(viewer_id: str) -> Select[Any]:
+    """The boards a user is a member of, with the user's role in each."""
+    return (
+        select(boards_t.c.id, boards_t.c.name, boards_t.c.created_at, boards_t.c.event_seq, members_t.c.role)
+        .join(members_t, members_t.c.board_id == boards_t.c.id)
+        .where(members_t.c.user_id == viewer_id)
+    )
 
 
 @dataclass(slots=True)

@@ -31,13 +31,9 @@ from graphql import (
     get_operation_ast,
     parse,
 )
-from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.tables import Board, BoardMember
-
-boards_t = Board.__table__  # type: ignore[attr-defined]
-members_t = BoardMember.__table__  # type: ignore[attr-defined]
+from resolvers.records import boards_t, viewer_boards
 
 MAX_ENTRY_BYTES = 256 * 1024
 
@@ -106,17 +102,11 @@ class ResponseCache:
         board_id = target.board_id(variables) if target is not None else None
         if board_id is None:
             return None
-        q = (
-            select(boards_t.c.event_seq)
-            .select_from(boards_t.join(members_t, and_(members_t.c.board_id == boards_t.c.id,
-                                                       members_t.c.user_id == viewer_id)))
-            .where(boards_t.c.id == board_id)
-        )
         async with self._reader() as session:
-            seq = (await session.execute(q)).scalar_one_or_none()
-        if seq is None:
+            row = (await session.execute(viewer_boards(viewer_id).where(boards_t.c.id == board_id))).first()
+        if row is None:
             return None  # not a member, or no such board: the normal path says NOT_FOUND
-        return (viewer_id, board_id, seq, query, operation_name, variables_raw)
+        return (viewer_id, board_id, row.event_seq, query, operation_name, variables_raw)
 
     def get(self, key: tuple[Any, ...]) -> bytes | None:
         body = self._entries.get(key)
