@@ -22,6 +22,7 @@ from notify.provision import provision
 from taskboard.app import create_app
 from tests.conftest import TEST_SECRET, Api, test_settings
 from tests.live.conftest import free_port
+from tests.servers import stop, wait_ready
 
 TASKBOARD = str(Path(sys.executable).parent / "taskboard")
 
@@ -159,12 +160,7 @@ async def test_worker_mails_what_the_bus_delivers(tmp_path: Path, aws: Any) -> N
             await asyncio.sleep(0.3)
         assert len(mails) == 1 and "Deploy" in mails[0]["subject"]
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            output, _ = proc.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            output, _ = proc.communicate()
+        output = stop(proc, signal.SIGTERM)
     assert proc.returncode == 0, output
     assert "Traceback" not in output
 
@@ -178,15 +174,7 @@ async def test_serve_runs_the_whole_pipeline_on_the_defaults(tmp_path: Path) -> 
     base = f"http://127.0.0.1:{port}"
     try:
         async with httpx.AsyncClient(base_url=base, timeout=10) as client:
-            for _ in range(150):
-                try:
-                    if (await client.get("/readyz")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.2)
-            else:
-                raise AssertionError("serve did not become ready")
+            assert await wait_ready(client, pause=0.2), "serve did not become ready"
             api = Api(client, None)
             a, b = await api.signup("Ocean"), await api.signup("Pic")
             board = (await api.ok('mutation { createBoard(name: "Sprint") { id } }', token=a["token"]))["createBoard"]
@@ -212,10 +200,5 @@ async def test_serve_runs_the_whole_pipeline_on_the_defaults(tmp_path: Path) -> 
             assert a["email"] in page and "CI/CD Test" in page and "Done" in page
             assert (tmp_path / "taskboard.db").exists()
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            output, _ = proc.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            output, _ = proc.communicate()
+        output = stop(proc)
     assert "Traceback" not in output, output

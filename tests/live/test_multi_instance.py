@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -18,6 +17,7 @@ import pytest
 
 from tests.conftest import REDIS_URL, REQUIRE_REDIS, TEST_SECRET, Api
 from tests.live.conftest import LiveServer, events, free_port, subscribe
+from tests.servers import stop, wait_ready
 
 TASKBOARD = str(Path(sys.executable).parent / "taskboard")
 pytestmark = pytest.mark.redis
@@ -46,26 +46,15 @@ async def server(database_url: str, redis_url: str, workdir: Path) -> AsyncItera
     url = f"http://127.0.0.1:{port}"
     try:
         async with httpx.AsyncClient(base_url=url, timeout=10) as client:
-            for _ in range(150):
-                with contextlib.suppress(httpx.TransportError):
-                    if (await client.get("/healthz")).status_code == 200:
-                        break
-                await asyncio.sleep(0.1)
-            else:
-                proc.kill()
-                raise AssertionError(f"server did not start: {proc.communicate()[0]}")
+            if not await wait_ready(client, "/healthz"):
+                raise AssertionError(f"server did not start: {stop(proc)}")
             live = LiveServer(url, Api(client, None))
             try:
                 yield live
             finally:
                 await live.close_sockets()
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            output = proc.communicate(timeout=20)[0]
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            output = proc.communicate()[0]
+        output = stop(proc, timeout=20)
         assert "Traceback" not in output, output
 
 
