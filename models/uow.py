@@ -14,13 +14,21 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from models.db import WriteGate
 from models.tables import DETAIL_TYPES, ActivityKind, Board, BoardEventKind, BoardEventRow, utcnow
 
 boards_t = Board.__table__  # type: ignore[attr-defined]
+events_t = BoardEventRow.__table__  # type: ignore[attr-defined]
+
+# Built once: a statement built per call costs more CPU than its round trip.
+_LOCK_BOARD = (select(boards_t.c.id, boards_t.c.name, boards_t.c.event_seq)
+               .where(boards_t.c.id == bindparam("board_id")).with_for_update())
+_SET_SEQ = update(boards_t).where(boards_t.c.id == bindparam("board_id")).values(event_seq=bindparam("seq"))
+_INSERT_EVENT = insert(events_t)
+_EVENT_COLUMNS = tuple(c.name for c in events_t.columns)
 
 
 @dataclass(slots=True)
@@ -39,23 +47,24 @@ class CommitListener(Protocol):
 class UnitOfWork:
     def __init__(
         self,
-        session_factory: async_sessionmaker[AsyncSession],
+        engine: AsyncEngine,
         gate: WriteGate,
         listeners: Sequence[Callable[[Sequence[BoardEventRow]], Any]] = (),
     ) -> None:
-        self._session_factory = session_factory
+        self._engine = engine
         self._gate = gate
         self._listeners = listeners
         self._events: list[BoardEventRow] = []
         self._committed = False
-        self.session: AsyncSession
+        # A Core connection in one transaction: the mutations write rows, not ORM objects.
+        self.conn: AsyncConnection
 
     async def __aenter__(self) -> UnitOfWork:
         await self._gate.__aenter__()
         try:
-            self.session = self._session_factory()
+            self.conn = await self._engine.connect()
             # Marks the transaction a writer (BEGIN IMMEDIATE on SQLite).
-            await self.session.connection(execution_options={"write": True})
+            await self.conn.execution_options(write=True)
         except BaseException:
             await self._gate.__aexit__()
             raise
@@ -64,8 +73,8 @@ class UnitOfWork:
     async def __aexit__(self, *exc: object) -> None:
         try:
             if not self._committed:
-                await self.session.rollback()
-            await self.session.close()
+                await self.conn.rollback()
+            await self.conn.close()
         finally:
             await self._gate.__aexit__()
         if self._committed and self._events:
@@ -77,14 +86,13 @@ class UnitOfWork:
     async def lock_board(self, board_id: str) -> LockedBoard | None:
         """Take the board's row lock first, always: every writer of a board
         queues here, so seqs follow commit order and locks never cross."""
-        row = (
-            await self.session.execute(
-                select(boards_t.c.id, boards_t.c.name, boards_t.c.event_seq)
-                .where(boards_t.c.id == board_id)
-                .with_for_update()
-            )
-        ).first()
+        row = (await self.conn.execute(_LOCK_BOARD, {"board_id": board_id})).first()
         return None if row is None else LockedBoard(row.id, row.name, row.event_seq)
+
+    def locked(self, board_id: str, name: str, event_seq: int) -> LockedBoard:
+        """A board whose row the caller locked in this unit of work with its own
+        `SELECT ... FOR UPDATE` (one that reads more in the same round trip)."""
+        return LockedBoard(board_id, name, event_seq)
 
     async def record(
         self,
@@ -98,11 +106,9 @@ class UnitOfWork:
         payload: dict[str, Any],
     ) -> BoardEventRow:
         """Take the board's next seq and write the outbox row for one change.
-        `board` must come from `lock_board` in this unit of work."""
+        `board` must come from `lock_board` or `locked` in this unit of work."""
         board.event_seq += 1
-        await self.session.execute(
-            update(boards_t).where(boards_t.c.id == board.id).values(event_seq=board.event_seq)
-        )
+        await self.conn.execute(_SET_SEQ, {"board_id": board.id, "seq": board.event_seq})
         event_id = str(uuid.uuid4())
         now = utcnow()
         body = dict(payload)
@@ -134,12 +140,12 @@ class UnitOfWork:
             pending=True,
             attempts=0,
         )
-        self.session.add(row)
+        await self.conn.execute(_INSERT_EVENT, {name: getattr(row, name) for name in _EVENT_COLUMNS})
         self._events.append(row)
         return row
 
     async def commit(self) -> None:
-        await self.session.commit()
+        await self.conn.commit()
         self._committed = True
 
 

@@ -31,7 +31,7 @@ class AuthResult:
     user: UserRec
 
 
-async def _issue(ctx: Ctx, user: UserRec, family_id: str | None = None, session: Any = None) -> AuthResult:
+async def _issue(ctx: Ctx, user: UserRec, family_id: str | None = None, conn: Any = None) -> AuthResult:
     tokens = ctx.services.tokens
     refresh, refresh_hash = tokens.new_refresh()
     now = utcnow()
@@ -42,12 +42,12 @@ async def _issue(ctx: Ctx, user: UserRec, family_id: str | None = None, session:
         "created_at": now,
         "expires_at": now + timedelta(seconds=tokens.refresh_ttl),
     }
-    if session is None:
+    if conn is None:
         async with ctx.write() as s:
             await s.execute(insert(refresh_t).values(**values))
             await s.commit()
     else:
-        await session.execute(insert(refresh_t).values(**values))
+        await conn.execute(insert(refresh_t).values(**values))
     return AuthResult(tokens.issue_access(user.id), refresh, tokens.access_ttl, user)
 
 
@@ -65,7 +65,7 @@ async def sign_up(ctx: Ctx, *, email: str, name: str, password: str) -> AuthResu
                     email_on_task_change=True, email_deadline_reminders=True, sms_on_task_change=False,
                 )
             )
-            result = await _issue(ctx, user, session=s)
+            result = await _issue(ctx, user, conn=s)
             await s.commit()
     except IntegrityError:
         raise ApiError(ErrorCode.CONFLICT, "An account with this email already exists", field="email") from None
@@ -104,7 +104,7 @@ async def refresh(ctx: Ctx, *, refresh_token: str) -> AuthResult:
             .where(refresh_t.c.id == row.id, refresh_t.c.used_at.is_(None))
             .values(used_at=now)
         )
-        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        if claimed.rowcount != 1:
             await s.execute(
                 update(refresh_t)
                 .where(refresh_t.c.family_id == row.family_id, refresh_t.c.revoked_at.is_(None))
@@ -115,7 +115,7 @@ async def refresh(ctx: Ctx, *, refresh_token: str) -> AuthResult:
         user_row = (await s.execute(select(*USER_COLUMNS).where(users_t.c.id == row.user_id))).first()
         if user_row is None:
             raise ApiError(ErrorCode.UNAUTHENTICATED, "Invalid refresh token")
-        result = await _issue(ctx, UserRec.from_row(user_row), family_id=row.family_id, session=s)
+        result = await _issue(ctx, UserRec.from_row(user_row), family_id=row.family_id, conn=s)
         await s.commit()
     return result
 

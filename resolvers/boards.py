@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import and_, bindparam, delete, insert, select, update
 
 from models.errors import ApiError, ErrorCode, not_found
 from models.ids import kind_of, new_id
@@ -69,30 +69,49 @@ async def create_board(ctx: Ctx, *, name: str) -> BoardRec:
     return board
 
 
+# Built once: on a mutation's path, building a statement costs more CPU than its round trip.
+_ROLE = select(members_t.c.role).where(members_t.c.board_id == bindparam("board_id"),
+                                       members_t.c.user_id == bindparam("user_id"))
+_USERS = select(*USER_COLUMNS).where(users_t.c.id.in_(bindparam("ids", expanding=True)))
+# The board's row lock and the viewer's role in one round trip (on MySQL the
+# member row is locked too; members change only under the board's lock anyway).
+_LOCK_WITH_ROLE = (
+    select(boards_t.c.id, boards_t.c.name, boards_t.c.event_seq, members_t.c.role)
+    .select_from(boards_t.outerjoin(members_t, and_(members_t.c.board_id == boards_t.c.id,
+                                                    members_t.c.user_id == bindparam("user_id"))))
+    .where(boards_t.c.id == bindparam("board_id"))
+    .with_for_update()
+)
+
+
 async def role_in(uow: UnitOfWork, board_id: str, user_id: str) -> BoardRole | None:
-    role = (
-        await uow.session.execute(
-            select(members_t.c.role).where(members_t.c.board_id == board_id, members_t.c.user_id == user_id)
-        )
-    ).scalar_one_or_none()
+    role = (await uow.conn.execute(_ROLE, {"board_id": board_id, "user_id": user_id})).scalar_one_or_none()
     return None if role is None else BoardRole(role)
 
 
 async def user_by(uow: UnitOfWork, **where: Any) -> UserRec | None:
     (col, value), = where.items()
-    row = (await uow.session.execute(select(*USER_COLUMNS).where(users_t.c[col] == value))).first()
+    row = (await uow.conn.execute(select(*USER_COLUMNS).where(users_t.c[col] == value))).first()
     return None if row is None else UserRec.from_row(row)
+
+
+async def users_by_id(uow: UnitOfWork, *ids: str | None) -> dict[str, UserRec]:
+    """The users with these ids (None and repeats ignored), in one query."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = await uow.conn.execute(_USERS, {"ids": sorted(wanted)})
+    return {r.id: UserRec.from_row(r) for r in rows}
 
 
 async def locked_board_for(uow: UnitOfWork, board_id: str, viewer_id: str) -> tuple[Any, BoardRole]:
     """Lock the board and return it with the viewer's role; NOT_FOUND for non-members."""
     if kind_of(board_id) != "Board":
         raise not_found(BOARD_NOT_FOUND)
-    board = await uow.lock_board(board_id)
-    role = None if board is None else await role_in(uow, board_id, viewer_id)
-    if board is None or role is None:
+    row = (await uow.conn.execute(_LOCK_WITH_ROLE, {"board_id": board_id, "user_id": viewer_id})).first()
+    if row is None or row.role is None:
         raise not_found(BOARD_NOT_FOUND)
-    return board, role
+    return uow.locked(row.id, row.name, row.event_seq), BoardRole(row.role)
 
 
 async def add_member(ctx: Ctx, *, board_id: str, email: str, role: BoardRole) -> MemberRec:
@@ -110,7 +129,7 @@ async def add_member(ctx: Ctx, *, board_id: str, email: str, role: BoardRole) ->
         actor = await user_by(uow, id=viewer_id)
         assert actor is not None
         member = MemberRec(board_id, user.id, role, utcnow())
-        await uow.session.execute(
+        await uow.conn.execute(
             insert(members_t).values(board_id=board_id, user_id=user.id, role=role.value, added_at=member.added_at)
         )
         message = events.member_message(True, events.actor_title(viewer_id, None, viewer_role), actor.email,
@@ -140,7 +159,7 @@ async def remove_member(ctx: Ctx, *, board_id: str, user_id: str) -> bool:
             raise not_found("That user is not a member of this board")
         if target_role == BoardRole.OWNER:
             owners = (
-                await uow.session.execute(
+                await uow.conn.execute(
                     select(members_t.c.user_id).where(members_t.c.board_id == board_id,
                                                       members_t.c.role == BoardRole.OWNER.value)
                 )
@@ -152,7 +171,7 @@ async def remove_member(ctx: Ctx, *, board_id: str, user_id: str) -> bool:
         assert actor is not None and target is not None
         now = utcnow()
         rows = (
-            await uow.session.execute(
+            await uow.conn.execute(
                 select(*TASK_COLUMNS)
                 .where(tasks_t.c.board_id == board_id, tasks_t.c.assignee_id == user_id)
                 .order_by(tasks_t.c.created_at, tasks_t.c.id)
@@ -162,7 +181,7 @@ async def remove_member(ctx: Ctx, *, board_id: str, user_id: str) -> bool:
             before = TaskRec.from_row(row)
             after = TaskRec.from_row(row)
             after.assignee_id, after.version, after.updated_at = None, before.version + 1, now
-            await uow.session.execute(
+            await uow.conn.execute(
                 update(tasks_t).where(tasks_t.c.id == before.id).values(assignee_id=None, version=after.version,
                                                                         updated_at=now)
             )
@@ -182,7 +201,7 @@ async def remove_member(ctx: Ctx, *, board_id: str, user_id: str) -> bool:
                 ),
             )
         member = MemberRec(board_id, user_id, target_role, now)
-        await uow.session.execute(
+        await uow.conn.execute(
             delete(members_t).where(members_t.c.board_id == board_id, members_t.c.user_id == user_id)
         )
         who = events.actor_title(viewer_id, None, viewer_role)

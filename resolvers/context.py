@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from auth.passwords import Passwords
 from auth.ratelimit import FailureLimiter
@@ -26,7 +26,9 @@ from resolvers.records import USER_COLUMNS, BoardRec, MemberRec, UserRec, boards
 class Services:
     """Built once by the bootstrap; shared by every request."""
 
-    session_factory: async_sessionmaker[AsyncSession]
+    # Core connections, not ORM sessions: every resolver reads and writes rows with
+    # SQLAlchemy Core, and a Session's bookkeeping cost more than the statements.
+    engine: AsyncEngine
     gate: WriteGate
     tokens: TokenService
     passwords: Passwords
@@ -34,14 +36,14 @@ class Services:
     activity: ActivityLog
     max_page_size: int = 100
     # Single-statement reads: autocommit connections on MySQL (no BEGIN/ROLLBACK round
-    # trips); the same factory as writes on SQLite.  None: use session_factory.
-    read_factory: async_sessionmaker[AsyncSession] | None = None
+    # trips); the same engine as writes on SQLite.  None: use `engine`.
+    read_engine: AsyncEngine | None = None
     hub: Any = None  # resolvers.live.Hub: the live fan-out
     commit_listeners: list[Callable[[Sequence[BoardEventRow]], Any]] = field(default_factory=list)
 
 
-    def reader(self) -> AsyncSession:
-        return (self.read_factory or self.session_factory)()
+    def reader(self) -> AsyncConnection:
+        return (self.read_engine or self.engine).connect()
 
 
 class Loaders:
@@ -82,7 +84,7 @@ class Loaders:
 
 
 class Ctx:
-    """Per request (or per websocket operation).  Holds no open database session:
+    """Per request (or per websocket operation).  Holds no open database connection:
     reads open a short one each, writes go through a unit of work."""
 
     def __init__(
@@ -105,19 +107,19 @@ class Ctx:
         return self.viewer_id
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.services.session_factory, self.services.gate, self.services.commit_listeners)
+        return UnitOfWork(self.services.engine, self.services.gate, self.services.commit_listeners)
 
     @asynccontextmanager
-    async def read(self) -> AsyncIterator[AsyncSession]:
-        async with self.services.reader() as session:
-            yield session
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        async with self.services.reader() as conn:
+            yield conn
 
     @asynccontextmanager
-    async def write(self) -> AsyncIterator[AsyncSession]:
-        """A session for writes that record no board event (accounts, settings)."""
-        async with self.services.gate, self.services.session_factory() as session:
-            await session.connection(execution_options={"write": True})
-            yield session
+    async def write(self) -> AsyncIterator[AsyncConnection]:
+        """A transaction for writes that record no board event (accounts, settings)."""
+        async with self.services.gate, self.services.engine.connect() as conn:
+            await conn.execution_options(write=True)  # BEGIN IMMEDIATE on SQLite
+            yield conn
 
     def page_size(self, first: int | None, default: int = 50) -> int:
         n = default if first is None else first

@@ -7,14 +7,14 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, literal, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, literal, or_, select, update
 from sqlalchemy.sql import ColumnElement
 
 from models.errors import ApiError, ErrorCode, bad_input, not_found
 from models.ids import kind_of, new_id
 from models.tables import ActivityKind, BoardEventKind, BoardRole, TaskStatus, utcnow
 from resolvers import events, validation
-from resolvers.boards import locked_board_for, role_in, user_by, visible_board
+from resolvers.boards import locked_board_for, role_in, user_by, users_by_id, visible_board
 from resolvers.context import Ctx
 from resolvers.pagination import decode_cursor, encode_cursor
 from resolvers.records import TASK_COLUMNS, TaskRec, members_t, tasks_t
@@ -211,7 +211,7 @@ async def create_task(ctx: Ctx, *, board_id: str, title: str, description: str, 
         now = utcnow()
         task = TaskRec(new_id("tsk"), board_id, title, description, status, deadline, viewer_id,
                        assignee.id if assignee else None, 1, now, now)
-        await uow.session.execute(insert(tasks_t).values(
+        await uow.conn.execute(insert(tasks_t).values(
             id=task.id, board_id=board_id, title=title, description=description, status=status.value,
             deadline=deadline, supervisor_id=viewer_id, assignee_id=task.assignee_id, version=1,
             created_at=now, updated_at=now,
@@ -228,16 +228,21 @@ async def create_task(ctx: Ctx, *, board_id: str, title: str, description: str, 
             ),
         )
         await uow.commit()
+    _known_people(ctx, actor, assignee)
     return task
 
 
 _UNSET: Any = object()
 
 
+_TASK_BOARD = select(tasks_t.c.board_id).where(tasks_t.c.id == bindparam("task_id"))
+_TASK_FOR_UPDATE = select(*TASK_COLUMNS).where(tasks_t.c.id == bindparam("task_id")).with_for_update()
+
+
 async def _load_for_change(uow: Any, task_id: str, viewer_id: str) -> tuple[Any, BoardRole, TaskRec]:
     if kind_of(task_id) != "Task":
         raise not_found(TASK_NOT_FOUND)
-    board_id = (await uow.session.execute(select(tasks_t.c.board_id).where(tasks_t.c.id == task_id))).scalar()
+    board_id = (await uow.conn.execute(_TASK_BOARD, {"task_id": task_id})).scalar()
     if board_id is None:
         raise not_found(TASK_NOT_FOUND)
     try:
@@ -245,7 +250,7 @@ async def _load_for_change(uow: Any, task_id: str, viewer_id: str) -> tuple[Any,
     except ApiError:
         raise not_found(TASK_NOT_FOUND) from None
     # Read again under the board lock: every writer of this board queues on it.
-    row = (await uow.session.execute(select(*TASK_COLUMNS).where(tasks_t.c.id == task_id).with_for_update())).first()
+    row = (await uow.conn.execute(_TASK_FOR_UPDATE, {"task_id": task_id})).first()
     if row is None:
         raise not_found(TASK_NOT_FOUND)
     return board, role, TaskRec.from_row(row)
@@ -297,7 +302,7 @@ async def update_task(ctx: Ctx, task_id: str, *, title: Any = _UNSET, descriptio
             return before  # nothing changed: no new version, no event
         now = utcnow()
         values.update(version=before.version + 1, updated_at=now)
-        await uow.session.execute(update(tasks_t).where(tasks_t.c.id == task_id).values(**values))
+        await uow.conn.execute(update(tasks_t).where(tasks_t.c.id == task_id).values(**values))
         after = replace(
             before,
             title=values.get("title", before.title),
@@ -314,12 +319,11 @@ async def update_task(ctx: Ctx, task_id: str, *, title: Any = _UNSET, descriptio
             kind = ActivityKind.TASK_ASSIGNED
         else:
             kind = ActivityKind.TASK_UPDATED
-        actor = await user_by(uow, id=viewer_id)
-        supervisor = await user_by(uow, id=after.supervisor_id)
-        assignee = new_assignee if "assignee" in changes else (
-            await user_by(uow, id=after.assignee_id) if after.assignee_id else None)
-        previous = await user_by(uow, id=before.assignee_id) if "assignee" in changes and before.assignee_id else None
-        assert actor is not None and supervisor is not None
+        people = await users_by_id(uow, viewer_id, after.supervisor_id, before.assignee_id,
+                                   None if new_assignee is not None else after.assignee_id)
+        actor, supervisor = people[viewer_id], people[after.supervisor_id]
+        assignee = new_assignee if "assignee" in changes else people.get(after.assignee_id or "")
+        previous = people.get(before.assignee_id or "") if "assignee" in changes else None
         who = events.actor_title(viewer_id, before, role)
         await uow.record(
             board, kind=BoardEventKind.TASK_UPDATED, activity_kind=kind,
@@ -332,7 +336,15 @@ async def update_task(ctx: Ctx, task_id: str, *, title: Any = _UNSET, descriptio
             ),
         )
         await uow.commit()
+    _known_people(ctx, supervisor, assignee)
     return after
+
+
+def _known_people(ctx: Ctx, *users: Any) -> None:
+    """The people this mutation read, for the task it returns: no second query."""
+    for user in users:
+        if user is not None:
+            ctx.loaders.users.prime(user.id, user)
 
 
 async def delete_task(ctx: Ctx, task_id: str, *, expected_version: int | None) -> str:
@@ -342,11 +354,10 @@ async def delete_task(ctx: Ctx, task_id: str, *, expected_version: int | None) -
         if viewer_id != task.supervisor_id and role != BoardRole.OWNER:
             raise ApiError(ErrorCode.FORBIDDEN, "Only the task's supervisor and the board's owners may delete it")
         _check_version(task, expected_version)
-        await uow.session.execute(delete(tasks_t).where(tasks_t.c.id == task_id))
-        actor = await user_by(uow, id=viewer_id)
-        supervisor = await user_by(uow, id=task.supervisor_id)
-        assignee = await user_by(uow, id=task.assignee_id) if task.assignee_id else None
-        assert actor is not None and supervisor is not None
+        await uow.conn.execute(delete(tasks_t).where(tasks_t.c.id == task_id))
+        people = await users_by_id(uow, viewer_id, task.supervisor_id, task.assignee_id)
+        actor, supervisor = people[viewer_id], people[task.supervisor_id]
+        assignee = people.get(task.assignee_id or "")
         now = utcnow()
         who = events.actor_title(viewer_id, task, role)
         await uow.record(

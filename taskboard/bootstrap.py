@@ -84,8 +84,8 @@ async def build(settings: Settings, *, migrate: bool | None = None, start_backgr
     hub: Any = (LocalHub(buffer) if redis is None
                 else RedisHub(redis, buffer=buffer, degraded_poll=settings.live_degraded_poll))
     services = Services(
-        session_factory=session_factory,
-        read_factory=make_session_factory(read_engine) if read_engine is not None else None,
+        engine=engine,
+        read_engine=read_engine,
         gate=WriteGate(sqlite=sqlite),
         tokens=TokenService(settings.secret, access_ttl=settings.access_token_ttl,
                             refresh_ttl=settings.refresh_token_ttl),
@@ -139,7 +139,7 @@ async def build(settings: Settings, *, migrate: bool | None = None, start_backgr
     services.activity = FallbackActivityLog(
         DynamoActivityLog(rt.aws_session, table_name=settings.activity_table, endpoint_url=rt.endpoint_url,
                           region=settings.aws_region, client_config=fast),
-        SqlActivityLog(services.read_factory or session_factory),
+        SqlActivityLog(make_session_factory(read_engine) if read_engine is not None else session_factory),
     )
     rt.relay = OutboxRelay(session_factory, not sqlite, rt.aws_session, settings.activity_table,
                            settings.event_bus, rt.endpoint_url, settings.aws_region,

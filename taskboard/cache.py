@@ -31,7 +31,7 @@ from graphql import (
     get_operation_ast,
     parse,
 )
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from resolvers.records import boards_t, viewer_boards
 
@@ -84,7 +84,7 @@ def board_target(query: str, operation_name: str | None) -> BoardTarget | None:
 
 
 class ResponseCache:
-    def __init__(self, reader: Callable[[], AsyncSession], *, max_entries: int = 2048,
+    def __init__(self, reader: Callable[[], AsyncConnection], *, max_entries: int = 2048,
                  max_bytes: int = 64 * 1024 * 1024) -> None:
         self._reader = reader
         self._entries: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
@@ -102,8 +102,8 @@ class ResponseCache:
         board_id = target.board_id(variables) if target is not None else None
         if board_id is None:
             return None
-        async with self._reader() as session:
-            row = (await session.execute(viewer_boards(viewer_id).where(boards_t.c.id == board_id))).first()
+        async with self._reader() as conn:
+            row = (await conn.execute(viewer_boards(viewer_id).where(boards_t.c.id == board_id))).first()
         if row is None:
             return None  # not a member, or no such board: the normal path says NOT_FOUND
         return (viewer_id, board_id, row.event_seq, query, operation_name, variables_raw)

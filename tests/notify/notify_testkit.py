@@ -262,7 +262,7 @@ async def record(
         "recipients": list(recipients),
         **(extra or {}),
     }
-    uow = UnitOfWork(db.session_factory, db.gate, listeners=listeners)
+    uow = UnitOfWork(db.engine, db.gate, listeners=listeners)
     async with uow:
         locked = await uow.lock_board(board.id)
         assert locked is not None
