@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import bindparam, insert, select, update
@@ -50,10 +51,16 @@ class UnitOfWork:
         engine: AsyncEngine,
         gate: WriteGate,
         listeners: Sequence[Callable[[Sequence[BoardEventRow]], Any]] = (),
+        *,
+        lease_seconds: float | None = None,
     ) -> None:
+        """`lease_seconds`: write the outbox rows already leased to this process's
+        relay, which a listener hands them to after the commit (no claim needed);
+        None leaves them for any relay's sweep."""
         self._engine = engine
         self._gate = gate
         self._listeners = listeners
+        self._lease = None if lease_seconds is None else timedelta(seconds=lease_seconds)
         self._events: list[BoardEventRow] = []
         self._committed = False
         # A Core connection in one transaction: the mutations write rows, not ORM objects.
@@ -138,7 +145,8 @@ class UnitOfWork:
             payload=body,
             created_at=now,
             pending=True,
-            attempts=0,
+            attempts=0 if self._lease is None else 1,
+            next_attempt_at=None if self._lease is None else now + self._lease,
         )
         await self.conn.execute(_INSERT_EVENT, {name: getattr(row, name) for name in _EVENT_COLUMNS})
         self._events.append(row)

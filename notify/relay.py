@@ -15,7 +15,14 @@ One pass (`deliver_once`):
    false once both are done; on failure `last_error` and a backoff
    (`next_attempt_at`, exponential with jitter on the row's attempt count).
 
-A relay killed between 1 and 3 leaves leased rows that become due again when
+The rows this process commits skip step 1: the unit of work writes them
+already leased to this process's relay (`attempts = 1`, `next_attempt_at =
+now + lease`) and hands them over after the commit (`handoff`), so a change
+costs no claim transaction, and no other relay takes them while the lease
+holds.  Sweeps (on the interval, or when a backed-off row falls due) claim
+everything else: rows of a process that died, rows whose delivery failed.
+
+A relay killed between 1 and 3 (or after a commit, before its handoff) leaves leased rows that become due again when
 the lease expires: they are delivered again (the table write is conditional,
 the bus may see the event twice; the mailer is idempotent on the event id).
 """
@@ -156,6 +163,7 @@ class OutboxRelay:
         logger: logging.Logger | None = None,
         client_config: Config | None = None,
         put_concurrency: int = 10,
+        linger: float = 0.0,
     ) -> None:
         self._session_factory = session_factory
         self._is_mysql = is_mysql
@@ -180,6 +188,13 @@ class OutboxRelay:
         )
         self._put_limit = asyncio.Semaphore(put_concurrency)
         self._wake = asyncio.Event()
+        self._handed: list[_Claimed] = []
+        # How long handed-over rows wait for company before a delivery: a batch of
+        # them costs one PutEvents and one mark instead of one each.
+        self.linger = linger
+        self._linger_timer: asyncio.TimerHandle | None = None
+        self._next_sweep = 0.0  # loop time; 0: at once
+        self._claim_now = True  # set by nudge: claim from the table at the next turn
         self._stopping = False
         self._running: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -194,8 +209,12 @@ class OutboxRelay:
     # --- lifecycle ---------------------------------------------------------
 
     def nudge(self, *_events: Any) -> None:
-        """Wake the loop now (after a commit).  Usable directly as a unit of work
-        listener; safe from any thread."""
+        """Wake the loop for a claim pass now (after a commit of rows not handed
+        over).  Usable directly as a unit of work listener; safe from any thread."""
+        self._claim_now = True
+        self._wake_up()
+
+    def _wake_up(self) -> None:
         loop = self._loop
         if loop is not None and not loop.is_closed():
             try:
@@ -207,27 +226,59 @@ class OutboxRelay:
                 return
         self._wake.set()
 
+    def handoff(self, rows: Sequence[BoardEventRow]) -> None:
+        """A unit of work listener: rows just committed already leased to this relay
+        (see `models.uow.UnitOfWork`'s `lease_seconds`); deliver them without a claim."""
+        for row in rows:
+            self._handed.append(_Claimed(
+                id=row.id, seq=row.seq, board_id=row.board_id, attempts=row.attempts or 1,
+                payload=row.payload, detail_type=row.detail_type, log_done=False, bus_done=False,
+            ))
+        if self.linger <= 0 or len(self._handed) >= self.batch_size:
+            self._wake_up()
+        elif self._linger_timer is None:
+            self._linger_timer = asyncio.get_running_loop().call_later(self.linger, self._linger_done)
+
+    def _linger_done(self) -> None:
+        self._linger_timer = None
+        self._wake_up()
+
+    async def _deliver_handed(self) -> int:
+        """Deliver what was handed over, a batch at a time; the number delivered."""
+        delivered = 0
+        while self._handed and not self._stopping:
+            batch, self._handed = self._handed[: self.batch_size], self._handed[self.batch_size:]
+            await self._deliver(batch)
+            delivered += await self._mark(batch)
+        return delivered
+
     async def run(self) -> None:
-        """Deliver until stopped: on each nudge or sweep, drain everything due.
-        Never raises (other than cancellation)."""
+        """Deliver until stopped: what is handed over at once, and on each sweep
+        everything due.  Never raises (other than cancellation)."""
         self._loop = asyncio.get_running_loop()
         self._running = asyncio.Event()
         failures = 0
         try:
             while not self._stopping:
                 self._wake.clear()
+                loop = self._loop
                 try:
-                    while not self._stopping:
-                        claimed, _ = await self._pass()
-                        if claimed < self.batch_size:
-                            break
+                    await self._deliver_handed()
+                    if self._claim_now or loop.time() >= self._next_sweep:
+                        self._claim_now = False  # a nudge during the pass sets it again
+                        while not self._stopping:
+                            claimed, _ = await self._pass()
+                            if claimed < self.batch_size:
+                                break
+                        self._next_sweep = loop.time() + await self._next_wait()
                     failures = 0
-                    timeout = await self._next_wait()
+                    timeout = 0.0 if self._claim_now else max(0.0, self._next_sweep - loop.time())
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:  # the database, most likely: back off the loop itself
                     failures += 1
                     timeout = self._backoff(failures)
+                    self._next_sweep = loop.time() + timeout
                     self._log.warning("outbox relay pass failed (retry in %.1fs): %s", timeout, _error_text(exc))
                 if self._stopping:
                     break
@@ -253,8 +304,9 @@ class OutboxRelay:
         """Claim one batch and deliver it; the number of rows now fully delivered.
         Errors are logged and recorded on the rows, never raised."""
         try:
+            handed = await self._deliver_handed()
             _, delivered = await self._pass()
-            return delivered
+            return handed + delivered
         except Exception as exc:
             self._log.warning("outbox relay pass failed: %s", _error_text(exc))
             return 0
@@ -302,14 +354,16 @@ class OutboxRelay:
             if not found:
                 await session.rollback()
                 return []
+            # One statement for the batch; the rows are ours (locked, or SQLite's one writer).
+            await session.execute(
+                update(BoardEventRow)
+                .where(col(BoardEventRow.id).in_([row.id for row in found]))
+                .values(next_attempt_at=lease_until, attempts=func.coalesce(BoardEventRow.attempts, 0) + 1)
+                .execution_options(synchronize_session=False)  # the rows were read above, as they were
+            )
             claimed: list[_Claimed] = []
             for row in found:
                 attempts = (row.attempts or 0) + 1
-                await session.execute(
-                    update(BoardEventRow)
-                    .where(BoardEventRow.id == row.id)  # type: ignore[arg-type]
-                    .values(next_attempt_at=lease_until, attempts=attempts)
-                )
                 claimed.append(
                     _Claimed(
                         id=row.id,
@@ -360,8 +414,9 @@ class OutboxRelay:
             for c in claimed:
                 c.errors.append(_error_text(exc))
             return
-        await asyncio.gather(*(self._put_item(ddb, c) for c in claimed if not c.log_done))
-        await self._put_events(events, [c for c in claimed if not c.bus_done])
+        # Both destinations at once: they are independent, and each is marked on its own.
+        await asyncio.gather(*(self._put_item(ddb, c) for c in claimed if not c.log_done),
+                             self._put_events(events, [c for c in claimed if not c.bus_done]))
 
     async def _put_item(self, ddb: Any, c: _Claimed) -> None:
         async with self._put_limit:
@@ -399,28 +454,44 @@ class OutboxRelay:
             size += entry_size
         if current:
             batches.append(current)
+        # One batch at a time: concurrent PutEvents calls measured slower in total
+        # (moto's server timed out under ten at once) and would share one backoff anyway.
         for batch in batches:
-            try:
-                resp = await events.put_events(Entries=[entry for _, entry in batch])
-            except Exception as exc:
-                for c, _ in batch:
-                    c.errors.append("event bus: " + _error_text(exc))
-                continue
-            results = resp.get("Entries", [])
-            for index, (c, _) in enumerate(batch):
-                result = results[index] if index < len(results) else {"ErrorCode": "MissingResult"}
-                if result.get("ErrorCode") or not result.get("EventId"):
-                    code, text = result.get("ErrorCode", "NoEventId"), result.get("ErrorMessage", "")
-                    c.errors.append(f"event bus: {code}: {text}"[:MAX_ERROR_CHARS])
-                else:
-                    c.bus_ok = True
+            await self._put_batch(events, batch)
+
+    async def _put_batch(self, events: Any, batch: list[tuple[_Claimed, dict[str, Any]]]) -> None:
+        try:
+            resp = await events.put_events(Entries=[entry for _, entry in batch])
+        except Exception as exc:
+            for c, _ in batch:
+                c.errors.append("event bus: " + _error_text(exc))
+            return
+        results = resp.get("Entries", [])
+        for index, (c, _) in enumerate(batch):
+            result = results[index] if index < len(results) else {"ErrorCode": "MissingResult"}
+            if result.get("ErrorCode") or not result.get("EventId"):
+                code, text = result.get("ErrorCode", "NoEventId"), result.get("ErrorMessage", "")
+                c.errors.append(f"event bus: {code}: {text}"[:MAX_ERROR_CHARS])
+            else:
+                c.bus_ok = True
 
     async def _mark(self, claimed: Sequence[_Claimed]) -> int:
         now = utcnow()
         delivered = 0
         async with self._gate, self._session_factory() as session:
             await session.connection(execution_options={"write": True})
+            # The usual case, both destinations done in this attempt: one statement for all.
+            fresh = {c.id for c in claimed if c.log_ok and c.bus_ok and not c.log_done and not c.bus_done}
+            if fresh:
+                await session.execute(
+                    update(BoardEventRow)
+                    .where(col(BoardEventRow.id).in_(sorted(fresh)))
+                    .values(log_delivered_at=now, bus_delivered_at=now, pending=False, next_attempt_at=None)
+                )
+                delivered += len(fresh)
             for c in claimed:
+                if c.id in fresh:
+                    continue
                 log_done = c.log_done or c.log_ok
                 bus_done = c.bus_done or c.bus_ok
                 values: dict[str, Any] = {}
@@ -444,6 +515,8 @@ class OutboxRelay:
                     )
                 # The backoff only if the lease is still ours (attempts is the fence).
                 delay = self._backoff(c.attempts)
+                # Sweep again when it falls due.
+                self._next_sweep = min(self._next_sweep, asyncio.get_running_loop().time() + delay)
                 await session.execute(
                     update(BoardEventRow)
                     .where(and_(BoardEventRow.id == c.id, BoardEventRow.attempts == c.attempts))  # type: ignore[arg-type]

@@ -40,6 +40,9 @@ class Services:
     read_engine: AsyncEngine | None = None
     hub: Any = None  # resolvers.live.Hub: the live fan-out
     commit_listeners: list[Callable[[Sequence[BoardEventRow]], Any]] = field(default_factory=list)
+    # Set when this process runs the outbox relay: its units of work write their
+    # outbox rows leased to it, and a commit listener hands them over.
+    outbox_lease: float | None = None
 
 
     def reader(self) -> AsyncConnection:
@@ -107,7 +110,8 @@ class Ctx:
         return self.viewer_id
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.services.engine, self.services.gate, self.services.commit_listeners)
+        return UnitOfWork(self.services.engine, self.services.gate, self.services.commit_listeners,
+                          lease_seconds=self.services.outbox_lease)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:

@@ -144,13 +144,26 @@ async def build(settings: Settings, *, migrate: bool | None = None, start_backgr
     rt.relay = OutboxRelay(session_factory, not sqlite, rt.aws_session, settings.activity_table,
                            settings.event_bus, rt.endpoint_url, settings.aws_region,
                            sweep_interval=settings.relay_sweep_interval, gate=services.gate,
-                           lease_seconds=settings.relay_lease_seconds)
-    services.commit_listeners.append(rt.relay.nudge)
-    if start_background:
+                           lease_seconds=settings.relay_lease_seconds, linger=settings.relay_linger_seconds)
+    if start_background and settings.relay_in_process(sqlite):
+        # This process delivers what it commits: rows are written leased to this
+        # relay and handed over after the commit, with no claim transaction.
+        services.outbox_lease = settings.relay_lease_seconds
+        services.commit_listeners.append(rt.relay.handoff)
         rt.tasks.append(asyncio.create_task(rt.relay.run(), name="outbox-relay"))
-        if settings.aws_mode == "aws" and settings.metrics_interval > 0:
-            rt.tasks.append(asyncio.create_task(_emit_outbox_metrics(rt.relay, settings.metrics_interval),
-                                                name="outbox-metrics"))
+    elif start_background:
+        # A child process delivers (taskboard.relay_process): AWS calls never take
+        # this event loop.  The in-process relay object only answers /metrics.
+        from taskboard.relay_process import RelayProcess
+
+        rt.relay = RelayProcess(settings, rt.endpoint_url, rt.relay.backlog)
+        services.commit_listeners.append(rt.relay.nudge)
+        rt.tasks.append(asyncio.create_task(rt.relay.run(), name="outbox-relay-process"))
+    else:
+        services.commit_listeners.append(rt.relay.nudge)
+    if start_background and settings.aws_mode == "aws" and settings.metrics_interval > 0:
+        rt.tasks.append(asyncio.create_task(_emit_outbox_metrics(rt.relay, settings.metrics_interval),
+                                            name="outbox-metrics"))
     if settings.worker_enabled and start_background:
         rt.worker = await _worker(settings, rt, queue_url)
         rt.tasks.append(asyncio.create_task(rt.worker.run(), name="mail-worker"))

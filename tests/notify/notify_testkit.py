@@ -249,6 +249,7 @@ async def record(
     message: str | None = None,
     listeners: Sequence[Any] = (),
     extra: dict[str, Any] | None = None,
+    lease_seconds: float | None = None,
 ) -> BoardEventRow:
     """One committed change, written through the unit of work exactly as the app does."""
     task_id = task["id"] if task else None
@@ -262,7 +263,7 @@ async def record(
         "recipients": list(recipients),
         **(extra or {}),
     }
-    uow = UnitOfWork(db.engine, db.gate, listeners=listeners)
+    uow = UnitOfWork(db.engine, db.gate, listeners=listeners, lease_seconds=lease_seconds)
     async with uow:
         locked = await uow.lock_board(board.id)
         assert locked is not None

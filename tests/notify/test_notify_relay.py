@@ -319,3 +319,21 @@ async def test_backlog_reports_count_and_age(sqlite_db: Db, aws: AwsEnv) -> None
     await asyncio.sleep(0.05)
     count, age = await relay.backlog()
     assert count == 2 and 0.04 < age < 10
+
+
+async def test_rows_handed_over_at_commit_need_no_claim_and_are_not_taken_by_others(db: Db, aws: AwsEnv) -> None:
+    mine = make_relay(db, aws, sweep_interval=60.0, lease_seconds=30.0)
+    other = make_relay(db, aws, sweep_interval=60.0)
+    actor = await add_user(db, name="Actor")
+    board = await add_board(db, actor)
+    # As `serve` runs the inline relay: rows written leased to it, handed over after the commit.
+    row = await record(db, board, actor, listeners=[mine.handoff], lease_seconds=30.0)
+    (stored,) = await rows(db)
+    assert stored.pending and stored.attempts == 1 and stored.next_attempt_at is not None
+    assert await other.deliver_once() == 0, "another relay must leave a leased row alone"
+    assert await mine.deliver_once() == 1
+    await mine.aclose()
+    await other.aclose()
+    (stored,) = await rows(db)
+    assert not stored.pending and stored.attempts == 1
+    assert [e["detail"]["eventId"] for e in aws.drain_queue()] == [row.id]
