@@ -44,8 +44,10 @@ class RelayProcess:
         self._backlog = backlog
         self._restart_delay = restart_delay
         self._mp = multiprocessing.get_context("spawn")  # no fork of a running event loop
-        self._delivered = self._mp.Value("q", 0)
-        self._failures = self._mp.Value("q", 0)
+        # Lock-free shared integers: one writer (the child), and a torn read cannot
+        # happen to an aligned 64-bit word.  (A locked Value leaks a semaphore per child.)
+        self._delivered = self._mp.RawValue("q", 0)
+        self._failures = self._mp.RawValue("q", 0)
         self._process: Any = None
         self._write_fd: int | None = None
         self._stopping = False

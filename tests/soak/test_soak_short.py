@@ -54,7 +54,7 @@ async def test_short_soak_loses_and_duplicates_nothing(tmp_path: Path) -> None:
         subscribers=30, users=8, boards=2, writers=4, write_pause=0.5, readers=1, read_pause=1.0,
         seed_tasks=4, database_url=database(tmp_path),
         # Writers pause for a moment before B is killed: a relay killed while it holds
-        # a lease leaves its rows for the 120 s lease, longer than this test may wait.
+        # a lease leaves its rows until the lease (30 s) runs out: most of the drain timeout.
         quiet_kill=True, drain_timeout=40, catch_up_timeout=20, workdir=tmp_path / "soak", verbose=False)
     result = await soak.run_soak(cfg)
     print(result.table)
