@@ -15,18 +15,38 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import and_, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from models.db import WriteGate
-from models.tables import DETAIL_TYPES, ActivityKind, Board, BoardEventKind, BoardEventRow, utcnow
+from models.tables import (
+    DETAIL_TYPES,
+    ActivityKind,
+    Board,
+    BoardEventKind,
+    BoardEventRow,
+    BoardMember,
+    BoardRole,
+    utcnow,
+)
 
 boards_t = Board.__table__  # type: ignore[attr-defined]
 events_t = BoardEventRow.__table__  # type: ignore[attr-defined]
 
+members_t = BoardMember.__table__  # type: ignore[attr-defined]
+
 # Built once: a statement built per call costs more CPU than its round trip.
 _LOCK_BOARD = (select(boards_t.c.id, boards_t.c.name, boards_t.c.event_seq)
                .where(boards_t.c.id == bindparam("board_id")).with_for_update())
+# The same lock and one user's role on the board in one round trip (on MySQL the
+# member row is locked too; members change only under the board's lock anyway).
+_LOCK_BOARD_WITH_ROLE = (
+    select(boards_t.c.id, boards_t.c.name, boards_t.c.event_seq, members_t.c.role)
+    .select_from(boards_t.outerjoin(members_t, and_(members_t.c.board_id == boards_t.c.id,
+                                                    members_t.c.user_id == bindparam("user_id"))))
+    .where(boards_t.c.id == bindparam("board_id"))
+    .with_for_update()
+)
 _SET_SEQ = update(boards_t).where(boards_t.c.id == bindparam("board_id")).values(event_seq=bindparam("seq"))
 _INSERT_EVENT = insert(events_t)
 _EVENT_COLUMNS = tuple(c.name for c in events_t.columns)
@@ -39,6 +59,8 @@ class LockedBoard:
     id: str
     name: str
     event_seq: int
+    # The role of the user `lock_board` was asked about; None: not a member, or not asked.
+    role: BoardRole | None = None
 
 
 class CommitListener(Protocol):
@@ -90,16 +112,17 @@ class UnitOfWork:
                 if result is not None:
                     await result
 
-    async def lock_board(self, board_id: str) -> LockedBoard | None:
+    async def lock_board(self, board_id: str, *, member_id: str | None = None) -> LockedBoard | None:
         """Take the board's row lock first, always: every writer of a board
-        queues here, so seqs follow commit order and locks never cross."""
-        row = (await self.conn.execute(_LOCK_BOARD, {"board_id": board_id})).first()
-        return None if row is None else LockedBoard(row.id, row.name, row.event_seq)
-
-    def locked(self, board_id: str, name: str, event_seq: int) -> LockedBoard:
-        """A board whose row the caller locked in this unit of work with its own
-        `SELECT ... FOR UPDATE` (one that reads more in the same round trip)."""
-        return LockedBoard(board_id, name, event_seq)
+        queues here, so seqs follow commit order and locks never cross.  With
+        `member_id`, that user's role comes back in the same round trip."""
+        if member_id is None:
+            row = (await self.conn.execute(_LOCK_BOARD, {"board_id": board_id})).first()
+            return None if row is None else LockedBoard(row.id, row.name, row.event_seq)
+        row = (await self.conn.execute(_LOCK_BOARD_WITH_ROLE, {"board_id": board_id, "user_id": member_id})).first()
+        if row is None:
+            return None
+        return LockedBoard(row.id, row.name, row.event_seq, None if row.role is None else BoardRole(row.role))
 
     async def record(
         self,
@@ -113,7 +136,7 @@ class UnitOfWork:
         payload: dict[str, Any],
     ) -> BoardEventRow:
         """Take the board's next seq and write the outbox row for one change.
-        `board` must come from `lock_board` or `locked` in this unit of work."""
+        `board` must come from `lock_board` in this unit of work."""
         board.event_seq += 1
         await self.conn.execute(_SET_SEQ, {"board_id": board.id, "seq": board.event_seq})
         event_id = str(uuid.uuid4())

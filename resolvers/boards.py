@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 
 from models.errors import ApiError, ErrorCode, not_found
 from models.ids import kind_of, new_id
@@ -73,15 +73,6 @@ async def create_board(ctx: Ctx, *, name: str) -> BoardRec:
 _ROLE = select(members_t.c.role).where(members_t.c.board_id == bindparam("board_id"),
                                        members_t.c.user_id == bindparam("user_id"))
 _USERS = select(*USER_COLUMNS).where(users_t.c.id.in_(bindparam("ids", expanding=True)))
-# The board's row lock and the viewer's role in one round trip (on MySQL the
-# member row is locked too; members change only under the board's lock anyway).
-_LOCK_WITH_ROLE = (
-    select(boards_t.c.id, boards_t.c.name, boards_t.c.event_seq, members_t.c.role)
-    .select_from(boards_t.outerjoin(members_t, and_(members_t.c.board_id == boards_t.c.id,
-                                                    members_t.c.user_id == bindparam("user_id"))))
-    .where(boards_t.c.id == bindparam("board_id"))
-    .with_for_update()
-)
 
 
 async def role_in(uow: UnitOfWork, board_id: str, user_id: str) -> BoardRole | None:
@@ -108,10 +99,10 @@ async def locked_board_for(uow: UnitOfWork, board_id: str, viewer_id: str) -> tu
     """Lock the board and return it with the viewer's role; NOT_FOUND for non-members."""
     if kind_of(board_id) != "Board":
         raise not_found(BOARD_NOT_FOUND)
-    row = (await uow.conn.execute(_LOCK_WITH_ROLE, {"board_id": board_id, "user_id": viewer_id})).first()
-    if row is None or row.role is None:
+    board = await uow.lock_board(board_id, member_id=viewer_id)
+    if board is None or board.role is None:
         raise not_found(BOARD_NOT_FOUND)
-    return uow.locked(row.id, row.name, row.event_seq), BoardRole(row.role)
+    return board, board.role
 
 
 async def add_member(ctx: Ctx, *, board_id: str, email: str, role: BoardRole) -> MemberRec:
