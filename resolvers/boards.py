@@ -157,9 +157,6 @@ async def remove_member(ctx: Ctx, *, board_id: str, user_id: str) -> bool:
             ).scalars().all()
             if len(owners) <= 1:
                 raise ApiError(ErrorCode.CONFLICT, "A board keeps at least one owner")
-        actor = await user_by(uow, id=viewer_id)
-        target = await user_by(uow, id=user_id)
-        assert actor is not None and target is not None
         now = utcnow()
         rows = (
             await uow.conn.execute(
@@ -168,6 +165,9 @@ async def remove_member(ctx: Ctx, *, board_id: str, user_id: str) -> bool:
                 .order_by(tasks_t.c.created_at, tasks_t.c.id)
             )
         ).all()
+        # Everyone the changes name (the actor, the member, their tasks' supervisors): one query.
+        people = await users_by_id(uow, viewer_id, user_id, *(row.supervisor_id for row in rows))
+        actor, target = people[viewer_id], people[user_id]
         for row in rows:
             before = TaskRec.from_row(row)
             after = TaskRec.from_row(row)
@@ -176,8 +176,7 @@ async def remove_member(ctx: Ctx, *, board_id: str, user_id: str) -> bool:
                 update(tasks_t).where(tasks_t.c.id == before.id).values(assignee_id=None, version=after.version,
                                                                         updated_at=now)
             )
-            supervisor = await user_by(uow, id=before.supervisor_id)
-            assert supervisor is not None
+            supervisor = people[before.supervisor_id]
             who = events.actor_title(viewer_id, before, viewer_role)
             message = events.task_message(ActivityKind.TASK_ASSIGNED, who, actor.email, after, now)
             await uow.record(
