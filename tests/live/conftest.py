@@ -53,10 +53,12 @@ class LiveServer:
 
 
 @contextlib.asynccontextmanager
-async def serve(settings: Any) -> AsyncIterator[LiveServer]:
+async def serve(settings: Any, **uvicorn_options: Any) -> AsyncIterator[LiveServer]:
+    """A real uvicorn on a free port; `uvicorn_options` add to its Config."""
     port = free_port()
     config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning",
-                            ws="websockets-sansio", ws_per_message_deflate=False, lifespan="on")
+                            ws="websockets-sansio", ws_per_message_deflate=False, lifespan="on",
+                            **uvicorn_options)
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     for _ in range(200):

@@ -14,13 +14,11 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from websockets.asyncio.client import ClientConnection, connect
 
-from taskboard.app import create_app
 from tests.api.helpers import CREATE_TASK, UPDATE_TASK
 from tests.conftest import Api, test_settings
-from tests.live.conftest import PROTOCOL, LiveServer, closed_with, free_port, next_message, serve, subscribe
+from tests.live.conftest import PROTOCOL, LiveServer, closed_with, next_message, serve, subscribe
 from tests.robust.common import World, make_world
 
 
@@ -75,31 +73,11 @@ async def test_2mb_frame_is_closed_without_hanging(server: LiveServer, world: Wo
     assert rss_kib() - before < 64 * 1024
 
 
-@contextlib.asynccontextmanager
-async def serve_like_cli(settings: Any) -> AsyncIterator[str]:
-    """uvicorn as `taskboard serve` runs it (taskboard/cli.py): a 64 KiB frame limit
-    in the websocket implementation itself."""
-    port = free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning",
-                            ws="websockets-sansio", ws_per_message_deflate=False, ws_max_size=64 * 1024,
-                            lifespan="on")
-    srv = uvicorn.Server(config)
-    task = asyncio.create_task(srv.serve())
-    for _ in range(200):
-        if srv.started:
-            break
-        await asyncio.sleep(0.02)
-    assert srv.started
-    try:
-        yield f"ws://127.0.0.1:{port}/graphql"
-    finally:
-        srv.should_exit = True
-        await asyncio.wait_for(task, 10)
-
-
 async def test_2mb_frame_hits_uvicorns_limit_as_served(database_url: str, world: World) -> None:
-    async with serve_like_cli(test_settings(database_url)) as url:
-        ws = await connect(url, subprotocols=[PROTOCOL], max_size=None)  # type: ignore[list-item]
+    # uvicorn as `taskboard serve` runs it (taskboard/cli.py): a 64 KiB frame limit in
+    # the websocket implementation itself.
+    async with serve(test_settings(database_url), ws_max_size=64 * 1024) as served:
+        ws = await connect(served.ws_url, subprotocols=[PROTOCOL], max_size=None)  # type: ignore[list-item]
         try:
             await ws.send(json.dumps({"type": "connection_init",
                                       "payload": {"authorization": f"Bearer {world.owner['token']}"}}))
