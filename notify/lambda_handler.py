@@ -28,8 +28,10 @@ _clients: dict[str, Any] = {}
 
 def _client(service: str) -> Any:
     # Built once per container and reused across invocations.
+    # The sending clients never retry on their own (mailer.SEND_CONFIG).
     if service not in _clients:
-        _clients[service] = boto3.client(service)
+        config = mailer.SEND_CONFIG if service in ("ses", "sns") else None
+        _clients[service] = boto3.client(service, config=config)
     return _clients[service]
 
 

@@ -3,10 +3,19 @@ per recipient with a phone number) out, through SES and SNS.
 
 The same function runs in the AWS Lambda and in the local worker, so this module
 imports only the standard library and boto3 (botocore).  Idempotent on the event
-id: before sending, a conditional PutItem records `(eventId, recipient)` in the
-activity table; a redelivered event finds the marker and sends nothing twice.  A
-send that fails removes its marker again and the error is raised at the end, so
-the redelivery sends what is missing.
+id: before sending, a conditional PutItem claims `(eventId, recipient)` in the
+activity table, and after sending the claim is confirmed; a redelivered event
+finds the marker and sends nothing twice.
+
+A send can fail in two ways.  When the failure proves nothing went out (SES or
+SNS answered with an error, or no connection was made) the claim is released
+and the error raised, so the redelivery sends it.  When the outcome is unknown
+(the connection broke or timed out after the request was sent) the mail may be
+out: the claim is kept, and a redelivery waits (`DeliveryInProgress`) until the
+claim is confirmed or goes stale (`STALE_CLAIM_SECONDS`), then takes it over.
+That is the one case in which a recipient can get a mail twice; the alternative
+is losing it.  For the same reason the SES and SNS clients must not retry sends
+themselves (`SEND_CONFIG`): a retry after a lost answer is a second mail.
 """
 
 from __future__ import annotations
@@ -27,7 +36,9 @@ from email.utils import format_datetime, make_msgid
 from functools import partial
 from typing import Any
 
+from botocore.config import Config
 from botocore.exceptions import ClientError
+from botocore.exceptions import ConnectionError as BotoConnectionError
 
 SOURCE = "taskboard"
 TASK_DETAIL_TYPES = frozenset({"TaskCreated", "TaskUpdated", "TaskStatusChanged", "TaskAssigned", "TaskDeleted"})
@@ -44,6 +55,7 @@ FIELD_LABELS = {
 }
 SMS_MAX = 160
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+log = logging.getLogger("taskboard.notify.mailer")
 
 
 @dataclass(frozen=True)
@@ -283,27 +295,50 @@ def send_mail(ses: Any, mail: RenderedMail, mail_from: str, *, event_id: str | N
     return str(resp.get("MessageId", ""))
 
 
-# A claim that was never confirmed as sent (its sender crashed between claiming and
-# sending) may be taken over after this long.
-STALE_CLAIM_SECONDS = 300
+# A claim that was never confirmed as sent (its sender crashed, or lost the answer
+# of its send) may be taken over after this long.  It must outlast one send (the
+# clients' connect and read timeouts) and stay well inside the time a queue keeps
+# retrying a message (local queue: visibility 60 s x maxReceiveCount 5).
+STALE_CLAIM_SECONDS = 120
+
+# Clients that send (SES, SNS): no SDK retries, because a retry after an answer
+# that was lost is a second mail.  `deliver` retries only failures that prove
+# nothing was sent.
+SEND_CONFIG = Config(connect_timeout=5, read_timeout=30, retries={"mode": "standard", "total_max_attempts": 1})
+SEND_ATTEMPTS = 3
+
+
+class DeliveryInProgress(Exception):
+    """Another attempt holds a live claim on this delivery that it has not confirmed:
+    it may be sending right now, or it died after sending.  Retry later: the claim
+    is either confirmed (nothing to do) or taken over once stale."""
+
+
+def nothing_sent(exc: BaseException) -> bool:
+    """True when a send's exception proves the message did not go out: the service
+    answered with an error, or no connection was made.  A broken connection or a
+    read timeout after the request was written leaves the outcome unknown."""
+    return isinstance(exc, ClientError | BotoConnectionError)
 
 
 def claim_marker(dynamodb: Any, table: str, pk: str, sk: str, attributes: Mapping[str, str | int],
                  *, now: float | None = None) -> bool:
     """Claim one delivery (an email or SMS to one recipient for one event, a reminder
-    for one task and day): True when it is ours to send, False when it was sent or is
-    being sent by someone else.
+    for one task and day): True when it is ours to send, False when it was sent.
+    Raises `DeliveryInProgress` when another attempt holds a live, unconfirmed claim.
 
     The marker carries a token of this attempt and stays `claimed` until
     `confirm_marker` marks it `sent`.  The SDK retries a put whose answer was lost;
     that retry fails its own condition, so the old item is read back with the
-    failure and a marker holding our token is ours.  A claim older than
+    failure and a marker holding our token is ours.  When the answer is lost for
+    good, the marker is read back once more.  A claim older than
     STALE_CLAIM_SECONDS and never confirmed is taken over."""
     now = time.time() if now is None else now
     token = uuid.uuid4().hex
-    item: dict[str, Any] = {"PK": {"S": pk}, "SK": {"S": sk}}
-    for key, value in attributes.items():
-        item[key] = {"N": str(value)} if isinstance(value, int) else {"S": str(value)}
+    key = {"PK": {"S": pk}, "SK": {"S": sk}}
+    item: dict[str, Any] = dict(key)
+    for name, value in attributes.items():
+        item[name] = {"N": str(value)} if isinstance(value, int) else {"S": str(value)}
     item.update(State={"S": "claimed"}, Token={"S": token}, ClaimedAt={"N": str(int(now))})
     try:
         dynamodb.put_item(
@@ -316,11 +351,25 @@ def claim_marker(dynamodb: Any, table: str, pk: str, sk: str, attributes: Mappin
             ReturnValuesOnConditionCheckFailure="ALL_OLD",
         )
     except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-            old = exc.response.get("Item") or {}
-            return bool(old.get("Token", {}).get("S") == token)  # our own put, retried
-        raise
-    return True
+        if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            raise
+        old = exc.response.get("Item") or {}
+    except Exception:
+        # No answer: did the put land?  Nothing there means nothing claimed (raise,
+        # the redelivery claims afresh); our token means the claim is ours.
+        try:
+            old = dynamodb.get_item(TableName=table, Key=key, ConsistentRead=True).get("Item") or {}
+        except Exception:
+            old = {}
+        if not old:
+            raise
+    else:
+        return True
+    if old.get("Token", {}).get("S") == token:
+        return True  # our own put, retried or read back
+    if old.get("State", {}).get("S") == "claimed":
+        raise DeliveryInProgress(f"{pk} {sk} is claimed by another attempt, not yet confirmed")
+    return False
 
 
 def confirm_marker(dynamodb: Any, table: str, pk: str, sk: str) -> None:
@@ -340,8 +389,7 @@ def _confirm(dynamodb: Any, table: str, pk: str, sk: str) -> None:
     try:
         confirm_marker(dynamodb, table, pk, sk)
     except Exception:
-        logging.getLogger("taskboard.notify.mailer").warning("could not confirm %s %s as sent", pk, sk,
-                                                             exc_info=True)
+        log.warning("could not confirm %s %s as sent", pk, sk, exc_info=True)
 
 
 def _detail(event: Mapping[str, Any]) -> dict[str, Any]:
@@ -384,18 +432,28 @@ def handle_event(
     errors: list[BaseException] = []
 
     def deliver(kind: str, to: str, subject: str, text: str, send: Callable[[], object]) -> str:
-        """Claim, send, confirm one delivery: 'sent' or 'skipped'.  A failed send
-        releases its claim and raises, so the redelivery sends it."""
+        """Claim, send, confirm one delivery: 'sent' or 'skipped'.  A send that
+        failed for sure is retried, then its claim released and the error raised;
+        a send with an unknown outcome keeps its claim (see the module's doc)."""
         sk = f"{to}#{kind}"
         attributes: dict[str, str | int] = {"ExpiresAt": expires, "Kind": kind, "EventId": event_id, "To": to,
                                             "Subject": subject, "Text": text, "SentAt": sent_at}
-        if not claim_marker(dynamodb, table, pk, sk, attributes):
+        if not claim_marker(dynamodb, table, pk, sk, attributes, now=moment.timestamp()):
             return "skipped"
-        try:
-            send()
-        except BaseException:
-            release_marker(dynamodb, table, pk, sk)
-            raise
+        for attempt in range(1, SEND_ATTEMPTS + 1):
+            try:
+                send()
+                break
+            except Exception as exc:
+                if not nothing_sent(exc):
+                    log.warning("%s to %s for event %s: outcome unknown (%s); its claim stays, so it is "
+                                "not sent again unless the claim goes stale (%d s)",
+                                kind, to, event_id, exc, STALE_CLAIM_SECONDS)
+                    raise
+                if attempt == SEND_ATTEMPTS:
+                    release_marker(dynamodb, table, pk, sk)
+                    raise
+                time.sleep(0.2 * 2**attempt)
         _confirm(dynamodb, table, pk, sk)
         return "sent"
 

@@ -17,7 +17,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from models.tables import Board, Task, TaskStatus, User
-from notify.mailer import claim_marker, confirm_marker, deadline_reminder_mail, release_marker, send_mail
+from notify.mailer import (
+    claim_marker,
+    confirm_marker,
+    deadline_reminder_mail,
+    nothing_sent,
+    release_marker,
+    send_mail,
+)
 
 log = logging.getLogger("taskboard.notify.reminders")
 
@@ -78,8 +85,9 @@ async def send_reminders(
     logger: logging.Logger | None = None,
 ) -> int:
     """Mail the reminders due at `now`; the number of mails sent.  `ses` and
-    `dynamodb` are boto3 (sync) clients, called in threads.  A failed send is
-    logged and its tasks' markers released (a later run retries them)."""
+    `dynamodb` are boto3 (sync) clients, called in threads.  A send that surely
+    failed is logged and its tasks' markers released (a later run retries them);
+    one whose outcome is unknown keeps them (see notify.mailer)."""
     logger = logger or log
     today = now.astimezone(UTC).date()
     day = today.isoformat()
@@ -118,8 +126,12 @@ async def send_reminders(
         try:
             await asyncio.to_thread(send_mail, ses, mail, mail_from)
         except Exception as exc:
-            logger.warning("reminder mail to user %s failed: %s", who["userId"], exc)
-            await _release(dynamodb, table, [t["id"] for t in kept], day)
+            if nothing_sent(exc):
+                logger.warning("reminder mail to user %s failed: %s", who["userId"], exc)
+                await _release(dynamodb, table, [t["id"] for t in kept], day)
+            else:  # it may be out: the claims stay (a run after they go stale sends again)
+                logger.warning("reminder mail to user %s: outcome unknown (%s); its claims stay",
+                               who["userId"], exc)
             continue
         sent += 1
         for t in kept:

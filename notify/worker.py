@@ -58,11 +58,12 @@ class MailWorker:
         self._log = logger or logging.getLogger("taskboard.notify.worker")
         boto = boto_session or boto3.session.Session()
         config = Config(connect_timeout=5, read_timeout=30, retries={"mode": "standard", "max_attempts": 3})
-        kw = {"endpoint_url": endpoint_url, "region_name": region, "config": config}
+        kw = {"endpoint_url": endpoint_url, "region_name": region}
         # Sync clients for the handler (run in a thread); boto3 clients are thread-safe.
-        self._ses = boto.client("ses", **kw)
-        self._sns = boto.client("sns", **kw)
-        self._dynamodb = boto.client("dynamodb", **kw)
+        # The sending clients never retry on their own (mailer.SEND_CONFIG).
+        self._ses = boto.client("ses", config=mailer.SEND_CONFIG, **kw)
+        self._sns = boto.client("sns", config=mailer.SEND_CONFIG, **kw)
+        self._dynamodb = boto.client("dynamodb", config=config, **kw)
         self._stopping = False
         self._stack: AsyncExitStack | None = None
         self._sqs: Any = None
@@ -142,6 +143,10 @@ class MailWorker:
                     table=self.table,
                     mail_from=self.mail_from,
                 )
+            except mailer.DeliveryInProgress as exc:
+                self._log.info("mail for message %s waits for another attempt's claim, left on the queue: %s",
+                               message.get("MessageId"), exc)
+                continue
             except Exception as exc:
                 self._log.warning(
                     "mail for message %s failed (receive %s), left on the queue: %s",

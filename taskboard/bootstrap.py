@@ -270,13 +270,14 @@ async def run_reminders(settings: Settings, now: Any) -> int:
     """`taskboard remind`: one pass of deadline reminders (EventBridge Scheduler runs it in AWS)."""
     import boto3
 
+    from notify.mailer import SEND_CONFIG
     from notify.reminders import send_reminders
 
     endpoint = _external_aws(settings, "remind")
     engine = make_engine(settings.database_url)
     try:
         boto = boto3.session.Session(region_name=settings.aws_region)
-        ses = boto.client("ses", endpoint_url=endpoint)
+        ses = boto.client("ses", endpoint_url=endpoint, config=SEND_CONFIG)
         dynamodb = boto.client("dynamodb", endpoint_url=endpoint)
         return await send_reminders(make_session_factory(engine), ses=ses, dynamodb=dynamodb,
                                     table=settings.activity_table, mail_from=settings.mail_from, now=now)

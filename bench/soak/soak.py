@@ -737,12 +737,18 @@ class Soak:
             await engine.dispose()
         return seqs, rows
 
-    async def activity_items(self) -> list[tuple[str, str]]:
+    async def scan_keys(self, prefix: str, claimed_only: bool = False) -> list[tuple[str, str]]:
+        """The (PK, SK) of the activity table's items whose PK starts with `prefix`
+        (only the mailer's unconfirmed claims with `claimed_only`)."""
         keys: list[tuple[str, str]] = []
+        where, values = "begins_with(PK, :p)", {":p": {"S": prefix}}
+        if claimed_only:
+            where, values = where + " AND #state = :claimed", {**values, ":claimed": {"S": "claimed"}}
         async with self.session.client("dynamodb", endpoint_url=self.aws.endpoint_url) as ddb:
             kwargs: dict[str, Any] = {"TableName": self.names["table"], "ProjectionExpression": "PK, SK",
-                                      "FilterExpression": "begins_with(PK, :p)",
-                                      "ExpressionAttributeValues": {":p": {"S": "BOARD#"}}}
+                                      "FilterExpression": where, "ExpressionAttributeValues": values}
+            if claimed_only:
+                kwargs["ExpressionAttributeNames"] = {"#state": "State"}
             while True:
                 page = await ddb.scan(**kwargs)
                 keys += [(i["PK"]["S"], i["SK"]["S"]) for i in page.get("Items", [])]
@@ -750,6 +756,9 @@ class Soak:
                     break
                 kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
         return keys
+
+    async def activity_items(self) -> list[tuple[str, str]]:
+        return await self.scan_keys("BOARD#")
 
     async def mail_diagnosis(self, missing: list[tuple[str, str]], extra: list[tuple[str, str]]) -> str:
         """What the mailer's idempotency markers and A's log say about some missing mails."""
@@ -762,7 +771,9 @@ class Soak:
                 marker = f"marker SentAt {item['SentAt']['S']}" if item else "no marker"
                 lines = [ln[:300] for ln in logs.splitlines() if event_id in ln]
                 out.append(f"missing {event_id} -> {address}: {marker}; A log: {lines[:4]}")
-        out += [f"unexpected {event_id} -> {address}" for event_id, address in extra]
+        for event_id, address in extra:
+            lines = [ln[:300] for ln in logs.splitlines() if event_id in ln]
+            out.append(f"unexpected {event_id} -> {address}; A log: {lines[:4]}")
         return " | ".join(out)
 
     async def verify(self) -> SoakResult:
@@ -826,6 +837,12 @@ class Soak:
                                                list((sent - expected_mail).keys())[:5])
             problems.append(f"mail: expected {sum(expected_mail.values())}, sent {mails_sent}, "
                             f"missing {mails_missing}, duplicated/unexpected {mails_dup}; {detail}")
+        # A send whose answer was lost keeps its claim (notify.mailer): sent or not, it
+        # is not sent again before the claim goes stale, long after this soak.
+        in_doubt = await self.scan_keys("MAIL#", claimed_only=True)
+        if in_doubt:
+            warnings.append(f"{len(in_doubt)} mail/SMS deliveries in doubt (send outcome unknown, claim kept): "
+                            f"{in_doubt[:5]}")
         phones = {u.phone for u in self.users if u.phone}
         sms = Counter(m["to"] for m in sent_sms("us-east-1") if m["id"] not in self.sms_baseline
                       and m["to"] in phones)
@@ -883,7 +900,7 @@ class Soak:
             "activity_items": len(items), "bus_events": bus_total, "bus_distinct": bus_distinct,
             "bus_missing": bus_missing, "bus_dup": bus_dup, "outbox_redelivered": redelivered,
             "mails_expected": sum(expected_mail.values()), "mails_sent": mails_sent,
-            "mails_missing": mails_missing, "mails_dup": mails_dup,
+            "mails_missing": mails_missing, "mails_dup": mails_dup, "deliveries_in_doubt": len(in_doubt),
             "sms_expected": sum(expected_sms.values()), "sms_sent": sum(sms.values()),
             "sms_missing": sms_missing, "sms_dup": sms_dup,
             "deliveries_expected": sub_expected, "deliveries_received": sub_received,

@@ -40,8 +40,9 @@ class Response:
 
 # A hook sees each request.  It may return a Response (answered without reaching
 # moto), or a (Request, post) pair: the (possibly rewritten) request to forward
-# and a function rewriting moto's response; or None to forward unchanged.
-Hook = Callable[[Request], "Response | tuple[Request, Callable[[Response], Response]] | None"]
+# and a function rewriting moto's response (None: the answer is lost, the
+# connection closes without one); or None to forward unchanged.
+Hook = Callable[[Request], "Response | tuple[Request, Callable[[Response], Response | None]] | None"]
 
 
 @dataclass
@@ -74,7 +75,7 @@ class FaultProxy:
                 body = self.rfile.read(length) if length else b""
                 req = Request(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body)
                 proxy.seen.append(req)
-                post: Callable[[Response], Response] | None = None
+                post: Callable[[Response], Response | None] | None = None
                 for hook in list(proxy.hooks):
                     result = hook(req)
                     if isinstance(result, Response):
@@ -83,9 +84,13 @@ class FaultProxy:
                     if result is not None:
                         req, post = result
                         break
-                resp = proxy._forward(req)
+                resp: Response | None = proxy._forward(req)
                 if post is not None:
-                    resp = post(resp)
+                    resp = post(resp)  # type: ignore[arg-type]
+                if resp is None:
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
                 self._reply(resp)
 
             def _reply(self, resp: Response) -> None:

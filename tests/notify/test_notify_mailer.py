@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from email.utils import getaddresses
 from typing import Any
 
+import boto3
 import pytest
 from notify_faultproxy import FaultProxy, Request, Response
-from notify_testkit import AwsEnv, sync_client, task_event
+from notify_testkit import REGION, AwsEnv, sync_client, task_event
 
 from notify import mailer
 from notify.emulator import LocalAWS, sent_mails, sent_sms
@@ -22,6 +24,11 @@ def clients(aws: AwsEnv, ses_endpoint: str | None = None) -> dict[str, Any]:
         "table": aws.table,
         "mail_from": aws.mail_from,
     }
+
+
+def sending_client(service: str, endpoint_url: str) -> Any:
+    """A client configured as the worker's and the Lambda's sending clients are."""
+    return boto3.client(service, endpoint_url=endpoint_url, region_name=REGION, config=mailer.SEND_CONFIG)
 
 
 def mails_for(event_id: str) -> list[dict[str, Any]]:
@@ -175,4 +182,67 @@ def test_a_claim_left_by_a_crash_is_taken_over_once_stale(aws: AwsEnv) -> None:
     fpk = f"MAIL#{fresh['detail']['eventId']}"
     fsk = f"{fresh['detail']['recipients'][0]['email']}#email"
     assert mailer.claim_marker(c["dynamodb"], c["table"], fpk, fsk, {"Kind": "email"})
-    assert mailer.handle_event(fresh, **c) == {"sent": 0, "skipped": 1, "sms": 0}  # a live claim is respected
+    # A live claim is respected, and the event stays to be retried (the claimant may have
+    # died before sending): nothing is sent until the claim is confirmed or goes stale.
+    with pytest.raises(mailer.DeliveryInProgress):
+        mailer.handle_event(fresh, **c)
+    assert mails_for(fresh["detail"]["eventId"]) == []
+    mailer.confirm_marker(c["dynamodb"], c["table"], fpk, fsk)
+    assert mailer.handle_event(fresh, **c) == {"sent": 0, "skipped": 1, "sms": 0}
+
+
+def test_a_send_whose_answer_is_lost_is_not_sent_again(aws: AwsEnv, moto: LocalAWS) -> None:
+    """SES takes the mail but the connection breaks before its answer (the soak's
+    AWS-off fault caught one in flight).  The outcome is unknown, so the claim stays:
+    neither the SDK nor a redelivery sends it a second time before the claim is stale;
+    once stale, the mail is sent again rather than lost."""
+    dropped = {"n": 0}
+
+    def lose_send_answer(req: Request) -> Any:
+        if b"Action=SendRawEmail" in req.body and dropped["n"] == 0:
+            dropped["n"] += 1
+            return req, lambda _resp: None
+        return None
+
+    proxy = FaultProxy("127.0.0.1", moto.port, hooks=[lose_send_answer]).start()
+    try:
+        event = task_event(recipients=task_event()["detail"]["recipients"][:1])
+        detail = event["detail"]
+        c = {**clients(aws), "ses": sending_client("ses", proxy.endpoint_url)}
+        with pytest.raises(Exception) as lost:
+            mailer.handle_event(event, **c)
+        assert not mailer.nothing_sent(lost.value)
+        assert dropped["n"] == 1
+        assert len(mails_for(detail["eventId"])) == 1  # it did go out
+        with pytest.raises(mailer.DeliveryInProgress):  # the redelivery
+            mailer.handle_event(event, **c)
+        assert len(mails_for(detail["eventId"])) == 1
+        later = datetime.now(UTC) + timedelta(seconds=mailer.STALE_CLAIM_SECONDS + 5)
+        assert mailer.handle_event(event, **c, now=later) == {"sent": 1, "skipped": 0, "sms": 0}
+    finally:
+        proxy.down()
+    assert len(mails_for(detail["eventId"])) == 2  # at least once: sent again rather than lost
+
+
+def test_a_send_that_surely_failed_is_retried_at_once(aws: AwsEnv, moto: LocalAWS) -> None:
+    """SES answers with an error (it sent nothing): the mailer retries the send itself,
+    and the recipient gets exactly one mail."""
+    failures = {"n": 0}
+
+    def throttle_once(req: Request) -> Response | None:
+        if b"Action=SendRawEmail" in req.body and failures["n"] == 0:
+            failures["n"] += 1
+            return Response(400, {"Content-Type": "text/xml"},
+                            b"<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code>"
+                            b"<Message>Maximum sending rate exceeded.</Message></Error></ErrorResponse>")
+        return None
+
+    proxy = FaultProxy("127.0.0.1", moto.port, hooks=[throttle_once]).start()
+    try:
+        event = task_event(recipients=task_event()["detail"]["recipients"][:1])
+        c = {**clients(aws), "ses": sending_client("ses", proxy.endpoint_url)}
+        assert mailer.handle_event(event, **c) == {"sent": 1, "skipped": 0, "sms": 0}
+    finally:
+        proxy.down()
+    assert failures["n"] == 1
+    assert len(mails_for(event["detail"]["eventId"])) == 1
