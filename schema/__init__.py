@@ -25,7 +25,7 @@ def build_schema() -> strawberry.Schema:
         types=[Board, Task, User],
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
     )
-    _plain_attribute_resolvers(schema)
+    plain_attribute_resolvers(schema)
     subscription = schema._schema.subscription_type
     if subscription is None:  # pragma: no cover - the schema defines it
         raise RuntimeError("the schema has no Subscription type")
@@ -37,10 +37,11 @@ def _attribute(name: str) -> Callable[..., Any]:
     def resolve(source: Any, _info: Any) -> Any:
         return getattr(source, name)
 
+    resolve.plain_attribute = name  # type: ignore[attr-defined]  # read by schema.execution's leaf plans
     return resolve
 
 
-def _plain_attribute_resolvers(schema: strawberry.Schema) -> None:
+def plain_attribute_resolvers(schema: strawberry.Schema) -> None:
     """A board page executes ~800 fields, most of them plain attributes. Strawberry
     resolves each through three Python calls (wrapper, get_result, default resolver);
     one getattr gives the same value.  Only fields with no resolver, no extension and
