@@ -34,7 +34,7 @@ import contextlib
 import json
 import logging
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -189,10 +189,11 @@ class OutboxRelay:
         self._put_limit = asyncio.Semaphore(put_concurrency)
         self._wake = asyncio.Event()
         self._handed: list[_Claimed] = []
-        # How long handed-over rows wait for company before a delivery: a batch of
-        # them costs one PutEvents and one mark instead of one each.
+        # How long handed-over rows (and nudges) wait for company before a delivery
+        # (a claim): a batch costs one claim, one PutEvents and one mark, not one each.
         self.linger = linger
         self._linger_timer: asyncio.TimerHandle | None = None
+        self._claim_timer: asyncio.TimerHandle | None = None
         self._next_sweep = 0.0  # loop time; 0: at once
         self._claim_now = True  # set by nudge: claim from the table at the next turn
         self._stopping = False
@@ -209,12 +210,31 @@ class OutboxRelay:
     # --- lifecycle ---------------------------------------------------------
 
     def nudge(self, *_events: Any) -> None:
-        """Wake the loop for a claim pass now (after a commit of rows not handed
-        over).  Usable directly as a unit of work listener; safe from any thread."""
+        """Ask for a claim pass (after a commit of rows not handed over): after
+        `linger`, so that the commits of that moment share one claim, one delivery
+        and one mark.  Usable directly as a unit of work listener; safe from any
+        thread."""
+        if self.linger <= 0:
+            self._claim_now = True
+            self._wake_up()
+        else:
+            self._in_loop(self._arm_claim)
+
+    def _arm_claim(self) -> None:
+        if self._claim_timer is None and self._loop is not None:
+            self._claim_timer = self._loop.call_later(self.linger, self._claim_due)
+
+    def _claim_due(self) -> None:
+        self._claim_timer = None
         self._claim_now = True
-        self._wake_up()
+        self._wake.set()
 
     def _wake_up(self) -> None:
+        self._in_loop(self._wake.set)
+
+    def _in_loop(self, callback: Callable[[], None]) -> None:
+        """Run `callback` in the relay's loop: now when called from it (or before
+        it runs), else through the loop, from whatever thread."""
         loop = self._loop
         if loop is not None and not loop.is_closed():
             try:
@@ -222,9 +242,9 @@ class OutboxRelay:
             except RuntimeError:
                 running = None
             if running is not loop:
-                loop.call_soon_threadsafe(self._wake.set)
+                loop.call_soon_threadsafe(callback)
                 return
-        self._wake.set()
+        callback()
 
     def handoff(self, rows: Sequence[BoardEventRow]) -> None:
         """A unit of work listener: rows just committed already leased to this relay

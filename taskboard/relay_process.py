@@ -149,7 +149,7 @@ async def _child(settings: Settings, endpoint_url: str | None, reader: Any, deli
     relay = OutboxRelay(make_session_factory(engine), not sqlite, aioboto3.Session(region_name=settings.aws_region),
                         settings.activity_table, settings.event_bus, endpoint_url, settings.aws_region,
                         sweep_interval=settings.relay_sweep_interval, gate=WriteGate(sqlite=sqlite),
-                        lease_seconds=settings.relay_lease_seconds)
+                        lease_seconds=settings.relay_lease_seconds, linger=settings.relay_linger_seconds)
     loop = asyncio.get_running_loop()
     fd = reader.fileno()
     os.set_blocking(fd, False)

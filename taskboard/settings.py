@@ -69,8 +69,9 @@ class Settings(BaseSettings):
     # How long a relay's claim on undelivered events lasts: after a crash, another
     # relay (or the restarted one) delivers them once this has passed.
     relay_lease_seconds: float = 30.0
-    # How long the relay lets the events this process commits gather before it
-    # delivers them (one PutEvents and one mark per batch instead of one per event).
+    # How long the relay lets the events committed at one moment gather before it
+    # claims (process relay) or delivers (inline relay) them: one claim, one PutEvents
+    # and one mark per batch instead of one per event.
     relay_linger_seconds: float = 0.05
     # Where the relay runs: `process` (a child of the server, so AWS calls never take
     # its event loop; see taskboard.relay_process), `inline`, or `auto`: a process on

@@ -87,6 +87,40 @@ def proxy(moto: LocalAWS) -> Any:
     p.down()
 
 
+async def test_nudges_within_the_linger_share_one_claim(db: Db, aws: AwsEnv) -> None:
+    """Commits of one moment are claimed together: one claim pass (and one delivery)
+    for all of them, made after the linger and not a sweep later."""
+    actor = await add_user(db, name="Ann")
+    board = await add_board(db, actor, "Linger")
+    relay = make_relay(db, aws, sweep_interval=60.0, linger=1.0)
+    passes = []
+    real_pass = relay._pass
+
+    async def counted() -> Any:
+        result = await real_pass()
+        passes.append(result[0])
+        return result
+
+    async def started() -> bool:
+        return len(passes) == 1  # the pass at start
+
+    relay._pass = counted  # type: ignore[method-assign]
+    runner = asyncio.create_task(relay.run())
+    try:
+        await wait_until(started, within=5)
+        passes.clear()
+        for n in range(3):
+            await record(db, board, actor, message=f"change {n}", listeners=[relay.nudge])
+        started = time.monotonic()
+        await wait_until(lambda: drained(relay), within=5)
+        assert time.monotonic() - started < 5
+    finally:
+        await relay.stop()
+        await runner
+    assert passes == [3]
+    assert len(aws.activity_items(board.id)) == 3
+
+
 async def test_committed_change_gives_one_item_and_one_event(db: Db, aws: AwsEnv) -> None:
     actor = await add_user(db, "ocean1220@naver.com", "Ocean")
     assignee = await add_user(db, name="Dev")
