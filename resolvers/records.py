@@ -89,6 +89,17 @@ class MemberRec:
 
 
 @dataclass(slots=True)
+class PersonRec:
+    """The public face of a user (what the `User` type shows), read together with
+    the tasks that name them."""
+
+    id: str
+    email: str
+    name: str
+    created_at: datetime
+
+
+@dataclass(slots=True)
 class TaskRec:
     id: str
     board_id: str
@@ -101,23 +112,25 @@ class TaskRec:
     version: int
     created_at: datetime
     updated_at: datetime
+    # Set when the page query read the people with the tasks (TASK_PAGE_COLUMNS).
+    supervisor: PersonRec | None = None
+    assignee: PersonRec | None = None
 
     @classmethod
     def from_row(cls, row: Any) -> TaskRec:
-        m = row._mapping
-        return cls(
-            id=m["id"],
-            board_id=m["board_id"],
-            title=m["title"],
-            description=m["description"],
-            status=TaskStatus(m["status"]),
-            deadline=m["deadline"],
-            supervisor_id=m["supervisor_id"],
-            assignee_id=m["assignee_id"],
-            version=m["version"],
-            created_at=m["created_at"],
-            updated_at=m["updated_at"],
-        )
+        """A row that starts with TASK_COLUMNS (by position: no name lookups)."""
+        return cls(row[0], row[1], row[2], row[3], TaskStatus(row[4]), row[5], row[6], row[7], row[8], row[9],
+                   row[10])
+
+    @classmethod
+    def with_people(cls, row: Any) -> TaskRec:
+        """A row of TASK_PAGE_COLUMNS: the task, then its supervisor and assignee."""
+        task = cls.from_row(row)
+        if row[11] is not None:
+            task.supervisor = PersonRec(row[11], row[12], row[13], row[14])
+        if row[15] is not None:
+            task.assignee = PersonRec(row[15], row[16], row[17], row[18])
+        return task
 
 
 TASK_COLUMNS = [
@@ -133,3 +146,14 @@ TASK_COLUMNS = [
     tasks_t.c.created_at,
     tasks_t.c.updated_at,
 ]
+_supervisors = users_t.alias("supervisor")
+_assignees = users_t.alias("assignee")
+# A page of tasks with the people they name, in one statement: TASK_COLUMNS, then
+# id, email, name and created_at of the supervisor and of the assignee.
+TASK_PAGE_COLUMNS = [
+    *TASK_COLUMNS,
+    *(_supervisors.c[name] for name in ("id", "email", "name", "created_at")),
+    *(_assignees.c[name] for name in ("id", "email", "name", "created_at")),
+]
+TASKS_WITH_PEOPLE = tasks_t.outerjoin(_supervisors, _supervisors.c.id == tasks_t.c.supervisor_id).outerjoin(
+    _assignees, _assignees.c.id == tasks_t.c.assignee_id)

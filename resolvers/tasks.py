@@ -17,7 +17,7 @@ from resolvers import events, validation
 from resolvers.boards import locked_board_for, role_in, user_by, users_by_id, visible_board
 from resolvers.context import Ctx
 from resolvers.pagination import decode_cursor, encode_cursor
-from resolvers.records import TASK_COLUMNS, TaskRec, members_t, tasks_t
+from resolvers.records import TASK_COLUMNS, TASK_PAGE_COLUMNS, TASKS_WITH_PEOPLE, TaskRec, members_t, tasks_t
 
 TASK_NOT_FOUND = "Task not found"
 FAR_FUTURE = date(9999, 12, 31)  # deadline-less tasks sort after every dated one
@@ -137,10 +137,10 @@ async def _page(
         else:
             where.append(or_(col > value, and_(col == value, tasks_t.c.id > last_id)))
     ordering = [col.desc(), tasks_t.c.id.desc()] if descending else [col.asc(), tasks_t.c.id.asc()]
-    q = select(*TASK_COLUMNS).where(*where).order_by(*ordering).limit(n + 1)
+    q = select(*TASK_PAGE_COLUMNS).select_from(TASKS_WITH_PEOPLE).where(*where).order_by(*ordering).limit(n + 1)
     async with ctx.read() as s:
         rows = (await s.execute(q)).all()
-    tasks = [TaskRec.from_row(r) for r in rows[:n]]
+    tasks = [TaskRec.with_people(r) for r in rows[:n]]
     cursors = [encode_cursor(tag, _cursor_value(t, order), t.id) for t in tasks]
     return tasks, cursors, len(rows) > n, conds
 

@@ -14,7 +14,7 @@ from notify.activity_port import ActivityEntry, ActivityPage, InvalidCursor, ent
 from resolvers import tasks as task_ops
 from resolvers.boards import visible_board
 from resolvers.context import Ctx
-from resolvers.records import BoardRec, MemberRec, TaskRec, UserRec
+from resolvers.records import BoardRec, MemberRec, PersonRec, TaskRec, UserRec
 from schema.context import Info
 from schema.scalars import JSON, Date, DateTime, parse_datetime
 
@@ -46,7 +46,7 @@ class User(Node):
     created_at: DateTime
 
     @classmethod
-    def of(cls, u: UserRec) -> User:
+    def of(cls, u: UserRec | PersonRec) -> User:
         return cls(id=ID(u.id), email=u.email, name=u.name, created_at=u.created_at)  # type: ignore[arg-type]
 
 
@@ -269,10 +269,17 @@ class Task(Node):
 
 
 async def tasks_of(ctx: Ctx, recs: list[TaskRec]) -> list[Task]:
-    """Tasks with their supervisors and assignees, all people in one query."""
+    """Tasks with their supervisors and assignees: the people read with the tasks,
+    and the others in one query."""
+    people: dict[str, User] = {}
+    for r in recs:
+        for person in (r.supervisor, r.assignee):
+            if person is not None and person.id not in people:
+                people[person.id] = User.of(person)
     ids = {r.supervisor_id for r in recs} | {r.assignee_id for r in recs if r.assignee_id}
-    found = await ctx.loaders.users.load_many(ids)
-    people = {u.id: User.of(u) for u in found if u is not None}
+    if not ids <= people.keys():
+        found = await ctx.loaders.users.load_many(ids - people.keys())
+        people.update((u.id, User.of(u)) for u in found if u is not None)
     out = []
     for r in recs:
         supervisor = people.get(r.supervisor_id)
