@@ -4,6 +4,8 @@
 Workloads (the shared harness in ../shared/bench does the measuring):
   read     run_read.sh: wrk -t2 -c64 POSTing the board query, 2 server workers
   fanout   fanout.py: N graphql-transport-ws subscribers, M mutations 50 ms apart, 1 server process
+  mixed    bench/mixed.lua: wrk -t2 -c64, 90% board reads and 10% updateTask status changes on
+           the board's tasks, 2 server workers (every write invalidates ours's board cache)
 Each measurement starts from a freshly seeded database and a freshly started
 server; every round runs each peer once per workload, alternating, so drift on
 a shared machine hits both.  Prints RESULT lines and a summary with the ratio.
@@ -128,6 +130,40 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
     time.sleep(1)
 
 
+def task_ids(url: str, token: str, board: str) -> list[str]:
+    query = "query($id: ID!) { board(id: $id) { tasks(first: 50) { edges { node { id } } } } }"
+    req = urllib.request.Request(f"{url}/graphql", data=json.dumps({"query": query, "variables": {"id": board}}).encode(),  # noqa: S310 - a local http URL
+                                 headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(req, timeout=30) as resp:  # noqa: S310 - a local http URL
+        body = json.load(resp)
+    return [e["node"]["id"] for e in body["data"]["board"]["tasks"]["edges"]]
+
+
+def run_mixed(url: str, token: str, board: str, duration: str) -> subprocess.CompletedProcess[str]:
+    """wrk with bench/mixed.lua (3 s unmeasured warm-up, as run_read.sh), then one RESULT line."""
+    env = {**os.environ, "TOKEN": token, "BOARD_ID": board, "TASK_IDS": ",".join(task_ids(url, token, board))}
+    script = str(ROOT / "bench" / "mixed.lua")
+    wrk = ["wrk", "-t2", "-c64", "--timeout", "30s", "-s", script, f"{url}/graphql"]
+    sh([*wrk[:3], "-d3s", *wrk[3:]], env=env, capture_output=True, check=False)
+    res = sh([*wrk[:3], f"-d{duration}", "--latency", *wrk[3:]], env=env, capture_output=True, check=False)
+    text = res.stdout
+
+    def ms(v: str) -> float:
+        m = re.match(r"([\d.]+)(us|ms|s|m)$", v)
+        assert m, v
+        return float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[m.group(2)]
+
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", text)
+    lat = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", text, re.M))
+    chk = dict(re.findall(r"(non200|graphql_errors|socket_errors|writes)=(\d+)", text))
+    if rps and lat:
+        text += (f"RESULT mixed url={url} rps={rps.group(1)} p50_ms={ms(lat['50']):.2f} p99_ms={ms(lat['99']):.2f} "
+                 f"writes={chk.get('writes')} non200={chk.get('non200')} graphql_errors={chk.get('graphql_errors')} "
+                 f"socket_errors={chk.get('socket_errors')}\n")
+    bad = not (rps and lat) or int(chk.get("non200", 1)) + int(chk.get("graphql_errors", 1)) > 0
+    return subprocess.CompletedProcess(res.args, 1 if bad else res.returncode, text, res.stderr)
+
+
 def result_line(text: str) -> dict[str, str]:
     line = next((ln for ln in text.splitlines() if ln.startswith("RESULT")), "")
     return dict(re.findall(r"(\w+)=(\S+)", line))
@@ -136,7 +172,7 @@ def result_line(text: str) -> dict[str, str]:
 def measure(peer: str, workload: str, args: argparse.Namespace, out: Path, r: int) -> dict[str, str]:
     url = f"http://127.0.0.1:{PORTS[peer]}"
     board = seed(peer, args.cache)
-    workers = 2 if workload == "read" else 1
+    workers = 2 if workload in ("read", "mixed") else 1
     proc = start(peer, workers, out / f"{peer}.{workload}.{r}.log", args.cache)
     try:
         if board is None:
@@ -146,6 +182,8 @@ def measure(peer: str, workload: str, args: argparse.Namespace, out: Path, r: in
         if workload == "read":
             res = sh(["bash", str(SHARED / "run_read.sh"), url, token, board, args.duration], capture_output=True,
                      check=False)
+        elif workload == "mixed":
+            res = run_mixed(url, token, board, args.duration)
         else:
             harness = str(WORK / "harness-venv" / "bin" / "python")
             res = sh([harness, str(SHARED / "fanout.py"), url, "--token", token, "--board-id", board,
@@ -204,6 +242,7 @@ def med(values: list[str]) -> float:
 def summarize(results: dict[tuple[str, str], list[dict[str, str]]]) -> str:
     lines = []
     for workload, keys in (("read", ("rps", "p50_ms", "p99_ms")),
+                           ("mixed", ("rps", "p50_ms", "p99_ms", "writes")),
                            ("fanout", ("p50_ms", "p99_ms", "max_ms", "kib_per_sub", "missing", "mut_p99_ms"))):
         peers = [p for (p, w) in results if w == workload]
         if not peers:
@@ -217,7 +256,7 @@ def summarize(results: dict[tuple[str, str], list[dict[str, str]]]) -> str:
             lines.append(f"| {p} | " + " | ".join(cells) + " |")
         if ("ours", workload) in results and ("mercurius", workload) in results:
             ours, merc = results[("ours", workload)], results[("mercurius", workload)]
-            if workload == "read":
+            if workload in ("read", "mixed"):
                 lines.append(f"\nratio ours/mercurius req/s: {med([x.get('rps', '') for x in ours]) / med([x.get('rps', '') for x in merc]):.2f}"
                              f"; p99 ours/mercurius: {med([x.get('p99_ms', '') for x in ours]) / med([x.get('p99_ms', '') for x in merc]):.2f}")
             else:

@@ -12,12 +12,18 @@ the viewer could have seen.
 Only documents whose every root field is `board(id: ...)` of one board are
 cached, and none that select `activity` (the activity log lives in DynamoDB and
 trails the commit).  Responses with errors are never stored.
+
+Misses of one key are computed once (`flight`): after a change, the readers that
+arrive while the new response is being computed wait for it instead of each
+computing the same thing.  The key's lookup also yields the viewer's board
+record, which the request's loader reuses instead of reading it again.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -33,7 +39,7 @@ from graphql import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from resolvers.records import boards_t, viewer_boards
+from resolvers.records import BoardRec, boards_t, viewer_boards
 
 MAX_ENTRY_BYTES = 256 * 1024
 
@@ -93,9 +99,14 @@ class ResponseCache:
         self._bytes = 0
         self.hits = 0
         self.misses = 0
+        self.joined = 0  # misses answered by another request's computation of the same key
+        self._flights: dict[tuple[Any, ...], asyncio.Future[bytes | None]] = {}
 
-    async def key(self, viewer_id: str | None, query: str, operation_name: str | None,
-                  variables: dict[str, Any] | None, variables_raw: bytes) -> tuple[Any, ...] | None:
+    async def lookup(self, viewer_id: str | None, query: str, operation_name: str | None,
+                     variables: dict[str, Any] | None, variables_raw: bytes
+                     ) -> tuple[tuple[Any, ...], BoardRec] | None:
+        """The cache key of a board read and the viewer's record of that board, or
+        None when the request is not cacheable."""
         if viewer_id is None:
             return None
         target = board_target(query, operation_name)
@@ -106,7 +117,35 @@ class ResponseCache:
             row = (await conn.execute(viewer_boards(viewer_id).where(boards_t.c.id == board_id))).first()
         if row is None:
             return None  # not a member, or no such board: the normal path says NOT_FOUND
-        return (viewer_id, board_id, row.event_seq, query, operation_name, variables_raw)
+        key = (viewer_id, board_id, row.event_seq, query, operation_name, variables_raw)
+        return key, BoardRec.from_row(row)
+
+    async def flight(self, key: tuple[Any, ...], compute: Callable[[], Awaitable[bytes | None]]
+                     ) -> tuple[bytes | None, bool]:
+        """`compute()` once for concurrent misses of `key`: (its body, whether this
+        call joined another's computation).  A computation that gives None (a
+        response not to be shared, e.g. with errors) makes each joiner compute its
+        own.  The body is stored when it is not None."""
+        pending = self._flights.get(key)
+        if pending is not None:
+            body = await asyncio.shield(pending)
+            if body is not None:
+                self.joined += 1
+                return body, True
+            return await compute(), False
+        future: asyncio.Future[bytes | None] = asyncio.get_running_loop().create_future()
+        self._flights[key] = future
+        try:
+            body = await compute()
+        except BaseException:
+            future.set_result(None)
+            raise
+        finally:
+            self._flights.pop(key, None)
+        future.set_result(body)
+        if body is not None:
+            self.put(key, body)
+        return body, False
 
     def get(self, key: tuple[Any, ...]) -> bytes | None:
         body = self._entries.get(key)

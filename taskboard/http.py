@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from typing import Any
 
 import orjson
 from starlette.requests import Request
@@ -13,7 +14,7 @@ from starlette.responses import HTMLResponse, Response
 from auth.tokens import InvalidToken, TokenService, bearer
 from models.errors import ErrorCode
 from resolvers.context import Ctx, Services
-from schema.execution import Operations, is_subscription
+from schema.execution import Operations, Prepared, is_subscription
 from taskboard.cache import ResponseCache
 
 log = logging.getLogger("taskboard.http")
@@ -100,11 +101,11 @@ class GraphQLEndpoint:
             return error_response(401, ErrorCode.UNAUTHENTICATED, "Invalid or expired access token",
                                   {"WWW-Authenticate": 'Bearer error="invalid_token"'})
         request_id = request.headers.get("x-request-id", "")[:64] or uuid.uuid4().hex
-        cache_key = None
+        found = None
         if self.cache is not None:
-            cache_key = await self.cache.key(viewer_id, query, op_name, variables,
-                                             orjson.dumps(variables or {}, option=orjson.OPT_SORT_KEYS))
-            if cache_key is not None and (hit := self.cache.get(cache_key)) is not None:
+            found = await self.cache.lookup(viewer_id, query, op_name, variables,
+                                            orjson.dumps(variables or {}, option=orjson.OPT_SORT_KEYS))
+            if found is not None and (hit := self.cache.get(found[0])) is not None:
                 return Response(hit, media_type="application/json",
                                 headers={"x-request-id": request_id, "x-cache": "hit"})
         prepared = self.operations.prepare(query, op_name)
@@ -114,6 +115,30 @@ class GraphQLEndpoint:
         if is_subscription(prepared):
             return error_response(400, ErrorCode.BAD_USER_INPUT, "Subscriptions are served over websockets")
         ctx = Ctx(self.services, viewer_id=viewer_id, client_ip=client_ip(request), request_id=request_id)
+        if found is None or self.cache is None:
+            body, status, _ = await self._run(prepared, ctx, variables, op_name)
+            return Response(body, status_code=status, media_type="application/json",
+                            headers={"x-request-id": request_id})
+        key, board = found
+        ctx.loaders.boards.prime(board.id, board)  # read with the key: no second lookup
+        outcome: list[tuple[bytes, int]] = []
+
+        async def compute() -> bytes | None:
+            body, status, clean = await self._run(prepared, ctx, variables, op_name)
+            outcome.append((body, status))
+            return body if clean else None  # a response with errors is neither stored nor shared
+
+        shared, joined = await self.cache.flight(key, compute)
+        if joined and shared is not None:
+            return Response(shared, media_type="application/json",
+                            headers={"x-request-id": request_id, "x-cache": "joined"})
+        body, status = outcome[-1]
+        return Response(body, status_code=status, media_type="application/json",
+                        headers={"x-request-id": request_id})
+
+    async def _run(self, prepared: Prepared, ctx: Ctx, variables: dict[str, Any] | None,
+                   op_name: str | None) -> tuple[bytes, int, bool]:
+        """The response body, its HTTP status, and whether it is free of errors."""
         out = await self.operations.run(prepared, ctx, variables, op_name)
         errors = out.get("errors")
         status = 200
@@ -121,11 +146,7 @@ class GraphQLEndpoint:
             e.get("extensions", {}).get("code") == ErrorCode.BAD_USER_INPUT.value and "path" not in e for e in errors
         ):
             status = 400  # variables that do not fit the document
-        body = orjson.dumps(out)
-        if cache_key is not None and not errors:
-            self.cache.put(cache_key, body)  # type: ignore[union-attr]
-        return Response(body, status_code=status, media_type="application/json",
-                        headers={"x-request-id": request_id})
+        return orjson.dumps(out), status, not errors
 
 
 _GRAPHIQL = """<!doctype html><html><head><title>Taskboard GraphiQL</title>

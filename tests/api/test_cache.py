@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+
+from schema.execution import Operations
 from tests.conftest import Api
 
 READ = ("query($b: ID!) { board(id: $b) { name viewerRole lastSeq tasks(first: 10) { totalCount "
@@ -64,3 +67,57 @@ async def test_outsiders_errors_and_activity_are_never_cached(api: Api) -> None:
     for _ in range(2):
         r = await api.post(mixed, {"b": board["id"]}, owner["token"])
         assert r.headers.get("x-cache") is None
+
+
+async def test_concurrent_misses_compute_once_and_all_get_it(api: Api) -> None:
+    """After a change, readers that arrive while the new answer is being computed
+    wait for it: one computation, the same body for all, and still no stale one."""
+    a = await api.signup("Flight")
+    board = (await api.ok('mutation { createBoard(name: "F") { id } }', token=a["token"]))["createBoard"]
+    await api.ok('mutation($b: ID!) { createTask(input: {boardId: $b, title: "t"}) { id } }', {"b": board["id"]},
+                 a["token"])
+    runs = []
+    real_run = Operations.run
+
+    async def slow_run(self: Operations, *args: object, **kw: object) -> object:
+        runs.append(1)
+        await asyncio.sleep(0.2)  # a slow page: everyone else arrives meanwhile
+        return await real_run(self, *args, **kw)
+
+    Operations.run = slow_run  # type: ignore[method-assign]
+    try:
+        results = await asyncio.gather(*(read(api, board["id"], a["token"]) for _ in range(8)))
+    finally:
+        Operations.run = real_run  # type: ignore[method-assign]
+    assert len(runs) == 1
+    bodies = [body for body, _ in results]
+    assert all(body == bodies[0] for body in bodies)
+    assert bodies[0]["data"]["board"]["lastSeq"] == 1
+    assert sorted(str(cache) for _, cache in results) == ["None"] + ["joined"] * 7
+    again, cache = await read(api, board["id"], a["token"])
+    assert cache == "hit" and again == bodies[0]
+
+
+async def test_a_failed_computation_is_not_shared(api: Api) -> None:
+    """A leader whose answer has errors shares nothing: each waiting reader runs its
+    own query (and, here, gets its own error)."""
+    a = await api.signup("Flight2")
+    board = (await api.ok('mutation { createBoard(name: "G") { id } }', token=a["token"]))["createBoard"]
+    runs = []
+    real_run = Operations.run
+
+    async def failing_run(self: Operations, prepared: object, ctx: object, *args: object) -> object:
+        runs.append(1)
+        await asyncio.sleep(0.1)
+        if len(runs) == 1:
+            return {"data": None, "errors": [{"message": "Board not found", "extensions": {"code": "NOT_FOUND"}}]}
+        return await real_run(self, prepared, ctx, *args)  # type: ignore[arg-type]
+
+    Operations.run = failing_run  # type: ignore[method-assign]
+    try:
+        results = await asyncio.gather(*(read(api, board["id"], a["token"]) for _ in range(4)))
+    finally:
+        Operations.run = real_run  # type: ignore[method-assign]
+    errors = [body for body, _ in results if "errors" in body]
+    assert len(errors) == 1
+    assert len(runs) >= 2 and all(cache != "joined" for _, cache in results)
