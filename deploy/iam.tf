@@ -219,7 +219,7 @@ data "aws_iam_policy_document" "mailer" {
 
   statement {
     sid       = "MailIdempotency"
-    actions   = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+    actions   = ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
     resources = [aws_dynamodb_table.activity.arn]
   }
 

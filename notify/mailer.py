@@ -7,12 +7,15 @@ id: before sending, a conditional PutItem claims `(eventId, recipient)` in the
 activity table, and after sending the claim is confirmed; a redelivered event
 finds the marker and sends nothing twice.
 
+A marker goes `claimed` -> `sending` (written just before the SES or SNS call)
+-> `sent`.  A claim that never reached `sending` sent nothing: when its holder
+died or lost AWS, another attempt takes it over after `CLAIM_TIMEOUT_SECONDS`.
 A send can fail in two ways.  When the failure proves nothing went out (SES or
 SNS answered with an error, or no connection was made) the claim is released
 and the error raised, so the redelivery sends it.  When the outcome is unknown
 (the connection broke or timed out after the request was sent) the mail may be
-out: the claim is kept, and a redelivery waits (`DeliveryInProgress`) until the
-claim is confirmed or goes stale (`STALE_CLAIM_SECONDS`), then takes it over.
+out: the marker stays `sending`, and a redelivery waits (`DeliveryInProgress`)
+until it is confirmed or goes stale (`STALE_CLAIM_SECONDS`), then takes it over.
 That is the one case in which a recipient can get a mail twice; the alternative
 is losing it.  For the same reason the SES and SNS clients must not retry sends
 themselves (`SEND_CONFIG`): a retry after a lost answer is a second mail.
@@ -295,11 +298,15 @@ def send_mail(ses: Any, mail: RenderedMail, mail_from: str, *, event_id: str | N
     return str(resp.get("MessageId", ""))
 
 
-# A claim that was never confirmed as sent (its sender crashed, or lost the answer
-# of its send) may be taken over after this long.  It must outlast one send (the
-# clients' connect and read timeouts) and stay well inside the time a queue keeps
-# retrying a message (local queue: visibility 60 s x maxReceiveCount 5).
+# A marker that went `sending` and was never confirmed as sent (its sender crashed,
+# or lost the answer of its send) may be taken over after this long.  It must
+# outlast one send (the clients' connect and read timeouts) and stay well inside
+# the time a queue keeps retrying a message (local queue: visibility 60 s x
+# maxReceiveCount 5).
 STALE_CLAIM_SECONDS = 120
+# A marker still `claimed` (its sender never began to send) may be taken over after
+# this long: far more than the moment between a claim and its send.
+CLAIM_TIMEOUT_SECONDS = 30
 
 # Clients that send (SES, SNS): no SDK retries, because a retry after an answer
 # that was lost is a second mail.  `deliver` retries only failures that prove
@@ -322,17 +329,19 @@ def nothing_sent(exc: BaseException) -> bool:
 
 
 def claim_marker(dynamodb: Any, table: str, pk: str, sk: str, attributes: Mapping[str, str | int],
-                 *, now: float | None = None) -> bool:
+                 *, now: float | None = None) -> str | None:
     """Claim one delivery (an email or SMS to one recipient for one event, a reminder
-    for one task and day): True when it is ours to send, False when it was sent.
-    Raises `DeliveryInProgress` when another attempt holds a live, unconfirmed claim.
+    for one task and day): this attempt's token when it is ours to send, None when
+    it was sent.  Raises `DeliveryInProgress` when another attempt holds a live
+    claim that is not confirmed.
 
-    The marker carries a token of this attempt and stays `claimed` until
-    `confirm_marker` marks it `sent`.  The SDK retries a put whose answer was lost;
-    that retry fails its own condition, so the old item is read back with the
-    failure and a marker holding our token is ours.  When the answer is lost for
-    good, the marker is read back once more.  A claim older than
-    STALE_CLAIM_SECONDS and never confirmed is taken over."""
+    The marker carries the token and stays `claimed` until `begin_send` and
+    `confirm_marker` move it on.  The SDK retries a put whose answer was lost; that
+    retry fails its own condition, so the old item is read back with the failure
+    and a marker holding our token is ours.  When the answer is lost for good, the
+    marker is read back once more.  A claim older than CLAIM_TIMEOUT_SECONDS that
+    never began to send, or a send older than STALE_CLAIM_SECONDS and never
+    confirmed, is taken over."""
     now = time.time() if now is None else now
     token = uuid.uuid4().hex
     key = {"PK": {"S": pk}, "SK": {"S": sk}}
@@ -344,9 +353,11 @@ def claim_marker(dynamodb: Any, table: str, pk: str, sk: str, attributes: Mappin
         dynamodb.put_item(
             TableName=table,
             Item=item,
-            ConditionExpression="attribute_not_exists(PK) OR (#state = :claimed AND ClaimedAt < :stale)",
+            ConditionExpression=("attribute_not_exists(PK) OR (#state = :claimed AND ClaimedAt < :idle) "
+                                 "OR (#state = :sending AND ClaimedAt < :stale)"),
             ExpressionAttributeNames={"#state": "State"},
-            ExpressionAttributeValues={":claimed": {"S": "claimed"},
+            ExpressionAttributeValues={":claimed": {"S": "claimed"}, ":sending": {"S": "sending"},
+                                       ":idle": {"N": str(int(now) - CLAIM_TIMEOUT_SECONDS)},
                                        ":stale": {"N": str(int(now) - STALE_CLAIM_SECONDS)}},
             ReturnValuesOnConditionCheckFailure="ALL_OLD",
         )
@@ -364,12 +375,32 @@ def claim_marker(dynamodb: Any, table: str, pk: str, sk: str, attributes: Mappin
         if not old:
             raise
     else:
-        return True
+        return token
     if old.get("Token", {}).get("S") == token:
-        return True  # our own put, retried or read back
-    if old.get("State", {}).get("S") == "claimed":
+        return token  # our own put, retried or read back
+    if old.get("State", {}).get("S") in ("claimed", "sending"):
         raise DeliveryInProgress(f"{pk} {sk} is claimed by another attempt, not yet confirmed")
-    return False
+    return None
+
+
+def begin_send(dynamodb: Any, table: str, pk: str, sk: str, token: str, *, now: float | None = None) -> None:
+    """Mark our claim `sending`, just before the send: from here on a failure may
+    leave a sent mail behind.  Raises `DeliveryInProgress` when the claim is no
+    longer ours (taken over after CLAIM_TIMEOUT_SECONDS): then nothing is sent."""
+    now = time.time() if now is None else now
+    try:
+        dynamodb.update_item(
+            TableName=table, Key={"PK": {"S": pk}, "SK": {"S": sk}},
+            UpdateExpression="SET #state = :sending, ClaimedAt = :now",
+            ConditionExpression="#state = :claimed AND #token = :token",
+            ExpressionAttributeNames={"#state": "State", "#token": "Token"},
+            ExpressionAttributeValues={":sending": {"S": "sending"}, ":claimed": {"S": "claimed"},
+                                       ":token": {"S": token}, ":now": {"N": str(int(now))}},
+        )
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            raise DeliveryInProgress(f"{pk} {sk}: the claim was taken over before the send") from None
+        raise
 
 
 def confirm_marker(dynamodb: Any, table: str, pk: str, sk: str) -> None:
@@ -438,16 +469,18 @@ def handle_event(
         sk = f"{to}#{kind}"
         attributes: dict[str, str | int] = {"ExpiresAt": expires, "Kind": kind, "EventId": event_id, "To": to,
                                             "Subject": subject, "Text": text, "SentAt": sent_at}
-        if not claim_marker(dynamodb, table, pk, sk, attributes, now=moment.timestamp()):
+        token = claim_marker(dynamodb, table, pk, sk, attributes, now=moment.timestamp())
+        if token is None:
             return "skipped"
+        begin_send(dynamodb, table, pk, sk, token)
         for attempt in range(1, SEND_ATTEMPTS + 1):
             try:
                 send()
                 break
             except Exception as exc:
                 if not nothing_sent(exc):
-                    log.warning("%s to %s for event %s: outcome unknown (%s); its claim stays, so it is "
-                                "not sent again unless the claim goes stale (%d s)",
+                    log.warning("%s to %s for event %s: outcome unknown (%s); its marker stays 'sending', "
+                                "so it is not sent again unless that goes stale (%d s)",
                                 kind, to, event_id, exc, STALE_CLAIM_SECONDS)
                     raise
                 if attempt == SEND_ATTEMPTS:

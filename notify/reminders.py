@@ -18,6 +18,7 @@ from sqlmodel import col
 
 from models.tables import Board, Task, TaskStatus, User
 from notify.mailer import (
+    begin_send,
     claim_marker,
     confirm_marker,
     deadline_reminder_mail,
@@ -118,8 +119,14 @@ async def send_reminders(
             except Exception as exc:
                 logger.warning("reminder marker for task %s failed: %s", task["id"], exc)
                 continue
-            if claimed:
-                kept.append(task)
+            if not claimed:
+                continue
+            try:
+                await asyncio.to_thread(begin_send, dynamodb, table, f"REMIND#{task['id']}", day, claimed)
+            except Exception as exc:  # not ours any more, or AWS failed: not in this mail
+                logger.warning("reminder marker for task %s not moved to sending: %s", task["id"], exc)
+                continue
+            kept.append(task)
         if not kept:
             continue
         mail = deadline_reminder_mail(to_email=who["email"], to_name=who["name"], tasks=kept, today=today)

@@ -412,8 +412,10 @@ def test_mailer_least_privilege(tf: Terraform) -> None:
     assert sorted(ses["actions"]) == ["ses:SendEmail", "ses:SendRawEmail"]
     assert ses["resources"] == ["${aws_sesv2_email_identity.mail.arn}"]
     # A failed send releases its marker so the retry mails (notify.mailer.release_marker).
-    # Claim (put), confirm as sent (update), release on a failed send (delete).
-    assert by_sid["MailIdempotency"]["actions"] == ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+    # Claim (put; read back when its answer is lost), move to sending and confirm as
+    # sent (update), release on a failed send (delete).
+    assert by_sid["MailIdempotency"]["actions"] == ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem",
+                                                    "dynamodb:DeleteItem"]
     assert by_sid["MailIdempotency"]["resources"] == ["${aws_dynamodb_table.activity.arn}"]
 
 

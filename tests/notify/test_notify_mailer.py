@@ -191,6 +191,43 @@ def test_a_claim_left_by_a_crash_is_taken_over_once_stale(aws: AwsEnv) -> None:
     assert mailer.handle_event(fresh, **c) == {"sent": 0, "skipped": 1, "sms": 0}
 
 
+def test_a_claim_whose_answer_is_lost_for_good_is_taken_over_soon(aws: AwsEnv, moto: LocalAWS) -> None:
+    """AWS goes away while the claim is being written: the claim lands but neither its
+    answer nor a read-back arrives.  Nothing was sent, and the marker says so
+    (`claimed`, never `sending`), so a redelivery takes it over after
+    CLAIM_TIMEOUT_SECONDS instead of waiting for a send that never happened (CI's soak
+    lost a mail here when such a claim was respected until stale)."""
+    losing = {"on": True, "lost": 0}
+
+    def lose_claim_answers(req: Request) -> Any:
+        if not losing["on"]:
+            return None
+        if (req.target == "DynamoDB_20120810.PutItem" and b"MAIL#" in req.body) or \
+                req.target == "DynamoDB_20120810.GetItem":
+            losing["lost"] += 1
+            return req, lambda _resp: None
+        return None
+
+    proxy = FaultProxy("127.0.0.1", moto.port, hooks=[lose_claim_answers]).start()
+    try:
+        event = task_event(recipients=task_event()["detail"]["recipients"][:1])
+        c = {**clients(aws), "dynamodb": sync_client("dynamodb", proxy.endpoint_url)}
+        with pytest.raises(Exception) as lost:
+            mailer.handle_event(event, **c)
+        assert not isinstance(lost.value, mailer.DeliveryInProgress)
+        assert losing["lost"] >= 2  # the put's answer and the read-back's
+        losing["on"] = False
+        assert mails_for(event["detail"]["eventId"]) == []
+        with pytest.raises(mailer.DeliveryInProgress):  # redelivered at once: the claim may be live
+            mailer.handle_event(event, **c)
+        soon = datetime.now(UTC) + timedelta(seconds=mailer.CLAIM_TIMEOUT_SECONDS + 5)
+        assert soon < datetime.now(UTC) + timedelta(seconds=mailer.STALE_CLAIM_SECONDS)
+        assert mailer.handle_event(event, **c, now=soon) == {"sent": 1, "skipped": 0, "sms": 0}
+    finally:
+        proxy.down()
+    assert len(mails_for(event["detail"]["eventId"])) == 1
+
+
 def test_a_send_whose_answer_is_lost_is_not_sent_again(aws: AwsEnv, moto: LocalAWS) -> None:
     """SES takes the mail but the connection breaks before its answer (the soak's
     AWS-off fault caught one in flight).  The outcome is unknown, so the claim stays:
