@@ -6,6 +6,9 @@ Workloads (the shared harness in ../shared/bench does the measuring):
   fanout   fanout.py: N graphql-transport-ws subscribers, M mutations 50 ms apart, 1 server process
   mixed    bench/mixed.lua: wrk -t2 -c64, 90% board reads and 10% updateTask status changes on
            the board's tasks, 2 server workers (every write invalidates ours's board cache)
+  queries  bench/queries.lua: wrk -t2 -c64, the API's other reads in turn (viewer, boards, myTasks,
+           task, members, a task page with totalCount), 2 server workers; ours only (the peers
+           implement the benchmark's subset)
 Each measurement starts from a freshly seeded database and a freshly started
 server; every round runs each peer once per workload, alternating, so drift on
 a shared machine hits both.  Prints RESULT lines and a summary with the ratio.
@@ -139,10 +142,10 @@ def task_ids(url: str, token: str, board: str) -> list[str]:
     return [e["node"]["id"] for e in body["data"]["board"]["tasks"]["edges"]]
 
 
-def run_mixed(url: str, token: str, board: str, duration: str) -> subprocess.CompletedProcess[str]:
-    """wrk with bench/mixed.lua (3 s unmeasured warm-up, as run_read.sh), then one RESULT line."""
+def run_script(workload: str, url: str, token: str, board: str, duration: str) -> subprocess.CompletedProcess[str]:
+    """wrk with bench/<workload>.lua (3 s unmeasured warm-up, as run_read.sh), then one RESULT line."""
     env = {**os.environ, "TOKEN": token, "BOARD_ID": board, "TASK_IDS": ",".join(task_ids(url, token, board))}
-    script = str(ROOT / "bench" / "mixed.lua")
+    script = str(ROOT / "bench" / f"{workload}.lua")
     wrk = ["wrk", "-t2", "-c64", "--timeout", "30s", "-s", script, f"{url}/graphql"]
     sh([*wrk[:3], "-d3s", *wrk[3:]], env=env, capture_output=True, check=False)
     res = sh([*wrk[:3], f"-d{duration}", "--latency", *wrk[3:]], env=env, capture_output=True, check=False)
@@ -157,8 +160,9 @@ def run_mixed(url: str, token: str, board: str, duration: str) -> subprocess.Com
     lat = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", text, re.M))
     chk = dict(re.findall(r"(non200|graphql_errors|socket_errors|writes)=(\d+)", text))
     if rps and lat:
-        text += (f"RESULT mixed url={url} rps={rps.group(1)} p50_ms={ms(lat['50']):.2f} p99_ms={ms(lat['99']):.2f} "
-                 f"writes={chk.get('writes')} non200={chk.get('non200')} graphql_errors={chk.get('graphql_errors')} "
+        writes = f"writes={chk['writes']} " if "writes" in chk else ""
+        text += (f"RESULT {workload} url={url} rps={rps.group(1)} p50_ms={ms(lat['50']):.2f} p99_ms={ms(lat['99']):.2f} "
+                 f"{writes}non200={chk.get('non200')} graphql_errors={chk.get('graphql_errors')} "
                  f"socket_errors={chk.get('socket_errors')}\n")
     bad = not (rps and lat) or int(chk.get("non200", 1)) + int(chk.get("graphql_errors", 1)) > 0
     return subprocess.CompletedProcess(res.args, 1 if bad else res.returncode, text, res.stderr)
@@ -172,7 +176,7 @@ def result_line(text: str) -> dict[str, str]:
 def measure(peer: str, workload: str, args: argparse.Namespace, out: Path, r: int) -> dict[str, str]:
     url = f"http://127.0.0.1:{PORTS[peer]}"
     board = seed(peer, args.cache)
-    workers = 2 if workload in ("read", "mixed") else 1
+    workers = 2 if workload in ("read", "mixed", "queries") else 1
     proc = start(peer, workers, out / f"{peer}.{workload}.{r}.log", args.cache)
     try:
         if board is None:
@@ -182,8 +186,8 @@ def measure(peer: str, workload: str, args: argparse.Namespace, out: Path, r: in
         if workload == "read":
             res = sh(["bash", str(SHARED / "run_read.sh"), url, token, board, args.duration], capture_output=True,
                      check=False)
-        elif workload == "mixed":
-            res = run_mixed(url, token, board, args.duration)
+        elif workload in ("mixed", "queries"):
+            res = run_script(workload, url, token, board, args.duration)
         else:
             harness = str(WORK / "harness-venv" / "bin" / "python")
             res = sh([harness, str(SHARED / "fanout.py"), url, "--token", token, "--board-id", board,
@@ -226,6 +230,8 @@ def main() -> None:
     for r in range(1, args.rounds + 1):
         for workload in args.workloads.split(","):
             for peer in args.peers.split(","):
+                if workload == "queries" and peer != "ours":
+                    continue  # the peers implement only the benchmark's subset of the contract
                 res = measure(peer, workload, args, out, r)
                 results.setdefault((peer, workload), []).append(res)
                 print(f"round {r} {workload:6} {peer:16} {res}", flush=True)
@@ -243,6 +249,7 @@ def summarize(results: dict[tuple[str, str], list[dict[str, str]]]) -> str:
     lines = []
     for workload, keys in (("read", ("rps", "p50_ms", "p99_ms")),
                            ("mixed", ("rps", "p50_ms", "p99_ms", "writes")),
+                           ("queries", ("rps", "p50_ms", "p99_ms")),
                            ("fanout", ("p50_ms", "p99_ms", "max_ms", "kib_per_sub", "missing", "mut_p99_ms"))):
         peers = [p for (p, w) in results if w == workload]
         if not peers:
