@@ -132,7 +132,7 @@ async def build(settings: Settings, *, migrate: bool | None = None, start_backgr
 
     from notify.activity import DynamoActivityLog, FallbackActivityLog
     from notify.activity_sql import SqlActivityLog
-    from notify.relay import OutboxRelay
+    from taskboard.relay_process import RelayProcess, outbox_relay
 
     # Fail fast: a read that cannot reach DynamoDB falls back to the outbox table.
     fast = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "total_max_attempts": 2})
@@ -141,10 +141,8 @@ async def build(settings: Settings, *, migrate: bool | None = None, start_backgr
                           region=settings.aws_region, client_config=fast),
         SqlActivityLog(make_session_factory(read_engine) if read_engine is not None else session_factory),
     )
-    rt.relay = OutboxRelay(session_factory, not sqlite, rt.aws_session, settings.activity_table,
-                           settings.event_bus, rt.endpoint_url, settings.aws_region,
-                           sweep_interval=settings.relay_sweep_interval, gate=services.gate,
-                           lease_seconds=settings.relay_lease_seconds, linger=settings.relay_linger_seconds)
+    rt.relay = outbox_relay(settings, session_factory, sqlite=sqlite, aws_session=rt.aws_session,
+                            endpoint_url=rt.endpoint_url, gate=services.gate)
     if start_background and settings.relay_in_process(sqlite):
         # This process delivers what it commits: rows are written leased to this
         # relay and handed over after the commit, with no claim transaction.
@@ -154,8 +152,6 @@ async def build(settings: Settings, *, migrate: bool | None = None, start_backgr
     elif start_background:
         # A child process delivers (taskboard.relay_process): AWS calls never take
         # this event loop.  The in-process relay object only answers /metrics.
-        from taskboard.relay_process import RelayProcess
-
         rt.relay = RelayProcess(settings, rt.endpoint_url, rt.relay.backlog)
         services.commit_listeners.append(rt.relay.nudge)
         rt.tasks.append(asyncio.create_task(rt.relay.run(), name="outbox-relay-process"))

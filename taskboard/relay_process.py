@@ -25,13 +25,27 @@ import logging
 import multiprocessing
 import os
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from taskboard.settings import Settings
+
+if TYPE_CHECKING:
+    from models.db import WriteGate
+    from notify.relay import OutboxRelay
 
 log = logging.getLogger("taskboard.relay")
 
 _NUDGE = b"\0"
+
+
+def outbox_relay(settings: Settings, session_factory: Any, *, sqlite: bool, aws_session: Any,
+                 endpoint_url: str | None, gate: WriteGate) -> OutboxRelay:
+    """The relay the settings describe, the same in the server and in the child."""
+    from notify.relay import OutboxRelay
+
+    return OutboxRelay(session_factory, not sqlite, aws_session, settings.activity_table, settings.event_bus,
+                       endpoint_url, settings.aws_region, sweep_interval=settings.relay_sweep_interval, gate=gate,
+                       lease_seconds=settings.relay_lease_seconds, linger=settings.relay_linger_seconds)
 
 
 class RelayProcess:
@@ -142,14 +156,12 @@ async def _child(settings: Settings, endpoint_url: str | None, reader: Any, deli
     import aioboto3
 
     from models.db import WriteGate, is_sqlite, make_engine, make_session_factory
-    from notify.relay import OutboxRelay
 
     sqlite = is_sqlite(settings.database_url)
     engine = make_engine(settings.database_url, pool_size=2)
-    relay = OutboxRelay(make_session_factory(engine), not sqlite, aioboto3.Session(region_name=settings.aws_region),
-                        settings.activity_table, settings.event_bus, endpoint_url, settings.aws_region,
-                        sweep_interval=settings.relay_sweep_interval, gate=WriteGate(sqlite=sqlite),
-                        lease_seconds=settings.relay_lease_seconds, linger=settings.relay_linger_seconds)
+    relay = outbox_relay(settings, make_session_factory(engine), sqlite=sqlite,
+                         aws_session=aioboto3.Session(region_name=settings.aws_region), endpoint_url=endpoint_url,
+                         gate=WriteGate(sqlite=sqlite))
     loop = asyncio.get_running_loop()
     fd = reader.fileno()
     os.set_blocking(fd, False)
