@@ -383,11 +383,12 @@ def claim_marker(dynamodb: Any, table: str, pk: str, sk: str, attributes: Mappin
     return None
 
 
-def begin_send(dynamodb: Any, table: str, pk: str, sk: str, token: str, *, now: float | None = None) -> None:
+def begin_send(dynamodb: Any, table: str, pk: str, sk: str, token: str) -> None:
     """Mark our claim `sending`, just before the send: from here on a failure may
-    leave a sent mail behind.  Raises `DeliveryInProgress` when the claim is no
-    longer ours (taken over after CLAIM_TIMEOUT_SECONDS): then nothing is sent."""
-    now = time.time() if now is None else now
+    leave a sent mail behind, and its staleness counts from now.  Raises
+    `DeliveryInProgress` when the claim is no longer ours (taken over after
+    CLAIM_TIMEOUT_SECONDS): then nothing is sent."""
+    now = time.time()
     try:
         dynamodb.update_item(
             TableName=table, Key={"PK": {"S": pk}, "SK": {"S": sk}},
