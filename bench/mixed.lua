@@ -1,8 +1,8 @@
 -- wrk script: a mix of board reads (the read workload's query) and updateTask status
 -- changes on the board's tasks, the writes spread over the tasks in turn.
 -- Env: TOKEN, BOARD_ID, TASK_IDS (comma-separated), WRITE_PERCENT (default 10).
--- A response counts as an error unless it is HTTP 200 without "errors" in the body
--- (a version conflict would be one: the writes send no expectedVersion).
+-- Errors are counted by checks.lua (a version conflict would be one: the writes send
+-- no expectedVersion).
 local token = os.getenv("TOKEN")
 local board_id = os.getenv("BOARD_ID")
 local task_list = os.getenv("TASK_IDS")
@@ -21,22 +21,8 @@ local update = 'mutation Update($id: ID!, $s: TaskStatus!) { updateTask(id: $id,
 local statuses = {"TODO", "IN_PROGRESS", "IN_REVIEW", "DONE"}
 local headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token}
 
-local threads = {}
-local counter = 0
-
-function setup(thread)
-  thread:set("id", counter)
-  counter = counter + 1
-  table.insert(threads, thread)
-end
-
-function init(args)
-  bad_status = 0
-  gql_errors = 0
-  writes = 0
-  first_bad = nil
-  n = 0
-end
+counts_writes = true
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "checks.lua")
 
 function request()
   n = n + 1
@@ -48,27 +34,4 @@ function request()
     return wrk.format("POST", nil, headers, body)
   end
   return wrk.format("POST", nil, headers, read_body)
-end
-
-function response(status, headers, body)
-  if status ~= 200 then
-    bad_status = bad_status + 1
-    if first_bad == nil then first_bad = tostring(status) .. " " .. string.sub(body or "", 1, 200) end
-  elseif string.find(body, '"errors"', 1, true) then
-    gql_errors = gql_errors + 1
-    if first_bad == nil then first_bad = string.sub(body, 1, 200) end
-  end
-end
-
-function done(summary, latency, requests)
-  local bs, ge, w, fb = 0, 0, 0, nil
-  for _, t in ipairs(threads) do
-    bs = bs + (t:get("bad_status") or 0)
-    ge = ge + (t:get("gql_errors") or 0)
-    w = w + (t:get("writes") or 0)
-    fb = fb or t:get("first_bad")
-  end
-  io.write(string.format("CHECK non200=%d graphql_errors=%d socket_errors=%d writes=%d\n", bs, ge,
-    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout, w))
-  if fb then io.write("CHECK first_bad=" .. fb .. "\n") end
 end

@@ -2,7 +2,7 @@
 -- my tasks (20, ordered by deadline), one task with its board, the board's members,
 -- and the board's first task page with its total count.
 -- Env: TOKEN, BOARD_ID, TASK_IDS (comma-separated).
--- A response counts as an error unless it is HTTP 200 without "errors" in the body.
+-- Errors are counted by checks.lua.
 local token = os.getenv("TOKEN")
 local board_id = os.getenv("BOARD_ID")
 local task_list = os.getenv("TASK_IDS")
@@ -30,18 +30,7 @@ local fixed = {
 local task_query = "query($t: ID!) { task(id: $t) { id title description status version board { id name } " ..
   "supervisor { id email } assignee { id email } } }"
 
-local threads = {}
-
-function setup(thread)
-  table.insert(threads, thread)
-end
-
-function init(args)
-  bad_status = 0
-  gql_errors = 0
-  first_bad = nil
-  n = 0
-end
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "checks.lua")
 
 function request()
   n = n + 1
@@ -50,26 +39,4 @@ function request()
     return wrk.format("POST", nil, headers, body(task_query, '{"t":"' .. tasks[(n % #tasks) + 1] .. '"}'))
   end
   return wrk.format("POST", nil, headers, fixed[k + 1])
-end
-
-function response(status, headers, body)
-  if status ~= 200 then
-    bad_status = bad_status + 1
-    if first_bad == nil then first_bad = tostring(status) .. " " .. string.sub(body or "", 1, 200) end
-  elseif string.find(body, '"errors"', 1, true) then
-    gql_errors = gql_errors + 1
-    if first_bad == nil then first_bad = string.sub(body, 1, 200) end
-  end
-end
-
-function done(summary, latency, requests)
-  local bs, ge, fb = 0, 0, nil
-  for _, t in ipairs(threads) do
-    bs = bs + (t:get("bad_status") or 0)
-    ge = ge + (t:get("gql_errors") or 0)
-    fb = fb or t:get("first_bad")
-  end
-  io.write(string.format("CHECK non200=%d graphql_errors=%d socket_errors=%d\n", bs, ge,
-    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
-  if fb then io.write("CHECK first_bad=" .. fb .. "\n") end
 end
