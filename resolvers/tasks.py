@@ -235,25 +235,57 @@ async def create_task(ctx: Ctx, *, board_id: str, title: str, description: str, 
 _UNSET: Any = object()
 
 
-_TASK_BOARD = select(tasks_t.c.board_id).where(tasks_t.c.id == bindparam("task_id"))
-_TASK_FOR_UPDATE = select(*TASK_COLUMNS).where(tasks_t.c.id == bindparam("task_id")).with_for_update()
+_TASK = select(*TASK_COLUMNS).where(tasks_t.c.id == bindparam("task_id"))
+_TASK_FOR_UPDATE = _TASK.with_for_update()
 
 
-async def _load_for_change(uow: Any, task_id: str, viewer_id: str) -> tuple[Any, BoardRole, TaskRec]:
-    if kind_of(task_id) != "Task":
-        raise not_found(TASK_NOT_FOUND)
-    board_id = (await uow.conn.execute(_TASK_BOARD, {"task_id": task_id})).scalar()
-    if board_id is None:
-        raise not_found(TASK_NOT_FOUND)
-    try:
-        board, role = await locked_board_for(uow, board_id, viewer_id)
-    except ApiError:
-        raise not_found(TASK_NOT_FOUND) from None
-    # Read again under the board lock: every writer of this board queues on it.
-    row = (await uow.conn.execute(_TASK_FOR_UPDATE, {"task_id": task_id})).first()
+async def _read_task(uow: Any, task_id: str, *, locked: bool) -> TaskRec:
+    row = (await uow.conn.execute(_TASK_FOR_UPDATE if locked else _TASK, {"task_id": task_id})).first()
     if row is None:
         raise not_found(TASK_NOT_FOUND)
-    return board, role, TaskRec.from_row(row)
+    return TaskRec.from_row(row)
+
+
+@dataclass(slots=True)
+class _Change:
+    """What a change of one task works on: its board (locked), the viewer's role,
+    the task as last read, and the people the change names (viewer, supervisor,
+    assignee)."""
+
+    board: Any
+    role: BoardRole
+    task: TaskRec
+    people: dict[str, Any]
+
+    async def reread(self, uow: Any, viewer_id: str) -> None:
+        """The task changed since it was read: read it again, under the board's
+        lock now, so nothing can change it before this transaction ends."""
+        self.task = await _read_task(uow, self.task.id, locked=True)
+        self.people = await users_by_id(uow, viewer_id, self.task.supervisor_id, self.task.assignee_id)
+
+
+async def _begin_change(uow: Any, task_id: str, viewer_id: str) -> _Change:
+    """Read the task and its people, then lock its board.
+
+    Every writer of a board queues on the board's row lock, so it is held for the
+    writes alone: the reads come before it.  The write then names the version it
+    was planned on (`WHERE version = ...`); when it finds none, another change
+    came in between, and `_Change.reread` plans it again on the current task.
+    (On MySQL each statement reads the latest commit: READ COMMITTED.)"""
+    if kind_of(task_id) != "Task":
+        raise not_found(TASK_NOT_FOUND)
+    task = await _read_task(uow, task_id, locked=False)
+    people = await users_by_id(uow, viewer_id, task.supervisor_id, task.assignee_id)
+    try:
+        board, role = await locked_board_for(uow, task.board_id, viewer_id)
+    except ApiError:
+        raise not_found(TASK_NOT_FOUND) from None
+    return _Change(board, role, task, people)
+
+
+def _is_current(result: Any) -> bool:
+    """Whether a version-guarded write found its row (else the task changed)."""
+    return bool(result.rowcount == 1)
 
 
 async def update_task(ctx: Ctx, task_id: str, *, title: Any = _UNSET, description: Any = _UNSET,
@@ -261,48 +293,27 @@ async def update_task(ctx: Ctx, task_id: str, *, title: Any = _UNSET, descriptio
                       expected_version: int | None = None) -> TaskRec:
     viewer_id = ctx.require_viewer()
     async with ctx.uow() as uow:
-        board, role, before = await _load_for_change(uow, task_id, viewer_id)
-        if viewer_id not in (before.supervisor_id, before.assignee_id) and role != BoardRole.OWNER:
-            raise ApiError(ErrorCode.FORBIDDEN,
-                           "Only the task's supervisor, its assignee and the board's owners may edit it")
-        _check_version(before, expected_version)
-        changes: dict[str, Any] = {}
-        values: dict[str, Any] = {}
-
-        def change(name: str, column: str, old: Any, new: Any, shown: Any = None) -> None:
-            if new != old:
-                values[column] = new
-                changes[name] = shown if shown is not None else {"from": old, "to": new}
-
-        if title is not _UNSET:
-            if title is None:
-                raise bad_input("`title` cannot be null", "title")
-            change("title", "title", before.title, validation.text(title, "title", max_len=validation.MAX_TITLE))
-        if description is not _UNSET:
-            if description is None:
-                raise bad_input("`description` cannot be null", "description")
-            change("description", "description", before.description,
-                   validation.text(description, "description", max_len=validation.MAX_DESCRIPTION, required=False))
-        if status is not _UNSET:
-            if status is None:
-                raise bad_input("`status` cannot be null", "status")
-            if status != before.status:
-                values["status"] = status.value
-                changes["status"] = {"from": before.status.value, "to": status.value}
-        if deadline is not _UNSET and deadline != before.deadline:
-            values["deadline"] = deadline
-            changes["deadline"] = {"from": before.deadline.isoformat() if before.deadline else None,
-                                   "to": deadline.isoformat() if deadline else None}
-        new_assignee = None
-        if assignee_id is not _UNSET and assignee_id != before.assignee_id:
-            new_assignee = await _assignee(uow, before.board_id, assignee_id)
-            values["assignee_id"] = assignee_id
-            changes["assignee"] = {"from": before.assignee_id, "to": assignee_id}
-        if not values:
-            return before  # nothing changed: no new version, no event
-        now = utcnow()
-        values.update(version=before.version + 1, updated_at=now)
-        await uow.conn.execute(update(tasks_t).where(tasks_t.c.id == task_id).values(**values))
+        target = await _begin_change(uow, task_id, viewer_id)
+        while True:
+            before = target.task
+            if viewer_id not in (before.supervisor_id, before.assignee_id) and target.role != BoardRole.OWNER:
+                raise ApiError(ErrorCode.FORBIDDEN,
+                               "Only the task's supervisor, its assignee and the board's owners may edit it")
+            _check_version(before, expected_version)
+            values, changes = _task_changes(before, title=title, description=description, status=status,
+                                            deadline=deadline, assignee_id=assignee_id)
+            new_assignee = None
+            if "assignee" in changes:
+                new_assignee = await _assignee(uow, before.board_id, assignee_id)
+            if not values:
+                return before  # nothing changed: no new version, no event
+            now = utcnow()
+            values.update(version=before.version + 1, updated_at=now)
+            result = await uow.conn.execute(
+                update(tasks_t).where(tasks_t.c.id == task_id, tasks_t.c.version == before.version).values(**values))
+            if _is_current(result):
+                break
+            await target.reread(uow, viewer_id)
         after = replace(
             before,
             title=values.get("title", before.title),
@@ -319,14 +330,13 @@ async def update_task(ctx: Ctx, task_id: str, *, title: Any = _UNSET, descriptio
             kind = ActivityKind.TASK_ASSIGNED
         else:
             kind = ActivityKind.TASK_UPDATED
-        people = await users_by_id(uow, viewer_id, after.supervisor_id, before.assignee_id,
-                                   None if new_assignee is not None else after.assignee_id)
+        people = target.people
         actor, supervisor = people[viewer_id], people[after.supervisor_id]
         assignee = new_assignee if "assignee" in changes else people.get(after.assignee_id or "")
         previous = people.get(before.assignee_id or "") if "assignee" in changes else None
-        who = events.actor_title(viewer_id, before, role)
+        who = events.actor_title(viewer_id, before, target.role)
         await uow.record(
-            board, kind=BoardEventKind.TASK_UPDATED, activity_kind=kind,
+            target.board, kind=BoardEventKind.TASK_UPDATED, activity_kind=kind,
             actor_id=viewer_id, actor_email=actor.email, task_id=task_id,
             payload=events.base_payload(
                 kind, events.task_message(kind, who, actor.email, after, now, assignee), now,
@@ -340,6 +350,43 @@ async def update_task(ctx: Ctx, task_id: str, *, title: Any = _UNSET, descriptio
     return after
 
 
+def _task_changes(before: TaskRec, *, title: Any, description: Any, status: Any, deadline: Any,
+                  assignee_id: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The columns an update writes and the `changes` its event shows; fields
+    left out (`_UNSET`) or equal to the task's are not changes."""
+    changes: dict[str, Any] = {}
+    values: dict[str, Any] = {}
+    if title is not _UNSET:
+        if title is None:
+            raise bad_input("`title` cannot be null", "title")
+        title = validation.text(title, "title", max_len=validation.MAX_TITLE)
+        if title != before.title:
+            values["title"] = title
+            changes["title"] = {"from": before.title, "to": title}
+    if description is not _UNSET:
+        if description is None:
+            raise bad_input("`description` cannot be null", "description")
+        description = validation.text(description, "description", max_len=validation.MAX_DESCRIPTION,
+                                      required=False)
+        if description != before.description:
+            values["description"] = description
+            changes["description"] = {"from": before.description, "to": description}
+    if status is not _UNSET:
+        if status is None:
+            raise bad_input("`status` cannot be null", "status")
+        if status != before.status:
+            values["status"] = status.value
+            changes["status"] = {"from": before.status.value, "to": status.value}
+    if deadline is not _UNSET and deadline != before.deadline:
+        values["deadline"] = deadline
+        changes["deadline"] = {"from": before.deadline.isoformat() if before.deadline else None,
+                               "to": deadline.isoformat() if deadline else None}
+    if assignee_id is not _UNSET and assignee_id != before.assignee_id:
+        values["assignee_id"] = assignee_id
+        changes["assignee"] = {"from": before.assignee_id, "to": assignee_id}
+    return values, changes
+
+
 def _known_people(ctx: Ctx, *users: Any) -> None:
     """The people this mutation read, for the task it returns: no second query."""
     for user in users:
@@ -350,18 +397,24 @@ def _known_people(ctx: Ctx, *users: Any) -> None:
 async def delete_task(ctx: Ctx, task_id: str, *, expected_version: int | None) -> str:
     viewer_id = ctx.require_viewer()
     async with ctx.uow() as uow:
-        board, role, task = await _load_for_change(uow, task_id, viewer_id)
-        if viewer_id != task.supervisor_id and role != BoardRole.OWNER:
-            raise ApiError(ErrorCode.FORBIDDEN, "Only the task's supervisor and the board's owners may delete it")
-        _check_version(task, expected_version)
-        await uow.conn.execute(delete(tasks_t).where(tasks_t.c.id == task_id))
-        people = await users_by_id(uow, viewer_id, task.supervisor_id, task.assignee_id)
+        target = await _begin_change(uow, task_id, viewer_id)
+        while True:
+            task = target.task
+            if viewer_id != task.supervisor_id and target.role != BoardRole.OWNER:
+                raise ApiError(ErrorCode.FORBIDDEN, "Only the task's supervisor and the board's owners may delete it")
+            _check_version(task, expected_version)
+            result = await uow.conn.execute(
+                delete(tasks_t).where(tasks_t.c.id == task_id, tasks_t.c.version == task.version))
+            if _is_current(result):
+                break
+            await target.reread(uow, viewer_id)
+        people = target.people
         actor, supervisor = people[viewer_id], people[task.supervisor_id]
         assignee = people.get(task.assignee_id or "")
         now = utcnow()
-        who = events.actor_title(viewer_id, task, role)
+        who = events.actor_title(viewer_id, task, target.role)
         await uow.record(
-            board, kind=BoardEventKind.TASK_DELETED, activity_kind=ActivityKind.TASK_DELETED,
+            target.board, kind=BoardEventKind.TASK_DELETED, activity_kind=ActivityKind.TASK_DELETED,
             actor_id=viewer_id, actor_email=actor.email, task_id=task_id,
             payload=events.base_payload(
                 ActivityKind.TASK_DELETED, events.task_message(ActivityKind.TASK_DELETED, who, actor.email, task, now),

@@ -5,9 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from collections.abc import Awaitable, Callable
+from typing import Any
 
+import pytest
+from sqlalchemy import delete, update
+
+from resolvers import tasks as tasks_resolvers
+from resolvers.records import tasks_t
 from tests.api.helpers import (
     CREATE_TASK,
+    DELETE_TASK,
+    GET_TASK,
     UPDATE_TASK,
     activity,
     add_member,
@@ -110,3 +119,131 @@ async def test_concurrent_changes_on_two_boards_keep_their_own_sequences(api: Ap
     ))
     assert await board_seqs(api, b1) == list(range(1, 10))
     assert await board_seqs(api, b2) == list(range(1, 10))
+
+
+# A change reads the task before it takes the board's lock (resolvers/tasks.py,
+# `_begin_change`).  These tests put another change exactly between the two, in
+# the change's own transaction: the interleaving the concurrent tests above reach
+# by chance on MySQL, made certain here, on both backends.  (A refused change rolls
+# its transaction back, the change put in between with it.)
+
+Intervention = Callable[[Any], Awaitable[None]]
+
+
+@pytest.fixture
+def between_read_and_lock(monkeypatch: pytest.MonkeyPatch) -> Callable[[Intervention], None]:
+    def arm(intervene: Intervention) -> None:
+        real = tasks_resolvers.locked_board_for
+
+        async def lock_after(uow: Any, board_id: str, viewer_id: str) -> Any:
+            monkeypatch.setattr(tasks_resolvers, "locked_board_for", real)  # once
+            await intervene(uow.conn)
+            return await real(uow, board_id, viewer_id)
+
+        monkeypatch.setattr(tasks_resolvers, "locked_board_for", lock_after)
+    return arm
+
+
+def _set(task_id: str, **values: Any) -> Intervention:
+    """Another change of the task: its columns set and its version moved on."""
+    async def run(conn: Any) -> None:
+        await conn.execute(update(tasks_t).where(tasks_t.c.id == task_id)
+                           .values(version=tasks_t.c.version + 1, **values))
+    return run
+
+
+async def test_a_change_in_between_is_kept_and_the_update_planned_again(
+        api: Api, between_read_and_lock: Callable[[Intervention], None]) -> None:
+    owner = await api.signup("Planner")
+    board = await new_board(api, owner)
+    task = await create_task(api, owner, board, "First title")
+    between_read_and_lock(_set(task["id"], title="Retitled meanwhile"))
+    body = await api.ok(UPDATE_TASK, {"id": task["id"], "i": {"status": "DONE"}}, owner["token"])
+    updated = body["updateTask"]
+    assert (updated["title"], updated["status"], updated["version"]) == ("Retitled meanwhile", "DONE", 3)
+    assert await get_task(api, owner, task["id"]) == updated
+    entry = (await activity(api, owner, board))[0]
+    assert entry["changes"] == {"status": {"from": "TODO", "to": "DONE"}}
+    assert await board_seqs(api, board) == [1, 2]
+
+
+async def test_a_title_change_in_between_is_the_from_of_the_next(
+        api: Api, between_read_and_lock: Callable[[Intervention], None]) -> None:
+    owner = await api.signup("Chain")
+    board = await new_board(api, owner)
+    task = await create_task(api, owner, board, "A")
+    between_read_and_lock(_set(task["id"], title="B"))
+    updated = (await api.ok(UPDATE_TASK, {"id": task["id"], "i": {"title": "C"}}, owner["token"]))["updateTask"]
+    assert (updated["title"], updated["version"]) == ("C", 3)
+    assert (await activity(api, owner, board))[0]["changes"] == {"title": {"from": "B", "to": "C"}}
+
+
+async def test_an_update_made_moot_in_between_changes_nothing(
+        api: Api, between_read_and_lock: Callable[[Intervention], None]) -> None:
+    owner = await api.signup("Moot")
+    board = await new_board(api, owner)
+    task = await create_task(api, owner, board, "Already")
+    between_read_and_lock(_set(task["id"], status="DONE"))
+    updated = (await api.ok(UPDATE_TASK, {"id": task["id"], "i": {"status": "DONE"}}, owner["token"]))["updateTask"]
+    assert (updated["status"], updated["version"]) == ("DONE", 2)
+    assert await board_seqs(api, board) == [1]  # the create only: no event for a change that changed nothing
+
+
+async def test_the_expected_version_is_checked_against_the_task_under_the_lock(
+        api: Api, between_read_and_lock: Callable[[Intervention], None]) -> None:
+    owner = await api.signup("Versions")
+    board = await new_board(api, owner)
+    task = await create_task(api, owner, board, "Versioned")
+    between_read_and_lock(_set(task["id"], title="Newer"))
+    body = await api.gql(UPDATE_TASK, {"id": task["id"], "i": {"status": "DONE", "expectedVersion": 1}},
+                         owner["token"])
+    assert codes(body) == ["CONFLICT"]
+    assert body["errors"][0]["extensions"]["currentVersion"] == 2
+    current = await get_task(api, owner, task["id"])
+    assert current is not None and (current["status"], current["version"]) == ("TODO", 1)
+    assert await board_seqs(api, board) == [1]
+
+
+async def test_who_may_edit_is_decided_on_the_task_under_the_lock(
+        api: Api, between_read_and_lock: Callable[[Intervention], None]) -> None:
+    owner = await api.signup("Boss")
+    mate = await api.signup("Worker")
+    board = await new_board(api, owner)
+    await add_member(api, owner, board, mate)
+    task = await create_task(api, owner, board, "Reassigned", assigneeId=mate["id"])
+    between_read_and_lock(_set(task["id"], assignee_id=None))  # the mate is no longer its assignee
+    body = await api.gql(UPDATE_TASK, {"id": task["id"], "i": {"status": "DONE"}}, mate["token"])
+    assert codes(body) == ["FORBIDDEN"]
+    current = await get_task(api, owner, task["id"])
+    assert current is not None and (current["status"], current["version"]) == ("TODO", 1)
+    assert await board_seqs(api, board) == [1, 2]  # the member added, the task created
+
+
+async def test_a_task_deleted_in_between_is_not_found(
+        api: Api, between_read_and_lock: Callable[[Intervention], None]) -> None:
+    owner = await api.signup("Gone")
+    board = await new_board(api, owner)
+    task = await create_task(api, owner, board, "Doomed")
+
+    async def delete_it(conn: Any) -> None:
+        await conn.execute(delete(tasks_t).where(tasks_t.c.id == task["id"]))
+
+    between_read_and_lock(delete_it)
+    body = await api.gql(UPDATE_TASK, {"id": task["id"], "i": {"status": "DONE"}}, owner["token"])
+    assert codes(body) == ["NOT_FOUND"]
+    current = await get_task(api, owner, task["id"])
+    assert current is not None and current["status"] == "TODO"
+    assert await board_seqs(api, board) == [1]
+
+
+async def test_a_delete_after_a_change_in_between_reports_the_task_as_it_was_deleted(
+        api: Api, between_read_and_lock: Callable[[Intervention], None]) -> None:
+    owner = await api.signup("Deleter")
+    board = await new_board(api, owner)
+    task = await create_task(api, owner, board, "Old name")
+    between_read_and_lock(_set(task["id"], title="Last name"))
+    assert (await api.ok(DELETE_TASK, {"id": task["id"]}, owner["token"]))["deleteTask"] == task["id"]
+    assert codes(await api.gql(GET_TASK, {"id": task["id"]}, owner["token"])) == ["NOT_FOUND"]
+    entry = (await activity(api, owner, board))[0]
+    assert entry["kind"] == "TASK_DELETED" and "Last name" in entry["message"]
+    assert await board_seqs(api, board) == [1, 2]
