@@ -237,50 +237,60 @@ _UNSET: Any = object()
 
 _TASK = select(*TASK_COLUMNS).where(tasks_t.c.id == bindparam("task_id"))
 _TASK_FOR_UPDATE = _TASK.with_for_update()
-
-
-async def _read_task(uow: Any, task_id: str, *, locked: bool) -> TaskRec:
-    row = (await uow.conn.execute(_TASK_FOR_UPDATE if locked else _TASK, {"task_id": task_id})).first()
-    if row is None:
-        raise not_found(TASK_NOT_FOUND)
-    return TaskRec.from_row(row)
+# The task and the viewer's role on its board (None: not a member), unlocked.
+_TASK_AND_ROLE = (
+    select(*TASK_COLUMNS, members_t.c.role)
+    .select_from(tasks_t.outerjoin(members_t, and_(members_t.c.board_id == tasks_t.c.board_id,
+                                                   members_t.c.user_id == bindparam("viewer_id"))))
+    .where(tasks_t.c.id == bindparam("task_id"))
+)
 
 
 @dataclass(slots=True)
 class _Change:
-    """What a change of one task works on: its board (locked), the viewer's role,
-    the task as last read, and the people the change names (viewer, supervisor,
-    assignee)."""
+    """What a change of one task works on: the task as last read, the viewer's
+    role on its board, and, once `lock`ed, the board and the people the change
+    names (viewer, supervisor, assignee)."""
 
-    board: Any
-    role: BoardRole
     task: TaskRec
-    people: dict[str, Any]
+    role: BoardRole
+    board: Any = None
+    people: dict[str, Any] = field(default_factory=dict)
+
+    async def lock(self, uow: Any, viewer_id: str) -> None:
+        """Read the people, then lock the board (and read the viewer's role again
+        under the lock).  Every writer of a board queues on the board's row lock,
+        so it is held for the writes alone: the reads come before it.  The write
+        then names the task version it was planned on (`WHERE version = ...`);
+        when it finds none, another change came in between, and `reread` gets
+        the current task to plan it again."""
+        self.people = await users_by_id(uow, viewer_id, self.task.supervisor_id, self.task.assignee_id)
+        try:
+            self.board, self.role = await locked_board_for(uow, self.task.board_id, viewer_id)
+        except ApiError:
+            raise not_found(TASK_NOT_FOUND) from None
 
     async def reread(self, uow: Any, viewer_id: str) -> None:
         """The task changed since it was read: read it again, under the board's
         lock now, so nothing can change it before this transaction ends."""
-        self.task = await _read_task(uow, self.task.id, locked=True)
+        row = (await uow.conn.execute(_TASK_FOR_UPDATE, {"task_id": self.task.id})).first()
+        if row is None:
+            raise not_found(TASK_NOT_FOUND)
+        self.task = TaskRec.from_row(row)
         self.people = await users_by_id(uow, viewer_id, self.task.supervisor_id, self.task.assignee_id)
 
 
-async def _begin_change(uow: Any, task_id: str, viewer_id: str) -> _Change:
-    """Read the task and its people, then lock its board.
-
-    Every writer of a board queues on the board's row lock, so it is held for the
-    writes alone: the reads come before it.  The write then names the version it
-    was planned on (`WHERE version = ...`); when it finds none, another change
-    came in between, and `_Change.reread` plans it again on the current task.
-    (On MySQL each statement reads the latest commit: READ COMMITTED.)"""
+async def _read_change(uow: Any, task_id: str, viewer_id: str) -> _Change:
+    """The task and the viewer's role, read in one statement without a lock (on
+    MySQL each statement reads the latest commit: READ COMMITTED).  A change
+    refused on them, or one that changes nothing, is answered as of this read
+    and never takes the board's lock."""
     if kind_of(task_id) != "Task":
         raise not_found(TASK_NOT_FOUND)
-    task = await _read_task(uow, task_id, locked=False)
-    people = await users_by_id(uow, viewer_id, task.supervisor_id, task.assignee_id)
-    try:
-        board, role = await locked_board_for(uow, task.board_id, viewer_id)
-    except ApiError:
-        raise not_found(TASK_NOT_FOUND) from None
-    return _Change(board, role, task, people)
+    row = (await uow.conn.execute(_TASK_AND_ROLE, {"task_id": task_id, "viewer_id": viewer_id})).first()
+    if row is None or row[-1] is None:
+        raise not_found(TASK_NOT_FOUND)
+    return _Change(TaskRec.from_row(row), BoardRole(row[-1]))
 
 
 def _is_current(result: Any) -> bool:
@@ -292,21 +302,29 @@ async def update_task(ctx: Ctx, task_id: str, *, title: Any = _UNSET, descriptio
                       status: Any = _UNSET, deadline: Any = _UNSET, assignee_id: Any = _UNSET,
                       expected_version: int | None = None) -> TaskRec:
     viewer_id = ctx.require_viewer()
+
+    def plan(target: _Change) -> tuple[dict[str, Any], dict[str, Any]]:
+        task = target.task
+        if viewer_id not in (task.supervisor_id, task.assignee_id) and target.role != BoardRole.OWNER:
+            raise ApiError(ErrorCode.FORBIDDEN,
+                           "Only the task's supervisor, its assignee and the board's owners may edit it")
+        _check_version(task, expected_version)
+        return _task_changes(task, title=title, description=description, status=status, deadline=deadline,
+                             assignee_id=assignee_id)
+
     async with ctx.uow() as uow:
-        target = await _begin_change(uow, task_id, viewer_id)
+        target = await _read_change(uow, task_id, viewer_id)
+        if not plan(target)[0]:
+            return target.task  # nothing changed: no lock, no new version, no event
+        await target.lock(uow, viewer_id)
         while True:
             before = target.task
-            if viewer_id not in (before.supervisor_id, before.assignee_id) and target.role != BoardRole.OWNER:
-                raise ApiError(ErrorCode.FORBIDDEN,
-                               "Only the task's supervisor, its assignee and the board's owners may edit it")
-            _check_version(before, expected_version)
-            values, changes = _task_changes(before, title=title, description=description, status=status,
-                                            deadline=deadline, assignee_id=assignee_id)
+            values, changes = plan(target)
             new_assignee = None
             if "assignee" in changes:
                 new_assignee = await _assignee(uow, before.board_id, assignee_id)
             if not values:
-                return before  # nothing changed: no new version, no event
+                return before
             now = utcnow()
             values.update(version=before.version + 1, updated_at=now)
             result = await uow.conn.execute(
@@ -396,13 +414,20 @@ def _known_people(ctx: Ctx, *users: Any) -> None:
 
 async def delete_task(ctx: Ctx, task_id: str, *, expected_version: int | None) -> str:
     viewer_id = ctx.require_viewer()
+
+    def check(target: _Change) -> TaskRec:
+        task = target.task
+        if viewer_id != task.supervisor_id and target.role != BoardRole.OWNER:
+            raise ApiError(ErrorCode.FORBIDDEN, "Only the task's supervisor and the board's owners may delete it")
+        _check_version(task, expected_version)
+        return task
+
     async with ctx.uow() as uow:
-        target = await _begin_change(uow, task_id, viewer_id)
+        target = await _read_change(uow, task_id, viewer_id)
+        check(target)  # a refusal needs no lock
+        await target.lock(uow, viewer_id)
         while True:
-            task = target.task
-            if viewer_id != task.supervisor_id and target.role != BoardRole.OWNER:
-                raise ApiError(ErrorCode.FORBIDDEN, "Only the task's supervisor and the board's owners may delete it")
-            _check_version(task, expected_version)
+            task = check(target)
             result = await uow.conn.execute(
                 delete(tasks_t).where(tasks_t.c.id == task_id, tasks_t.c.version == task.version))
             if _is_current(result):

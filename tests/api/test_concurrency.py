@@ -247,3 +247,25 @@ async def test_a_delete_after_a_change_in_between_reports_the_task_as_it_was_del
     entry = (await activity(api, owner, board))[0]
     assert entry["kind"] == "TASK_DELETED" and "Last name" in entry["message"]
     assert await board_seqs(api, board) == [1, 2]
+
+
+async def test_a_change_that_changes_nothing_or_is_refused_takes_no_lock(
+        api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    owner = await api.signup("Idle")
+    mate = await api.signup("Onlooker")
+    board = await new_board(api, owner)
+    await add_member(api, owner, board, mate)
+    task = await create_task(api, owner, board, "Still", status="DONE")
+
+    async def no_lock(*_: Any) -> Any:
+        raise AssertionError("the board was locked")
+
+    monkeypatch.setattr(tasks_resolvers, "locked_board_for", no_lock)
+    same = (await api.ok(UPDATE_TASK, {"id": task["id"], "i": {"status": "DONE", "title": "Still"}},
+                         owner["token"]))["updateTask"]
+    assert same == task
+    assert codes(await api.gql(UPDATE_TASK, {"id": task["id"], "i": {"title": "x", "expectedVersion": 7}},
+                               owner["token"])) == ["CONFLICT"]
+    assert codes(await api.gql(UPDATE_TASK, {"id": task["id"], "i": {"title": "x"}}, mate["token"])) == ["FORBIDDEN"]
+    assert codes(await api.gql(DELETE_TASK, {"id": task["id"]}, mate["token"])) == ["FORBIDDEN"]
+    assert await board_seqs(api, board) == [1, 2]
