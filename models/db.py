@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import event
@@ -72,15 +73,32 @@ def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession
 
 class WriteGate:
     """SQLite allows one writer at a time: queue writers in-process rather than spin
-    on the file lock.  On MySQL row locks do this job and the gate is open."""
+    on the file lock.  On MySQL row locks do this job and the gate is open.
+
+    Either way it counts the write transactions of this process in flight
+    (`writers`) and calls `on_idle` when the last one leaves: the HTTP endpoint
+    holds queries back while writers may be holding row locks (taskboard.admission)."""
 
     def __init__(self, sqlite: bool) -> None:
         self._lock = asyncio.Lock() if sqlite else None
+        self.writers = 0
+        self.on_idle: Callable[[], None] | None = None
 
     async def __aenter__(self) -> None:
+        self.writers += 1
         if self._lock is not None:
-            await self._lock.acquire()
+            try:
+                await self._lock.acquire()
+            except BaseException:
+                self._leave()
+                raise
 
     async def __aexit__(self, *exc: object) -> None:
         if self._lock is not None:
             self._lock.release()
+        self._leave()
+
+    def _leave(self) -> None:
+        self.writers -= 1
+        if self.writers == 0 and self.on_idle is not None:
+            self.on_idle()

@@ -24,6 +24,7 @@ from starlette.websockets import WebSocket
 from schema import build_schema
 from schema.execution import Operations
 from taskboard import bootstrap
+from taskboard.admission import QueryGate
 from taskboard.cache import ResponseCache
 from taskboard.http import GraphQLEndpoint
 from taskboard.settings import Settings
@@ -111,8 +112,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
         rt = await bootstrap.build(settings)
         state["runtime"] = rt
         cache = ResponseCache(rt.services.reader) if settings.response_cache else None
+        gate = (QueryGate(rt.services.gate, settings.queries_while_writing)
+                if settings.queries_while_writing else None)
         state["endpoint"] = GraphQLEndpoint(operations, rt.services, max_body=settings.max_body_bytes,
-                                            graphiql=not production, cache=cache)
+                                            graphiql=not production, cache=cache, query_gate=gate)
         state["ws"] = ProtocolConfig(operations, rt.services, settings)
         if settings.gc_tuning:
             # A server with thousands of live sockets keeps a large, long-lived heap; the

@@ -8,13 +8,15 @@ import uuid
 from typing import Any
 
 import orjson
+from graphql import OperationType
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from auth.tokens import InvalidToken, TokenService, bearer
 from models.errors import ErrorCode
 from resolvers.context import Ctx, Services
-from schema.execution import Operations, Prepared, is_subscription
+from schema.execution import Operations, Prepared
+from taskboard.admission import QueryGate
 from taskboard.cache import ResponseCache
 
 log = logging.getLogger("taskboard.http")
@@ -61,12 +63,13 @@ def viewer_from(tokens: TokenService, header: str | None) -> tuple[str | None, b
 
 class GraphQLEndpoint:
     def __init__(self, operations: Operations, services: Services, *, max_body: int, graphiql: bool,
-                 cache: ResponseCache | None = None) -> None:
+                 cache: ResponseCache | None = None, query_gate: QueryGate | None = None) -> None:
         self.operations = operations
         self.services = services
         self.max_body = max_body
         self.graphiql = graphiql
         self.cache = cache
+        self.query_gate = query_gate
 
     async def __call__(self, request: Request) -> Response:
         if request.method == "GET":
@@ -101,20 +104,29 @@ class GraphQLEndpoint:
             return error_response(401, ErrorCode.UNAUTHENTICATED, "Invalid or expired access token",
                                   {"WWW-Authenticate": 'Bearer error="invalid_token"'})
         request_id = request.headers.get("x-request-id", "")[:64] or uuid.uuid4().hex
+        prepared = self.operations.prepare(query, op_name)  # parsed and validated once per document text
+        if isinstance(prepared, list):  # the document itself was refused
+            return Response(orjson.dumps({"errors": self.operations.format(prepared, request_id), "data": None}),
+                            status_code=400, media_type="application/json", headers={"x-request-id": request_id})
+        operation = prepared.operation.operation
+        if operation == OperationType.SUBSCRIPTION:
+            return error_response(400, ErrorCode.BAD_USER_INPUT, "Subscriptions are served over websockets")
+        ctx = Ctx(self.services, viewer_id=viewer_id, client_ip=client_ip(request), request_id=request_id)
+        if operation == OperationType.MUTATION or self.query_gate is None:
+            return await self._respond(prepared, ctx, query, variables, op_name)
+        async with self.query_gate.query():
+            return await self._respond(prepared, ctx, query, variables, op_name)
+
+    async def _respond(self, prepared: Prepared, ctx: Ctx, query: str, variables: dict[str, Any] | None,
+                       op_name: str | None) -> Response:
+        request_id = ctx.request_id
         found = None
         if self.cache is not None:
-            found = await self.cache.lookup(viewer_id, query, op_name, variables,
+            found = await self.cache.lookup(ctx.viewer_id, query, op_name, variables,
                                             orjson.dumps(variables or {}, option=orjson.OPT_SORT_KEYS))
             if found is not None and (hit := self.cache.get(found[0])) is not None:
                 return Response(hit, media_type="application/json",
                                 headers={"x-request-id": request_id, "x-cache": "hit"})
-        prepared = self.operations.prepare(query, op_name)
-        if isinstance(prepared, list):  # the document itself was refused
-            return Response(orjson.dumps({"errors": self.operations.format(prepared, request_id), "data": None}),
-                            status_code=400, media_type="application/json", headers={"x-request-id": request_id})
-        if is_subscription(prepared):
-            return error_response(400, ErrorCode.BAD_USER_INPUT, "Subscriptions are served over websockets")
-        ctx = Ctx(self.services, viewer_id=viewer_id, client_ip=client_ip(request), request_id=request_id)
         if found is None or self.cache is None:
             body, status, _ = await self._run(prepared, ctx, variables, op_name)
             return Response(body, status_code=status, media_type="application/json",

@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     web_dir: str | None = None
     # Board reads cached per (viewer, board, seq): a commit invalidates exactly.
     response_cache: bool = True
+    # While a write transaction of this process is in flight, at most this many
+    # queries run at once, so the writer's row locks are held for few event-loop
+    # turns (taskboard.admission); 0: no limit.
+    queries_while_writing: int = Field(default=8, ge=0)
     # Events a subscription may fall behind before its socket is closed (1013) to
     # resume with afterSeq: bounds the memory a slow client can hold.
     live_subscriber_buffer: int = 128
