@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import BindParameter, Select, select
 
 from models.tables import Board, BoardMember, BoardRole, Task, TaskStatus, User
 
@@ -71,8 +71,9 @@ class BoardRec:
         return cls(row.id, row.name, row.created_at, BoardRole(row.role), row.event_seq)
 
 
-def viewer_boards(viewer_id: str) -> Select[Any]:
-    """The boards a user is a member of, with the user's role in each."""
+def viewer_boards(viewer_id: str | BindParameter[str]) -> Select[Any]:
+    """The boards a user is a member of, with the user's role in each (the user
+    given, or bound later to the parameter)."""
     return (
         select(boards_t.c.id, boards_t.c.name, boards_t.c.created_at, boards_t.c.event_seq, members_t.c.role)
         .join(members_t, members_t.c.board_id == boards_t.c.id)
