@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from collections import deque
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -56,19 +57,43 @@ class SlowConsumer(Exception):
 
 
 class Subscription:
-    __slots__ = ("board_id", "queue", "resync", "slow")
+    """One stream's buffer of live events: bounded, and a waiter woken by `offer`.
+    (asyncio.Queue did the same with a good deal more work per event, and an event
+    is offered to every subscriber of its board.)"""
+
+    __slots__ = ("_buffer", "_maxsize", "_waiter", "board_id", "resync", "slow")
 
     def __init__(self, board_id: str, maxsize: int) -> None:
         self.board_id = board_id
-        self.queue: asyncio.Queue[LiveEvent] = asyncio.Queue(maxsize)
+        self._buffer: deque[LiveEvent] = deque()
+        self._maxsize = maxsize
+        self._waiter: asyncio.Future[None] | None = None
         self.slow = False  # dropped an event: the stream ends with SlowConsumer
         self.resync = False  # the cross-instance channel was away: re-read the table
 
     def offer(self, event: LiveEvent) -> None:
-        try:
-            self.queue.put_nowait(event)
-        except asyncio.QueueFull:
+        if len(self._buffer) >= self._maxsize:
             self.slow = True
+            return
+        self._buffer.append(event)
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def nudge(self) -> None:
+        """Wake the stream to look at `resync` (nothing is queued when it is full:
+        then it is not waiting)."""
+        if len(self._buffer) < self._maxsize:
+            self.offer(RESYNC)
+
+    async def get(self) -> LiveEvent:
+        while not self._buffer:
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        return self._buffer.popleft()
 
 
 class Hub(Protocol):
@@ -111,8 +136,7 @@ class LocalHub:
         for subs in self._subs.values():
             for sub in subs:
                 sub.resync = True
-                with contextlib.suppress(asyncio.QueueFull):
-                    sub.queue.put_nowait(RESYNC)  # wakes a waiting stream
+                sub.nudge()
 
     def poll_interval(self) -> float | None:
         return None
@@ -264,7 +288,7 @@ async def board_stream(ctx: Ctx, hub: Any, board_id: str, after_seq: int | None)
                     raise SlowConsumer
                 poll = hub.poll_interval()
                 try:
-                    ev = await (sub.queue.get() if poll is None else asyncio.wait_for(sub.queue.get(), poll))
+                    ev = await (sub.get() if poll is None else asyncio.wait_for(sub.get(), poll))
                 except TimeoutError:
                     break  # cross-instance channel down: look at the table
                 if ev is RESYNC or ev.seq <= last:

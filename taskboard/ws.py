@@ -105,6 +105,10 @@ class LiveSocket:
         self.expires_at = 0.0
         self._timer: asyncio.Task[None] | None = None
         self._writer_task: asyncio.Task[None] | None = None
+        # Frames go to the ASGI send itself once the socket is accepted: Starlette's
+        # send_text and send are two more coroutines per frame and check a state that
+        # `closing` already tracks here, and a board event is a frame per subscriber.
+        self._asgi_send = websocket._send
 
     # -- lifecycle ------------------------------------------------------------
 
@@ -162,7 +166,7 @@ class LiveSocket:
         if self.closing:
             return False
         try:
-            await self.ws.send_text(frame)
+            await self._asgi_send({"type": "websocket.send", "text": frame})
         except Exception:  # the peer went away
             self.closing = True
             return False
@@ -174,7 +178,7 @@ class LiveSocket:
             if frame is None or self.closing:
                 break
             try:
-                await self.ws.send_text(frame)
+                await self._asgi_send({"type": "websocket.send", "text": frame})
             except Exception:  # the peer went away
                 self.closing = True
                 break
