@@ -42,8 +42,13 @@ security-checks:
 
 test: lint typecheck pytest deploy-checks security-checks
 
+# Every workload of bench/README.md's results, in its order (about 40 minutes).
 bench: $(STAMP)
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py --rounds 3 --workloads read,fanout --peers ours,mercurius,strawberry-naive
+	$(BIN)/python bench/run.py --rounds 3 --workloads read --peers ours,mercurius --cache off --skip-setup
+	$(BIN)/python bench/run.py --rounds 3 --workloads mixed --peers ours,mercurius --skip-setup
+	$(BIN)/python bench/run.py --rounds 3 --workloads queries --peers ours --skip-setup
+	$(BIN)/python bench/mutations.py --n 1000 --rounds 5
 
 clean:
 	rm -rf $(VENV) .cache web/dist web/node_modules taskboard.db*
