@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
 from typing import Any
 
@@ -130,3 +131,40 @@ async def test_from_settings_finds_the_queue_by_name(aws: AwsEnv) -> None:
         await worker.stop()
     assert worker.queue_url == aws.queue_url
     assert len(mails_for(event["detail"]["eventId"])) == 2
+
+
+async def test_the_messages_of_one_receive_are_mailed_side_by_side(aws: AwsEnv) -> None:
+    events = [task_event() for _ in range(4)]
+    for event in events:
+        publish(aws, event)
+    doomed = events[1]["detail"]["eventId"]
+    running, peak = 0, 0
+    lock = threading.Lock()
+
+    def slow(evt: dict[str, Any], **kw: Any) -> dict[str, int]:
+        nonlocal running, peak
+        with lock:
+            running += 1
+            peak = max(peak, running)
+        try:
+            time.sleep(0.3)  # as a handler waiting on DynamoDB and SES
+            if evt["detail"]["eventId"] == doomed:
+                raise RuntimeError("SES is having a bad day")
+            return mailer.handle_event(evt, **kw)
+        finally:
+            with lock:
+                running -= 1
+
+    worker = make_worker(aws, handler=slow, visibility_timeout=30)
+    handled = 0
+    try:
+        deadline = time.monotonic() + 10
+        while handled < 3 and time.monotonic() < deadline:
+            handled += await worker.run_once()
+    finally:
+        await worker.stop()
+    assert handled == 3 and peak >= 2  # several at once; the failure did not stop the others
+    for event in events:
+        expected = 0 if event["detail"]["eventId"] == doomed else 2
+        assert len(mails_for(event["detail"]["eventId"])) == expected
+    assert queue_counts(aws) == (0, 1)  # the failed one waits for its visibility timeout
