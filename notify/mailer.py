@@ -28,8 +28,10 @@ import html
 import json
 import logging
 import re
+import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -415,13 +417,38 @@ def release_marker(dynamodb: Any, table: str, pk: str, sk: str) -> None:
     dynamodb.delete_item(TableName=table, Key={"PK": {"S": pk}, "SK": {"S": sk}})
 
 
+# Deliveries this process sent but could not mark `sent` (DynamoDB away at that
+# moment).  When their event comes back (another recipient of it failed), they are
+# confirmed instead of waiting out STALE_CLAIM_SECONDS and being sent again, as the
+# soak saw once in 1,005 mails.  Process memory only: another process, or a cold
+# Lambda, still finds a `sending` marker and sends again once it is stale.
+_UNCONFIRMED: OrderedDict[tuple[str, str, str], None] = OrderedDict()
+_UNCONFIRMED_MAX = 10_000
+_unconfirmed_lock = threading.Lock()
+
+
 def _confirm(dynamodb: Any, table: str, pk: str, sk: str) -> None:
-    # Sent is sent: a failed confirmation must not fail the event (a redelivery
-    # would then skip on the live claim, or after STALE_CLAIM_SECONDS send again).
+    # Sent is sent: a failed confirmation must not fail the event.
     try:
         confirm_marker(dynamodb, table, pk, sk)
     except Exception:
         log.warning("could not confirm %s %s as sent", pk, sk, exc_info=True)
+        with _unconfirmed_lock:
+            _UNCONFIRMED[(table, pk, sk)] = None
+            if len(_UNCONFIRMED) > _UNCONFIRMED_MAX:
+                _UNCONFIRMED.popitem(last=False)
+
+
+def _sent_unconfirmed(dynamodb: Any, table: str, pk: str, sk: str) -> bool:
+    """True when this process sent the delivery and has now marked it `sent`; raises
+    when the marker still cannot be written (the event waits for the next try)."""
+    with _unconfirmed_lock:
+        if (table, pk, sk) not in _UNCONFIRMED:
+            return False
+    confirm_marker(dynamodb, table, pk, sk)
+    with _unconfirmed_lock:
+        _UNCONFIRMED.pop((table, pk, sk), None)
+    return True
 
 
 def _detail(event: Mapping[str, Any]) -> dict[str, Any]:
@@ -468,6 +495,8 @@ def handle_event(
         failed for sure is retried, then its claim released and the error raised;
         a send with an unknown outcome keeps its claim (see the module's doc)."""
         sk = f"{to}#{kind}"
+        if _sent_unconfirmed(dynamodb, table, pk, sk):
+            return "skipped"
         attributes: dict[str, str | int] = {"ExpiresAt": expires, "Kind": kind, "EventId": event_id, "To": to,
                                             "Subject": subject, "Text": text, "SentAt": sent_at}
         token = claim_marker(dynamodb, table, pk, sk, attributes, now=moment.timestamp())

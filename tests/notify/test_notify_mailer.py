@@ -283,3 +283,44 @@ def test_a_send_that_surely_failed_is_retried_at_once(aws: AwsEnv, moto: LocalAW
         proxy.down()
     assert failures["n"] == 1
     assert len(mails_for(event["detail"]["eventId"])) == 1
+
+
+def test_a_sent_mail_whose_marker_could_not_be_confirmed_is_not_sent_again(
+        aws: AwsEnv, monkeypatch: pytest.MonkeyPatch) -> None:
+    """DynamoDB goes away between the send and its confirmation, and another
+    recipient of the event fails, so the event comes back: the mail already sent is
+    confirmed then, not sent again once its `sending` marker goes stale."""
+    event = task_event()
+    detail = event["detail"]
+    first = next(r for r in detail["recipients"] if r.get("sendEmail"))
+    real_confirm = mailer.confirm_marker
+    real_send = mailer.send_mail
+    failures = {"confirm": 1, "other": 1}
+
+    def confirm(dynamodb: Any, table: str, pk: str, sk: str) -> None:
+        if failures["confirm"]:
+            failures["confirm"] -= 1
+            raise RuntimeError("DynamoDB went away")
+        real_confirm(dynamodb, table, pk, sk)
+
+    def send(ses: Any, mail: Any, mail_from: str, **kw: Any) -> Any:
+        if mail.to_email != first["email"] and failures["other"]:
+            failures["other"] -= 1
+            raise mailer.BotoConnectionError(error="SES went away")  # surely not sent
+        return real_send(ses, mail, mail_from, **kw)
+
+    monkeypatch.setattr(mailer, "confirm_marker", confirm)
+    monkeypatch.setattr(mailer, "send_mail", send)
+    monkeypatch.setattr(mailer, "SEND_ATTEMPTS", 1)
+    with pytest.raises(Exception, match="SES went away"):
+        mailer.handle_event(event, **clients(aws))
+    def addressees() -> list[str]:
+        return sorted(a for m in mails_for(detail["eventId"]) for _, a in getaddresses(m["to"]))
+
+    assert addressees() == [first["email"]]
+    again = mailer.handle_event(json.loads(json.dumps(event)), **clients(aws))
+    assert again["sent"] == 1  # the other recipient; the first is confirmed, not re-sent
+    assert len(addressees()) == 2 and len(set(addressees())) == 2
+    marker = aws.client("dynamodb").get_item(
+        TableName=aws.table, Key={"PK": {"S": f"MAIL#{detail['eventId']}"}, "SK": {"S": f"{first['email']}#email"}})
+    assert marker["Item"]["State"]["S"] == "sent"
