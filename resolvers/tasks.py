@@ -394,21 +394,17 @@ def _task_changes(before: TaskRec, *, title: Any, description: Any, status: Any,
     left out (`_UNSET`) or equal to the task's are not changes."""
     changes: dict[str, Any] = {}
     values: dict[str, Any] = {}
-    if title is not _UNSET:
-        if title is None:
-            raise bad_input("`title` cannot be null", "title")
-        title = validation.text(title, "title", max_len=validation.MAX_TITLE)
-        if title != before.title:
-            values["title"] = title
-            changes["title"] = {"from": before.title, "to": title}
-    if description is not _UNSET:
-        if description is None:
-            raise bad_input("`description` cannot be null", "description")
-        description = validation.text(description, "description", max_len=validation.MAX_DESCRIPTION,
-                                      required=False)
-        if description != before.description:
-            values["description"] = description
-            changes["description"] = {"from": before.description, "to": description}
+    texts = (("title", title, before.title, validation.MAX_TITLE, True),
+             ("description", description, before.description, validation.MAX_DESCRIPTION, False))
+    for name, given, old, max_len, required in texts:
+        if given is _UNSET:
+            continue
+        if given is None:
+            raise bad_input(f"`{name}` cannot be null", name)
+        text = validation.text(given, name, max_len=max_len, required=required)
+        if text != old:
+            values[name] = text
+            changes[name] = {"from": old, "to": text}
     if status is not _UNSET:
         if status is None:
             raise bad_input("`status` cannot be null", "status")
