@@ -11,7 +11,9 @@ import strawberry
 from graphql import GraphQLObjectType
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.tools import merge_types
 
+from schema.areas import MUTATION_AREAS, QUERY_AREAS
 from schema.root import Mutation, Query, Subscription, live_event_resolver
 from schema.scalars import SCALAR_MAP
 from schema.types import Board, Task, User
@@ -19,8 +21,8 @@ from schema.types import Board, Task, User
 
 def build_schema() -> strawberry.Schema:
     schema = strawberry.Schema(
-        query=Query,
-        mutation=Mutation,
+        query=merge_types("Query", (Query, *QUERY_AREAS)) if QUERY_AREAS else Query,
+        mutation=merge_types("Mutation", (Mutation, *MUTATION_AREAS)) if MUTATION_AREAS else Mutation,
         subscription=Subscription,
         types=[Board, Task, User],
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),

@@ -1,0 +1,8 @@
+"""The root types are assembled from one class per area (accounts, boards, tasks, ...):
+each area module defines its `@strawberry.type` query and mutation classes and
+lists them here; `schema.build_schema` merges them with the core root types."""
+
+from __future__ import annotations
+
+QUERY_AREAS: tuple[type, ...] = ()
+MUTATION_AREAS: tuple[type, ...] = ()
