@@ -11,6 +11,13 @@ from sqlalchemy import JSON, BigInteger, Column, DateTime, ForeignKey, Index, In
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+# The event's kinds live in models.events (standard library only, shipped in the Lambda);
+# re-exported here for the table code that names them.
+from models.events import DETAIL_TYPES as DETAIL_TYPES
+from models.events import LOG_TYPES as LOG_TYPES
+from models.events import ActivityKind as ActivityKind
+from models.events import BoardEventKind as BoardEventKind
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Stores naive UTC (MySQL DATETIME(6) / SQLite text) and always hands back aware UTC."""
@@ -59,45 +66,6 @@ class TaskStatus(enum.StrEnum):
 class BoardRole(enum.StrEnum):
     OWNER = "OWNER"
     MEMBER = "MEMBER"
-
-
-class BoardEventKind(enum.StrEnum):
-    TASK_CREATED = "TASK_CREATED"
-    TASK_UPDATED = "TASK_UPDATED"
-    TASK_DELETED = "TASK_DELETED"
-    MEMBER_ADDED = "MEMBER_ADDED"
-    MEMBER_REMOVED = "MEMBER_REMOVED"
-
-
-class ActivityKind(enum.StrEnum):
-    TASK_CREATED = "TASK_CREATED"
-    TASK_UPDATED = "TASK_UPDATED"
-    TASK_STATUS_CHANGED = "TASK_STATUS_CHANGED"
-    TASK_ASSIGNED = "TASK_ASSIGNED"
-    TASK_DELETED = "TASK_DELETED"
-    MEMBER_ADDED = "MEMBER_ADDED"
-    MEMBER_REMOVED = "MEMBER_REMOVED"
-
-
-# EventBridge DetailType and the seed's LogType for each activity kind.
-DETAIL_TYPES: dict[ActivityKind, str] = {
-    ActivityKind.TASK_CREATED: "TaskCreated",
-    ActivityKind.TASK_UPDATED: "TaskUpdated",
-    ActivityKind.TASK_STATUS_CHANGED: "TaskStatusChanged",
-    ActivityKind.TASK_ASSIGNED: "TaskAssigned",
-    ActivityKind.TASK_DELETED: "TaskDeleted",
-    ActivityKind.MEMBER_ADDED: "MemberAdded",
-    ActivityKind.MEMBER_REMOVED: "MemberRemoved",
-}
-LOG_TYPES: dict[ActivityKind, str] = {
-    ActivityKind.TASK_CREATED: "Create",
-    ActivityKind.TASK_UPDATED: "Update",
-    ActivityKind.TASK_STATUS_CHANGED: "StatusChange",
-    ActivityKind.TASK_ASSIGNED: "Assign",
-    ActivityKind.TASK_DELETED: "Delete",
-    ActivityKind.MEMBER_ADDED: "MemberAdd",
-    ActivityKind.MEMBER_REMOVED: "MemberRemove",
-}
 
 
 class User(SQLModel, table=True):

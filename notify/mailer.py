@@ -45,9 +45,9 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
-SOURCE = "taskboard"
-TASK_DETAIL_TYPES = frozenset({"TaskCreated", "TaskUpdated", "TaskStatusChanged", "TaskAssigned", "TaskDeleted"})
-MEMBER_DETAIL_TYPES = frozenset({"MemberAdded", "MemberRemoved"})
+from models.events import SOURCE, TASK_MAIL_DETAIL_TYPES
+
+TASK_DETAIL_TYPES = frozenset(TASK_MAIL_DETAIL_TYPES)
 STATUS_LABELS = {"TODO": "To do", "IN_PROGRESS": "In progress", "IN_REVIEW": "In review", "DONE": "Done"}
 REASON_LABELS = {"supervisor": "supervisor", "assignee": "assignee", "previousAssignee": "previous assignee"}
 FIELD_LABELS = {
@@ -474,7 +474,7 @@ def handle_event(
     Member events and foreign events are ignored (all zero)."""
     counts = {"sent": 0, "skipped": 0, "sms": 0}
     detail_type = str(event.get("detail-type") or event.get("DetailType") or "")
-    if event.get("source", SOURCE) != SOURCE or detail_type in MEMBER_DETAIL_TYPES:
+    if event.get("source", SOURCE) != SOURCE or (detail_type and detail_type not in TASK_DETAIL_TYPES):
         return counts
     detail = _detail(event)
     detail_type = detail_type or str(detail.get("detailType") or "")

@@ -10,7 +10,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-TASK_DETAIL_TYPES = ["TaskCreated", "TaskUpdated", "TaskStatusChanged", "TaskAssigned", "TaskDeleted"]
+from models.events import MAIL_DETAIL_TYPES, SOURCE
+
 MAX_RECEIVE_COUNT = 5
 
 
@@ -19,7 +20,7 @@ def rule_name(bus: str) -> str:
 
 
 def event_pattern() -> dict[str, Any]:
-    return {"source": ["taskboard"], "detail-type": list(TASK_DETAIL_TYPES)}
+    return {"source": [SOURCE], "detail-type": list(MAIL_DETAIL_TYPES)}
 
 
 def _code(exc: ClientError) -> str:

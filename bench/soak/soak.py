@@ -65,11 +65,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from soak_proxy import OnOffProxy, free_port  # noqa: E402
 
+from models.events import TASK_MAIL_DETAIL_TYPES  # noqa: E402
+
 TASKBOARD = str(Path(sys.executable).parent / "taskboard")
 PROTOCOL = "graphql-transport-ws"
 SECRET = "soak-only-secret-0123456789abcdef0123456789abcdef"  # noqa: S105 - a local bench key
 PASSWORD = "soak-password-1"  # noqa: S105 - throwaway bench accounts
-TASK_DETAIL_TYPES = {"TaskCreated", "TaskUpdated", "TaskStatusChanged", "TaskAssigned", "TaskDeleted"}
+TASK_DETAIL_TYPES = set(TASK_MAIL_DETAIL_TYPES)
 STATUSES = ["TODO", "IN_PROGRESS", "IN_REVIEW", "DONE"]
 
 SIGNUP = "mutation($i: SignUpInput!) { signUp(input: $i) { accessToken refreshToken user { id } } }"

@@ -1,4 +1,5 @@
-"""The mailer Lambda zip: deterministic, only notify/{__init__,mailer,lambda_handler}.py,
+"""The mailer Lambda zip: deterministic, only notify/{__init__,mailer,lambda_handler}.py and
+models/{__init__,events}.py (the event's kinds),
 and runnable by a Python that has nothing but the standard library and boto3
 (with boto3's own dependencies) -- imported straight from the zip."""
 
@@ -74,7 +75,9 @@ def test_zip_is_deterministic_and_minimal(tmp_path: Path) -> None:
     two = builder.build(REPO, tmp_path / "b.zip")
     assert hashlib.sha256(one.read_bytes()).digest() == hashlib.sha256(two.read_bytes()).digest()
     with zipfile.ZipFile(one) as zf:
-        assert zf.namelist() == ["notify/__init__.py", "notify/lambda_handler.py", "notify/mailer.py"]
+        assert zf.namelist() == ["models/__init__.py", "models/events.py", "notify/__init__.py",
+                                "notify/lambda_handler.py", "notify/mailer.py"]
+        assert zf.read("models/__init__.py") == b""
         assert {i.date_time for i in zf.infolist()} == {(1980, 1, 1, 0, 0, 0)}
         assert zf.read("notify/__init__.py") == b""
         assert zf.read("notify/mailer.py") == (REPO / "notify/mailer.py").read_bytes()
@@ -132,7 +135,7 @@ def test_handler_runs_with_only_stdlib_and_boto3(tmp_path: Path, aws: AwsEnv) ->
     assert out["direct"] == {"sent": 2, "skipped": 0, "sms": 2}
     assert out["batch"]["batchItemFailures"] == [{"itemIdentifier": "m-bad"}]
     assert out["batch"]["sent"] == 2 and out["batch"]["skipped"] == 4  # the duplicate sent nothing
-    assert set(out["modules"]) - {"notify"} <= allowed, out["modules"]
-    assert not {"sqlalchemy", "sqlmodel", "aioboto3", "aiobotocore", "moto", "models"} & set(out["modules"])
+    assert set(out["modules"]) - {"notify", "models"} <= allowed, out["modules"]
+    assert not {"sqlalchemy", "sqlmodel", "aioboto3", "aiobotocore", "moto"} & set(out["modules"])
     for e in (event, other):
         assert len([m for m in sent_mails() if m["event_id"] == e["detail"]["eventId"]]) == 2

@@ -1,0 +1,101 @@
+"""What a board event is, for every folder that produces or consumes one: its kinds,
+their EventBridge detail types and the seed's `LogType`s, and which of them mail.
+
+Standard library only: the mailer Lambda ships this module (deploy/lambda/build_zip.py),
+and `deploy/events.tf` and the contract are pinned to it by tests."""
+
+from __future__ import annotations
+
+import enum
+
+SOURCE = "taskboard"
+
+
+class BoardEventKind(enum.StrEnum):
+    """The kind a live subscriber sees (`BoardEvent.kind`)."""
+
+    TASK_CREATED = "TASK_CREATED"
+    TASK_UPDATED = "TASK_UPDATED"
+    TASK_DELETED = "TASK_DELETED"
+    MEMBER_ADDED = "MEMBER_ADDED"
+    MEMBER_REMOVED = "MEMBER_REMOVED"
+    MEMBER_ROLE_CHANGED = "MEMBER_ROLE_CHANGED"
+    COMMENT_ADDED = "COMMENT_ADDED"
+    COMMENT_UPDATED = "COMMENT_UPDATED"
+    COMMENT_DELETED = "COMMENT_DELETED"
+    LABEL_CREATED = "LABEL_CREATED"
+    LABEL_UPDATED = "LABEL_UPDATED"
+    LABEL_DELETED = "LABEL_DELETED"
+    BOARD_RENAMED = "BOARD_RENAMED"
+    BOARD_DELETED = "BOARD_DELETED"
+
+
+class ActivityKind(enum.StrEnum):
+    """The finer kind of the activity log and the bus (a live TASK_UPDATED may be a
+    status change, an assignment or a move)."""
+
+    TASK_CREATED = "TASK_CREATED"
+    TASK_UPDATED = "TASK_UPDATED"
+    TASK_STATUS_CHANGED = "TASK_STATUS_CHANGED"
+    TASK_ASSIGNED = "TASK_ASSIGNED"
+    TASK_DELETED = "TASK_DELETED"
+    MEMBER_ADDED = "MEMBER_ADDED"
+    MEMBER_REMOVED = "MEMBER_REMOVED"
+    MEMBER_ROLE_CHANGED = "MEMBER_ROLE_CHANGED"
+    TASK_MOVED = "TASK_MOVED"
+    COMMENT_ADDED = "COMMENT_ADDED"
+    COMMENT_UPDATED = "COMMENT_UPDATED"
+    COMMENT_DELETED = "COMMENT_DELETED"
+    LABEL_CREATED = "LABEL_CREATED"
+    LABEL_UPDATED = "LABEL_UPDATED"
+    LABEL_DELETED = "LABEL_DELETED"
+    BOARD_RENAMED = "BOARD_RENAMED"
+    BOARD_DELETED = "BOARD_DELETED"
+
+
+# EventBridge DetailType and the seed's LogType of each activity kind.
+DETAIL_TYPES: dict[ActivityKind, str] = {
+    ActivityKind.TASK_CREATED: "TaskCreated",
+    ActivityKind.TASK_UPDATED: "TaskUpdated",
+    ActivityKind.TASK_STATUS_CHANGED: "TaskStatusChanged",
+    ActivityKind.TASK_ASSIGNED: "TaskAssigned",
+    ActivityKind.TASK_DELETED: "TaskDeleted",
+    ActivityKind.MEMBER_ADDED: "MemberAdded",
+    ActivityKind.MEMBER_REMOVED: "MemberRemoved",
+    ActivityKind.MEMBER_ROLE_CHANGED: "MemberRoleChanged",
+    ActivityKind.TASK_MOVED: "TaskMoved",
+    ActivityKind.COMMENT_ADDED: "CommentAdded",
+    ActivityKind.COMMENT_UPDATED: "CommentUpdated",
+    ActivityKind.COMMENT_DELETED: "CommentDeleted",
+    ActivityKind.LABEL_CREATED: "LabelCreated",
+    ActivityKind.LABEL_UPDATED: "LabelUpdated",
+    ActivityKind.LABEL_DELETED: "LabelDeleted",
+    ActivityKind.BOARD_RENAMED: "BoardRenamed",
+    ActivityKind.BOARD_DELETED: "BoardDeleted",
+}
+LOG_TYPES: dict[ActivityKind, str] = {
+    ActivityKind.TASK_CREATED: "Create",
+    ActivityKind.TASK_UPDATED: "Update",
+    ActivityKind.TASK_STATUS_CHANGED: "StatusChange",
+    ActivityKind.TASK_ASSIGNED: "Assign",
+    ActivityKind.TASK_DELETED: "Delete",
+    ActivityKind.MEMBER_ADDED: "MemberAdd",
+    ActivityKind.MEMBER_REMOVED: "MemberRemove",
+    ActivityKind.MEMBER_ROLE_CHANGED: "RoleChange",
+    ActivityKind.TASK_MOVED: "Move",
+    ActivityKind.COMMENT_ADDED: "Comment",
+    ActivityKind.COMMENT_UPDATED: "CommentEdit",
+    ActivityKind.COMMENT_DELETED: "CommentDelete",
+    ActivityKind.LABEL_CREATED: "LabelCreate",
+    ActivityKind.LABEL_UPDATED: "LabelUpdate",
+    ActivityKind.LABEL_DELETED: "LabelDelete",
+    ActivityKind.BOARD_RENAMED: "BoardRename",
+    ActivityKind.BOARD_DELETED: "BoardDelete",
+}
+
+# The detail types whose events mail the task's people (the bus rule's pattern in
+# deploy/events.tf and notify.provision, and what the mailer handles).
+TASK_MAIL_DETAIL_TYPES: tuple[str, ...] = (
+    "TaskCreated", "TaskUpdated", "TaskStatusChanged", "TaskAssigned", "TaskDeleted",
+)
+MAIL_DETAIL_TYPES: tuple[str, ...] = TASK_MAIL_DETAIL_TYPES
