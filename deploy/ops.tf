@@ -230,3 +230,42 @@ resource "aws_cloudwatch_metric_alarm" "outbox_backlog_age" {
   alarm_actions       = local.alarm_actions
   ok_actions          = local.alarm_actions
 }
+
+# Redis (live fan-out, login limits) is not part of readiness: without it the
+# tasks stay in the load balancer and live streams poll the table. The service
+# publishes Taskboard/RedisUp (1/0) with its other EMF metrics; this alarm is
+# how an outage is seen.
+resource "aws_cloudwatch_metric_alarm" "redis_down" {
+  alarm_name          = "${local.name}-redis-down"
+  alarm_description   = "A task could not reach Redis for 3 minutes: live updates between tasks are degraded to table polling."
+  namespace           = "Taskboard"
+  metric_name         = "RedisUp"
+  statistic           = "Minimum"
+  period              = 60
+  evaluation_periods  = 3
+  threshold           = 1
+  comparison_operator = "LessThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+}
+
+# The activity table refused a write because the board/seq already holds a
+# different event: a seq was reused (a database restored to an earlier point).
+# The row stays undelivered to the log (its last_error says which event holds
+# the slot) and is retried with backoff, so the metric keeps counting until an
+# operator resolves it; see deploy/README.md 'Runbook'.
+resource "aws_cloudwatch_metric_alarm" "activity_conflicts" {
+  alarm_name          = "${local.name}-activity-conflicts"
+  alarm_description   = "The activity log refused an event whose board/seq holds another event (a reused seq, e.g. after a database restore)."
+  namespace           = "Taskboard"
+  metric_name         = "ActivityConflicts"
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+}

@@ -27,6 +27,7 @@ from taskboard import bootstrap
 from taskboard.admission import QueryGate
 from taskboard.cache import ResponseCache
 from taskboard.http import GraphQLEndpoint
+from taskboard.metrics import prometheus_lines, snapshot
 from taskboard.settings import Settings
 from taskboard.ws import LiveSocket, ProtocolConfig
 
@@ -60,23 +61,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     async def metrics(_: Request) -> Response:
         rt: bootstrap.Runtime = state["runtime"]
-        lines = []
-        if rt.relay is not None:
-            count, oldest = await rt.relay.backlog()
-            lines += [
-                "# HELP taskboard_outbox_backlog Board events not yet delivered to every AWS destination.",
-                "# TYPE taskboard_outbox_backlog gauge",
-                f"taskboard_outbox_backlog {count}",
-                "# HELP taskboard_outbox_oldest_age_seconds Age of the oldest undelivered board event.",
-                "# TYPE taskboard_outbox_oldest_age_seconds gauge",
-                f"taskboard_outbox_oldest_age_seconds {oldest:.3f}",
-                "# HELP taskboard_outbox_delivered_total Board events delivered to every AWS destination.",
-                "# TYPE taskboard_outbox_delivered_total counter",
-                f"taskboard_outbox_delivered_total {rt.relay.delivered_total}",
-                "# HELP taskboard_outbox_delivery_failures_total Delivery attempts that failed (retried).",
-                "# TYPE taskboard_outbox_delivery_failures_total counter",
-                f"taskboard_outbox_delivery_failures_total {rt.relay.failures_total}",
-            ]
+        lines = prometheus_lines(await snapshot(rt))
         pool = rt.engine.pool
         if hasattr(pool, "checkedout"):
             lines += ["# HELP taskboard_db_connections_in_use Database connections checked out of the pool.",

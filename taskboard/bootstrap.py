@@ -6,11 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
-import sys
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +21,7 @@ from models.db import WriteGate, is_sqlite, make_engine, make_read_engine, make_
 from models.migrate import upgrade_async
 from resolvers.context import Services
 from resolvers.live import LiveEvent, LocalHub, RedisHub
+from taskboard.metrics import emit_metrics
 from taskboard.settings import Settings
 
 log = logging.getLogger("taskboard")
@@ -44,7 +42,9 @@ class Runtime:
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
 
     async def ready(self) -> dict[str, str]:
-        """What /readyz reports: each dependency `ok` or why not."""
+        """What /readyz reports: the database `ok` or why not.  Redis is left out on
+        purpose: without it live streams poll the table, so a Redis outage must not
+        drain every task from the load balancer; /metrics and an alarm report it."""
         status: dict[str, str] = {}
         try:
             async with self.engine.connect() as conn:
@@ -52,12 +52,6 @@ class Runtime:
             status["database"] = "ok"
         except Exception as exc:  # any failure means not ready; say which
             status["database"] = type(exc).__name__
-        if self.redis is not None:
-            try:
-                await asyncio.wait_for(self.redis.ping(), 3)
-                status["redis"] = "ok"
-            except Exception as exc:
-                status["redis"] = type(exc).__name__
         return status
 
 
@@ -158,40 +152,11 @@ async def build(settings: Settings, *, migrate: bool | None = None, start_backgr
     else:
         services.commit_listeners.append(rt.relay.nudge)
     if start_background and settings.aws_mode == "aws" and settings.metrics_interval > 0:
-        rt.tasks.append(asyncio.create_task(_emit_outbox_metrics(rt.relay, settings.metrics_interval),
-                                            name="outbox-metrics"))
+        rt.tasks.append(asyncio.create_task(emit_metrics(rt, settings.metrics_interval), name="metrics"))
     if settings.worker_enabled and start_background:
         rt.worker = await _worker(settings, rt, queue_url)
         rt.tasks.append(asyncio.create_task(rt.worker.run(), name="mail-worker"))
     return rt
-
-
-def emf_line(backlog: int, oldest_age: float, now_ms: int) -> str:
-    """The outbox backlog as a CloudWatch Embedded Metric Format log line: the ECS
-    awslogs driver ships stdout, and CloudWatch turns the line into the metrics
-    Taskboard/OutboxBacklog and Taskboard/OutboxOldestAgeSeconds that the
-    deploy/ alarms watch (no dimensions, no PutMetricData call)."""
-    return json.dumps({
-        "_aws": {"Timestamp": now_ms, "CloudWatchMetrics": [{
-            "Namespace": "Taskboard", "Dimensions": [[]],
-            "Metrics": [{"Name": "OutboxBacklog", "Unit": "Count"},
-                        {"Name": "OutboxOldestAgeSeconds", "Unit": "Seconds"}],
-        }]},
-        "OutboxBacklog": backlog,
-        "OutboxOldestAgeSeconds": round(oldest_age, 3),
-    }, separators=(",", ":"))
-
-
-async def _emit_outbox_metrics(relay: Any, interval: float) -> None:
-    while True:
-        await asyncio.sleep(interval)
-        try:
-            count, oldest = await relay.backlog()
-        except Exception:  # the database may be away; the next tick tries again
-            log.warning("could not read the outbox backlog for metrics", exc_info=True)
-            continue
-        sys.stdout.write(emf_line(count, oldest, int(time.time() * 1000)) + "\n")
-        sys.stdout.flush()
 
 
 async def _worker(settings: Settings, rt: Runtime, queue_url: str | None) -> Any:

@@ -339,6 +339,8 @@ REQUIRED_ALARMS = [
     ("AWS/Lambda", "Errors"),
     ("AWS/Events", "FailedInvocations"),
     ("Taskboard", "OutboxOldestAgeSeconds"),
+    ("Taskboard", "RedisUp"),
+    ("Taskboard", "ActivityConflicts"),
 ]
 
 
@@ -350,6 +352,18 @@ def test_alarm_present(tf: Terraform, namespace: str, metric: str) -> None:
     for alarm in matching:
         actions = refs(alarm.get("alarm_actions", ""))
         assert "aws_sns_topic.alarms" in actions or "local.alarm_actions" in actions
+
+
+def test_redis_down_and_activity_conflicts_alarm_on_the_service_metrics(tf: Terraform) -> None:
+    redis = tf.resource("aws_cloudwatch_metric_alarm", "redis_down")
+    assert (redis["namespace"], redis["metric_name"], redis["statistic"]) == ("Taskboard", "RedisUp", "Minimum")
+    assert redis["comparison_operator"] == "LessThanThreshold" and redis["threshold"] == 1
+    conflicts = tf.resource("aws_cloudwatch_metric_alarm", "activity_conflicts")
+    assert (conflicts["namespace"], conflicts["metric_name"]) == ("Taskboard", "ActivityConflicts")
+    assert conflicts["statistic"] == "Sum" and conflicts["comparison_operator"] == "GreaterThanThreshold"
+    assert conflicts["threshold"] == 0
+    # The ALB must keep probing readiness, which no longer includes Redis.
+    assert block(tf.resource("aws_lb_target_group", "app"), "health_check")["path"] == "/readyz"
 
 
 def test_every_dlq_has_a_depth_alarm(tf: Terraform) -> None:

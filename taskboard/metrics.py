@@ -1,0 +1,121 @@
+"""What the service says about itself besides answering: the Prometheus text of
+/metrics, and the same numbers as CloudWatch Embedded Metric Format lines on
+stdout (the ECS awslogs driver ships stdout; CloudWatch turns each line into
+Taskboard/* metrics that the deploy/ alarms watch; no PutMetricData call)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any
+
+log = logging.getLogger("taskboard")
+
+# Redis is optional for serving (live streams poll the table without it), so it is
+# not part of readiness; a ping slower than this counts as down.
+REDIS_PING_TIMEOUT = 2.0
+
+
+async def redis_up(redis: Any) -> bool:
+    try:
+        await asyncio.wait_for(redis.ping(), REDIS_PING_TIMEOUT)
+    except Exception:  # any failure is "down"; the gauge and its alarm say so
+        return False
+    return True
+
+
+@dataclass
+class Snapshot:
+    """One reading; None where the source is absent or could not be read."""
+
+    backlog: int | None = None
+    oldest_age: float | None = None
+    delivered_total: int | None = None
+    failures_total: int | None = None
+    conflicts_total: int | None = None
+    redis_up: bool | None = None
+
+
+async def snapshot(rt: Any) -> Snapshot:
+    snap = Snapshot()
+    relay = rt.relay
+    if relay is not None:
+        try:
+            snap.backlog, snap.oldest_age = await relay.backlog()
+        except Exception:  # the database may be away; the other numbers still count
+            log.warning("could not read the outbox backlog for metrics", exc_info=True)
+        snap.delivered_total = relay.delivered_total
+        snap.failures_total = relay.failures_total
+        snap.conflicts_total = getattr(relay, "conflicts_total", 0)
+    if rt.redis is not None:
+        snap.redis_up = await redis_up(rt.redis)
+    return snap
+
+
+_PROMETHEUS = (
+    # attribute, name, type, help
+    ("backlog", "taskboard_outbox_backlog", "gauge",
+     "Board events not yet delivered to every AWS destination."),
+    ("oldest_age", "taskboard_outbox_oldest_age_seconds", "gauge", "Age of the oldest undelivered board event."),
+    ("delivered_total", "taskboard_outbox_delivered_total", "counter",
+     "Board events delivered to every AWS destination."),
+    ("failures_total", "taskboard_outbox_delivery_failures_total", "counter",
+     "Delivery attempts that failed (retried)."),
+    ("conflicts_total", "taskboard_outbox_activity_conflicts_total", "counter",
+     "Activity log writes refused: the board/seq already holds another event (a reused seq)."),
+    ("redis_up", "taskboard_redis_up", "gauge", "1 when Redis answers a ping, 0 when not (not part of readiness)."),
+)
+
+
+def prometheus_lines(snap: Snapshot) -> list[str]:
+    lines: list[str] = []
+    for attr, name, kind, text in _PROMETHEUS:
+        value = getattr(snap, attr)
+        if value is None:
+            continue
+        shown = f"{value:.3f}" if isinstance(value, float) else str(int(value))
+        lines += [f"# HELP {name} {text}", f"# TYPE {name} {kind}", f"{name} {shown}"]
+    return lines
+
+
+def emf_line(backlog: int | None, oldest_age: float | None, now_ms: int, *, redis_up: bool | None = None,
+             activity_conflicts: int | None = None) -> str:
+    """One EMF line with the metrics known at this tick: Taskboard/OutboxBacklog,
+    OutboxOldestAgeSeconds, RedisUp (0/1) and ActivityConflicts (refused activity
+    writes since the previous line), no dimensions."""
+    values: dict[str, tuple[float | int, str]] = {}
+    if backlog is not None and oldest_age is not None:
+        values["OutboxBacklog"] = (backlog, "Count")
+        values["OutboxOldestAgeSeconds"] = (round(oldest_age, 3), "Seconds")
+    if redis_up is not None:
+        values["RedisUp"] = (int(redis_up), "None")
+    if activity_conflicts is not None:
+        values["ActivityConflicts"] = (activity_conflicts, "Count")
+    return json.dumps({
+        "_aws": {"Timestamp": now_ms, "CloudWatchMetrics": [{
+            "Namespace": "Taskboard", "Dimensions": [[]],
+            "Metrics": [{"Name": name, "Unit": unit} for name, (_, unit) in values.items()],
+        }]},
+        **{name: value for name, (value, _) in values.items()},
+    }, separators=(",", ":"))
+
+
+async def emit_metrics(rt: Any, interval: float) -> None:
+    """An EMF line every `interval` seconds, until cancelled."""
+    conflicts_seen = 0
+    while True:
+        await asyncio.sleep(interval)
+        snap = await snapshot(rt)
+        conflicts = None
+        if snap.conflicts_total is not None:
+            # A counter restarts with its process: a drop means a restart, not a negative count.
+            conflicts = snap.conflicts_total - conflicts_seen if snap.conflicts_total >= conflicts_seen \
+                else snap.conflicts_total
+            conflicts_seen = snap.conflicts_total
+        sys.stdout.write(emf_line(snap.backlog, snap.oldest_age, int(time.time() * 1000), redis_up=snap.redis_up,
+                                  activity_conflicts=conflicts) + "\n")
+        sys.stdout.flush()
