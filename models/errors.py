@@ -31,3 +31,8 @@ def not_found(what: str = "Not found") -> ApiError:
 
 def bad_input(message: str, field: str | None = None) -> ApiError:
     return ApiError(ErrorCode.BAD_USER_INPUT, message, **({"field": field} if field else {}))
+
+
+def not_yet(name: str) -> ApiError:
+    """The contract's operation is served but its behaviour is not built yet."""
+    return ApiError(ErrorCode.INTERNAL_SERVER_ERROR, f"{name} is not available yet")
