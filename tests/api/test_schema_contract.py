@@ -30,10 +30,12 @@ def test_contract_types_are_all_served() -> None:
 
 def test_the_vendored_contract_is_the_shared_one() -> None:
     """docs/contract is a copy so that the suite runs anywhere; it must not drift from the
-    team's contract where that is present (CI lays shared/ beside the checkout)."""
+    team's contract where that is present.  .ci/run (whose CI lays shared/ beside the checkout)
+    sets TASKBOARD_TEST_REQUIRE_SHARED_SPEC=1, so there a missing copy fails; GitHub's runners
+    have no shared/, and there the test skips."""
     if not SHARED_SPEC_DIR.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{SHARED_SPEC_DIR} is missing on CI")
+        if os.environ.get("TASKBOARD_TEST_REQUIRE_SHARED_SPEC") == "1":
+            pytest.fail(f"{SHARED_SPEC_DIR} is missing and TASKBOARD_TEST_REQUIRE_SHARED_SPEC=1")
         pytest.skip(f"{SHARED_SPEC_DIR} is not beside this checkout")
     for name in ("schema.graphql", "README.md", "ARCHITECTURE.md"):
         assert (SPEC_DIR / name).read_text() == (SHARED_SPEC_DIR / name).read_text(), f"{name} drifted"
