@@ -36,9 +36,3 @@ def bad_input(message: str, field: str | None = None) -> ApiError:
 def not_yet(name: str) -> ApiError:
     """The contract's operation is served but its behaviour is not built yet."""
     return ApiError(ErrorCode.INTERNAL_SERVER_ERROR, f"{name} is not available yet")
-
-
-def not_yet(name: str) -> ApiError:
-    """A contract operation that is served but not built yet: a clear error, not a
-    stack trace, so the schema can be complete before every behaviour is."""
-    return ApiError(ErrorCode.INTERNAL_SERVER_ERROR, f"{name} is not available yet")
