@@ -29,6 +29,7 @@ class OrderField(StrEnum):
     CREATED_AT = "CREATED_AT"
     UPDATED_AT = "UPDATED_AT"
     TITLE = "TITLE"
+    RANK = "RANK"
 
 
 @dataclass(slots=True)

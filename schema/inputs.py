@@ -53,3 +53,5 @@ class NotificationSettingsInput:
     sms_on_task_change: bool | None = UNSET
     phone_number: str | None = strawberry.field(
         default=UNSET, description="An explicit null removes the number; an invalid number is BAD_USER_INPUT.")
+    email_on_mention: bool | None = strawberry.field(
+        default=UNSET, description="Mail me when someone mentions me in a comment.")

@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import enum
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import ID, Private
 
 from models import tables
-from models.errors import bad_input, not_found
+from models.errors import bad_input, not_found, not_yet
 from notify.activity_port import ActivityEntry, ActivityPage, InvalidCursor, entry_cursor
+from resolvers import invitations as invitation_ops
 from resolvers import tasks as task_ops
 from resolvers.boards import visible_board
 from resolvers.context import Ctx
 from resolvers.records import BoardRec, MemberRec, PersonRec, TaskRec, UserRec
 from schema.context import Info
 from schema.scalars import JSON, Date, DateTime, parse_datetime
+
+if TYPE_CHECKING:
+    from schema.account_types import BoardInvitation
+    from schema.comments import Comment, CommentConnection
 
 TaskStatus = strawberry.enum(tables.TaskStatus, name="TaskStatus")
 BoardRole = strawberry.enum(tables.BoardRole, name="BoardRole")
@@ -60,17 +65,35 @@ class NotificationSettings:
         description="Also text me (SMS through SNS) when a task I am assigned to changes.")
     phone_number: str | None = strawberry.field(
         description="E.164 phone number for SMS, e.g. +821012345678; null when none is set.")
+    phone_verified: bool = strawberry.field(default=False, description=(
+        "True once the number was confirmed with the code texted to it; SMS goes only to confirmed numbers."))
+    email_on_mention: bool = strawberry.field(default=True,
+                                              description="Mail me when someone mentions me in a comment.")
 
     @classmethod
     def of(cls, u: UserRec) -> NotificationSettings:
         return cls(email_on_task_change=u.email_on_task_change, email_deadline_reminders=u.email_deadline_reminders,
-                   sms_on_task_change=u.sms_on_task_change, phone_number=u.phone_number)
+                   sms_on_task_change=u.sms_on_task_change, phone_number=u.phone_number,
+                   phone_verified=u.phone_verified)
 
 
 @strawberry.type
 class Viewer:
     user: User
     notification_settings: NotificationSettings
+    email_verified: bool = strawberry.field(
+        default=False, description="True once the viewer followed the link mailed to their address.")
+
+    @strawberry.field(description="Open invitations addressed to the viewer's (verified) email.")
+    async def invitations(self, info: Info
+                          ) -> list[Annotated[BoardInvitation, strawberry.lazy("schema.account_types")]]:
+        from schema.account_types import BoardInvitation
+
+        return [BoardInvitation.of(i) for i in await invitation_ops.viewer_invitations(info.context)]
+
+    @classmethod
+    def of(cls, u: UserRec) -> Viewer:
+        return cls(user=User.of(u), notification_settings=NotificationSettings.of(u), email_verified=u.email_verified)
 
 
 @strawberry.type
@@ -227,6 +250,15 @@ class Board(Node):
     async def activity(self, info: Info, first: int | None = 50, after: str | None = None) -> ActivityConnection:
         return await _activity(info.context, "board_activity", str(self.id), first, after)
 
+    @strawberry.field(description="Open invitations; owners see them all, members see an empty list.")
+    async def invitations(self, info: Info
+                          ) -> list[Annotated[BoardInvitation, strawberry.lazy("schema.account_types")]]:
+        from schema.account_types import BoardInvitation
+
+        if self.viewer_role != tables.BoardRole.OWNER:
+            return []
+        return [BoardInvitation.of(i) for i in await invitation_ops.board_invitations(info.context, str(self.id))]
+
     @classmethod
     def of(cls, b: BoardRec) -> Board:
         return cls(id=ID(b.id), name=b.name, created_at=b.created_at, viewer_role=b.viewer_role,  # type: ignore[arg-type]
@@ -259,6 +291,19 @@ class Task(Node):
     @strawberry.field(description="This task's entries of the activity log, newest first.")
     async def activity(self, info: Info, first: int | None = 50, after: str | None = None) -> ActivityConnection:
         return await _activity(info.context, "task_activity", str(self.id), first, after)
+
+    @strawberry.field(description="Opaque key of the task's place in its status column; tasks sort by it (RANK order).")
+    def rank(self) -> str:
+        raise not_yet("Task.rank")
+
+    @strawberry.field(description="Oldest first.")
+    async def comments(self, info: Info, first: int | None = 50, after: str | None = None
+                       ) -> Annotated[CommentConnection, strawberry.lazy("schema.comments")]:
+        raise not_yet("Task.comments")
+
+    @strawberry.field
+    async def comment_count(self, info: Info) -> int:
+        raise not_yet("Task.commentCount")
 
     @classmethod
     def of(cls, t: TaskRec, supervisor: User, assignee: User | None) -> Task:
@@ -312,3 +357,6 @@ class BoardEvent:
     member: BoardMember | None
     actor_email: str
     at: DateTime
+    comment: Annotated[Comment, strawberry.lazy("schema.comments")] | None = strawberry.field(
+        default=None, description="Set for comment events; null for COMMENT_DELETED.")
+    comment_id: ID | None = None
