@@ -7,7 +7,20 @@ import enum
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects import mysql
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -80,6 +93,15 @@ class User(SQLModel, table=True):
     email_deadline_reminders: bool = True
     sms_on_task_change: bool = False
     phone_number: str | None = Field(default=None, sa_column=Column(String(20), nullable=True))
+    # Accounts (migration 0004).  Mail and SMS go only to verified addresses and numbers.
+    email_verified_at: datetime | None = _ts(nullable=True)
+    phone_verified_at: datetime | None = _ts(nullable=True)
+    # A password reset or change ends the other sessions: live sockets opened with an
+    # access token issued before this instant are closed (taskboard.ws checks it).
+    sessions_revoked_at: datetime | None = _ts(nullable=True)
+    # Set when the account was deleted: the row stays (tasks and the log point at it)
+    # with its personal data replaced.
+    deleted_at: datetime | None = _ts(nullable=True)
 
 
 class RefreshToken(SQLModel, table=True):
@@ -98,9 +120,10 @@ class RefreshToken(SQLModel, table=True):
     user_id: str = Field(sa_column=Column(String(32), ForeignKey("users.id", ondelete="CASCADE"), nullable=False,
                                           index=True))
     created_at: datetime = _ts()
-    expires_at: datetime = _ts()
+    # Indexed for retention (models.retention): expired and long-revoked rows go.
+    expires_at: datetime = _ts(index=True)
     used_at: datetime | None = _ts(nullable=True)
-    revoked_at: datetime | None = _ts(nullable=True)
+    revoked_at: datetime | None = _ts(nullable=True, index=True)
 
 
 class Board(SQLModel, table=True):
@@ -136,7 +159,9 @@ class Task(SQLModel, table=True):
     id: str = Field(sa_column=Column(String(32), primary_key=True))
     board_id: str = Field(sa_column=Column(String(32), ForeignKey("boards.id", ondelete="CASCADE"), nullable=False))
     title: str = Field(sa_column=Column(String(200), nullable=False))
-    description: str = Field(default="", sa_column=Column(Text, nullable=False))
+    # 20,000 characters of 4-byte UTF-8 is 80,000 bytes: more than a MySQL TEXT (65,535) holds.
+    description: str = Field(default="", sa_column=Column(Text().with_variant(mysql.MEDIUMTEXT(), "mysql"),
+                                                          nullable=False))
     status: TaskStatus = Field(sa_column=Column(String(16), nullable=False))
     deadline: date | None = None
     supervisor_id: str = Field(sa_column=Column(String(32), ForeignKey("users.id"), nullable=False, index=True))
@@ -157,10 +182,17 @@ class BoardEventRow(SQLModel, table=True):
         UniqueConstraint("board_id", "seq", name="uq_board_events_board_seq"),
         Index("ix_board_events_task", "task_id", "seq"),
         Index("ix_board_events_pending", "pending", "next_attempt_at"),
+        # Retention (models.retention) finds what has aged out by it.
+        Index("ix_board_events_created", "created_at"),
     )
 
     id: str = Field(sa_column=Column(String(36), primary_key=True))  # event id (UUID)
-    board_id: str = Field(sa_column=Column(String(32), ForeignKey("boards.id", ondelete="CASCADE"), nullable=False))
+    # No foreign key: a board's events outlive it.  `deleteBoard` deletes the board row
+    # (its tasks, labels and members go by their cascades) in the transaction that
+    # writes BOARD_DELETED; a cascade here would take that outbox row, and the board's
+    # history, with it before the relay and the subscribers saw it.  Retention ages
+    # them out like any other.
+    board_id: str = Field(sa_column=Column(String(32), nullable=False))
     seq: int = Field(sa_column=Column(BigInteger, nullable=False))
     kind: BoardEventKind = Field(sa_column=Column(String(20), nullable=False))
     activity_kind: ActivityKind = Field(sa_column=Column(String(24), nullable=False))
@@ -177,3 +209,104 @@ class BoardEventRow(SQLModel, table=True):
     attempts: int = 0
     last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     next_attempt_at: datetime | None = _ts(nullable=True)
+
+
+class AccountToken(SQLModel, table=True):
+    """A token a mail carries (email verification, password reset), stored as its
+    SHA-256; single-use (`used_at`) and expiring."""
+
+    __tablename__ = "account_tokens"
+
+    id: int | None = Field(
+        default=None,
+        sa_column=Column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True),
+    )
+    token_hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    purpose: str = Field(sa_column=Column(String(16), nullable=False))
+    user_id: str = Field(sa_column=Column(String(32), ForeignKey("users.id", ondelete="CASCADE"), nullable=False,
+                                          index=True))
+    # The address a verification token confirms (a token for an old address confirms nothing).
+    email: str = Field(sa_column=Column(String(254), nullable=False))
+    created_at: datetime = _ts()
+    expires_at: datetime = _ts(index=True)
+    used_at: datetime | None = _ts(nullable=True)
+
+
+class PhoneCode(SQLModel, table=True):
+    """The one open phone verification code of a user (hashed), with its tries."""
+
+    __tablename__ = "phone_codes"
+
+    user_id: str = Field(sa_column=Column(String(32), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True))
+    phone_number: str = Field(sa_column=Column(String(20), nullable=False))
+    code_hash: str = Field(sa_column=Column(String(64), nullable=False))
+    expires_at: datetime = _ts()
+    attempts: int = 0
+
+
+class BoardInvitation(SQLModel, table=True):
+    __tablename__ = "board_invitations"
+    __table_args__ = (Index("ix_board_invitations_board", "board_id", "status"),
+                      Index("ix_board_invitations_email", "email", "status"))
+
+    id: str = Field(sa_column=Column(String(32), primary_key=True))
+    board_id: str = Field(sa_column=Column(String(32), ForeignKey("boards.id", ondelete="CASCADE"), nullable=False))
+    email: str = Field(sa_column=Column(String(254), nullable=False))
+    role: BoardRole = Field(sa_column=Column(String(10), nullable=False))
+    invited_by: str = Field(sa_column=Column(String(32), ForeignKey("users.id"), nullable=False))
+    token_hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    # OPEN, ACCEPTED, DECLINED or REVOKED.
+    status: str = Field(sa_column=Column(String(10), nullable=False))
+    created_at: datetime = _ts()
+    expires_at: datetime = _ts()
+    closed_at: datetime | None = _ts(nullable=True)
+
+
+class AccountMessage(SQLModel, table=True):
+    """The outbox of a user's own mail and SMS (verification, reset, invitation,
+    added to a board, phone code): written in the transaction that makes the token,
+    delivered to the bus by the relay with retries, rendered by the mailer."""
+
+    __tablename__ = "account_messages"
+    __table_args__ = (Index("ix_account_messages_pending", "pending", "next_attempt_at"),)
+
+    id: str = Field(sa_column=Column(String(36), primary_key=True))  # the bus event's id (UUID)
+    user_id: str | None = Field(default=None, sa_column=Column(String(32), nullable=True, index=True))
+    detail_type: str = Field(sa_column=Column(String(32), nullable=False))
+    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = _ts()
+    pending: bool = Field(default=True)
+    attempts: int = 0
+    next_attempt_at: datetime | None = _ts(nullable=True)
+    delivered_at: datetime | None = _ts(nullable=True)
+    last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class MessageUsage(SQLModel, table=True):
+    """Mail and SMS a user's actions caused on one UTC day, for the quotas."""
+
+    __tablename__ = "message_usage"
+
+    user_id: str = Field(sa_column=Column(String(32), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True))
+    day: date = Field(sa_column=Column(Date, primary_key=True))
+    channel: str = Field(sa_column=Column(String(8), primary_key=True))
+    count: int = 0
+
+
+class Label(SQLModel, table=True):
+    __tablename__ = "labels"
+    __table_args__ = (Index("ix_labels_board", "board_id", "created_at", "id"),)
+
+    id: str = Field(sa_column=Column(String(32), primary_key=True))
+    board_id: str = Field(sa_column=Column(String(32), ForeignKey("boards.id", ondelete="CASCADE"), nullable=False))
+    name: str = Field(sa_column=Column(String(50), nullable=False))
+    color: str = Field(sa_column=Column(String(7), nullable=False))  # #rrggbb
+    created_at: datetime = _ts()
+
+
+class TaskLabel(SQLModel, table=True):
+    __tablename__ = "task_labels"
+
+    task_id: str = Field(sa_column=Column(String(32), ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True))
+    label_id: str = Field(sa_column=Column(String(32), ForeignKey("labels.id", ondelete="CASCADE"), primary_key=True,
+                                           index=True))

@@ -29,6 +29,8 @@ class UserRec:
     email_deadline_reminders: bool = True
     sms_on_task_change: bool = False
     phone_number: str | None = None
+    email_verified: bool = False
+    phone_verified: bool = False
 
     @classmethod
     def from_row(cls, row: Any) -> UserRec:
@@ -42,6 +44,8 @@ class UserRec:
             email_deadline_reminders=bool(m["email_deadline_reminders"]),
             sms_on_task_change=bool(m["sms_on_task_change"]),
             phone_number=m["phone_number"],
+            email_verified=m["email_verified_at"] is not None,
+            phone_verified=m["phone_verified_at"] is not None,
         )
 
 
@@ -54,6 +58,8 @@ USER_COLUMNS = [
     users_t.c.email_deadline_reminders,
     users_t.c.sms_on_task_change,
     users_t.c.phone_number,
+    users_t.c.email_verified_at,
+    users_t.c.phone_verified_at,
 ]
 
 

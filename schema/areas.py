@@ -4,8 +4,9 @@ lists them here; `schema.build_schema` merges them with the core root types."""
 
 from __future__ import annotations
 
+from schema.account_ops import AccountMutation, MembershipMutation
 from schema.comments import CommentMutation
 from schema.moves import MoveMutation
 
 QUERY_AREAS: tuple[type, ...] = ()
-MUTATION_AREAS: tuple[type, ...] = (CommentMutation, MoveMutation)
+MUTATION_AREAS: tuple[type, ...] = (CommentMutation, MoveMutation, AccountMutation, MembershipMutation)

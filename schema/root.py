@@ -44,8 +44,7 @@ def _auth(result: accounts.AuthResult) -> AuthPayload:
 class Query:
     @strawberry.field
     async def viewer(self, info: Info) -> Viewer:
-        user = await accounts.viewer(info.context)
-        return Viewer(user=User.of(user), notification_settings=NotificationSettings.of(user))
+        return Viewer.of(await accounts.viewer(info.context))
 
     @strawberry.field
     async def boards(self, info: Info) -> list[Board]:

@@ -1,0 +1,84 @@
+"""Root operations of the account area: addresses, passwords, phone, the account
+itself, and a board's roles, leaving and invitations."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry import ID
+
+from models import tables
+from models.errors import not_yet
+from schema.account_types import BoardInvitation
+from schema.context import Info
+from schema.types import AuthPayload, BoardMember, BoardRole, NotificationSettings, Viewer
+
+
+@strawberry.type
+class AccountMutation:
+    @strawberry.mutation(description="Mails the viewer a single-use link that confirms their address.")
+    async def request_email_verification(self, info: Info) -> bool:
+        raise not_yet("requestEmailVerification")
+
+    @strawberry.mutation
+    async def verify_email(self, info: Info, token: str) -> Viewer:
+        raise not_yet("verifyEmail")
+
+    @strawberry.mutation(description="Open to anonymous callers. Always true, whether or not the address has an "
+                                     "account;\nmails a single-use reset link when it does.")
+    async def request_password_reset(self, info: Info, email: str) -> bool:
+        raise not_yet("requestPasswordReset")
+
+    @strawberry.mutation(description="Open to anonymous callers. Sets the password, ends every other session, "
+                                     "logs in.")
+    async def reset_password(self, info: Info, token: str, new_password: str) -> AuthPayload:
+        raise not_yet("resetPassword")
+
+    @strawberry.mutation(description="Ends every other session of the viewer.")
+    async def change_password(self, info: Info, current_password: str, new_password: str) -> AuthPayload:
+        raise not_yet("changePassword")
+
+    @strawberry.mutation(description="Texts a 6-digit code to the number (and sets it as the viewer's "
+                                     "phoneNumber, unconfirmed).")
+    async def request_phone_verification(self, info: Info, phone_number: str) -> bool:
+        raise not_yet("requestPhoneVerification")
+
+    @strawberry.mutation
+    async def verify_phone(self, info: Info, code: str) -> NotificationSettings:
+        raise not_yet("verifyPhone")
+
+    @strawberry.mutation(description="Deletes the viewer's account and personal data; refused (CONFLICT) while "
+                                     "they are\nthe last owner of a board that has other members.")
+    async def delete_account(self, info: Info, password: str) -> bool:
+        raise not_yet("deleteAccount")
+
+
+@strawberry.type
+class MembershipMutation:
+    @strawberry.mutation
+    async def change_member_role(self, info: Info, board_id: ID, user_id: ID,
+                                 role: BoardRole) -> BoardMember:  # type: ignore[valid-type]
+        raise not_yet("changeMemberRole")
+
+    @strawberry.mutation
+    async def leave_board(self, info: Info, board_id: ID) -> bool:
+        raise not_yet("leaveBoard")
+
+    @strawberry.mutation(description="Owners only. Mails an invitation link to the address, which may have no "
+                                     "account yet.")
+    async def invite_to_board(self, info: Info, board_id: ID, email: str,
+                              role: BoardRole = tables.BoardRole.MEMBER  # type: ignore[valid-type]
+                              ) -> BoardInvitation:
+        raise not_yet("inviteToBoard")
+
+    @strawberry.mutation
+    async def revoke_invitation(self, info: Info, id: ID) -> bool:
+        raise not_yet("revokeInvitation")
+
+    @strawberry.mutation(description="By the invitee, signed in with the invited, verified address (by its id or "
+                                     "by the mailed token).")
+    async def accept_invitation(self, info: Info, id: ID | None = None, token: str | None = None) -> BoardMember:
+        raise not_yet("acceptInvitation")
+
+    @strawberry.mutation
+    async def decline_invitation(self, info: Info, id: ID) -> bool:
+        raise not_yet("declineInvitation")
