@@ -8,6 +8,7 @@ from strawberry import ID
 
 from models import tables
 from models.errors import not_yet
+from resolvers import members
 from schema.account_types import BoardInvitation
 from schema.context import Info
 from schema.types import AuthPayload, BoardMember, BoardRole, NotificationSettings, Viewer
@@ -57,11 +58,13 @@ class MembershipMutation:
     @strawberry.mutation
     async def change_member_role(self, info: Info, board_id: ID, user_id: ID,
                                  role: BoardRole) -> BoardMember:  # type: ignore[valid-type]
-        raise not_yet("changeMemberRole")
+        member = await members.change_role(info.context, board_id=str(board_id), user_id=str(user_id),
+                                           role=tables.BoardRole(role))
+        return BoardMember.of(member)
 
     @strawberry.mutation
     async def leave_board(self, info: Info, board_id: ID) -> bool:
-        raise not_yet("leaveBoard")
+        return await members.leave_board(info.context, board_id=str(board_id))
 
     @strawberry.mutation(description="Owners only. Mails an invitation link to the address, which may have no "
                                      "account yet.")
