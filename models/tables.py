@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.dialects import mysql
+from sqlalchemy.sql.expression import text
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -30,6 +32,7 @@ from models.events import DETAIL_TYPES as DETAIL_TYPES
 from models.events import LOG_TYPES as LOG_TYPES
 from models.events import ActivityKind as ActivityKind
 from models.events import BoardEventKind as BoardEventKind
+from models.ranks import RANK_DEFAULT, RANK_MAX_LENGTH
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -91,6 +94,8 @@ class User(SQLModel, table=True):
     created_at: datetime = _ts()
     email_on_task_change: bool = True
     email_deadline_reminders: bool = True
+    # Mail me when someone mentions me in a comment (migration 0005).
+    email_on_mention: bool = Field(default=True, sa_column=Column(Boolean, nullable=False, server_default=text("1")))
     sms_on_task_change: bool = False
     phone_number: str | None = Field(default=None, sa_column=Column(String(20), nullable=True))
     # Accounts (migration 0004).  Mail and SMS go only to verified addresses and numbers.
@@ -152,7 +157,8 @@ class Task(SQLModel, table=True):
     __table_args__ = (
         Index("ix_tasks_board_created", "board_id", "created_at", "id"),
         Index("ix_tasks_assignee", "assignee_id", "created_at", "id"),
-        Index("ix_tasks_board_status", "board_id", "status"),
+        # A column of the board in its manual order (see `rank`).
+        Index("ix_tasks_board_status_rank", "board_id", "status", "rank"),
         Index("ix_tasks_deadline", "deadline"),
     )
 
@@ -169,6 +175,11 @@ class Task(SQLModel, table=True):
     version: int = 1
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
+    # The task's place in its status column: a fractional key (models.ranks), compared
+    # bytewise (utf8mb4_bin on MySQL, BINARY on SQLite), ties broken by id.  A row
+    # written without one (by hand) gets the first key of an empty column.
+    rank: str = Field(default=RANK_DEFAULT, sa_column=Column(String(RANK_MAX_LENGTH), nullable=False,
+                                                             server_default=RANK_DEFAULT))
 
 
 class BoardEventRow(SQLModel, table=True):
@@ -310,3 +321,20 @@ class TaskLabel(SQLModel, table=True):
     task_id: str = Field(sa_column=Column(String(32), ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True))
     label_id: str = Field(sa_column=Column(String(32), ForeignKey("labels.id", ondelete="CASCADE"), primary_key=True,
                                            index=True))
+
+
+class Comment(SQLModel, table=True):
+    """A comment on a task; the members it mentions were resolved when it was written
+    (or last edited), so a later change of the board's members does not rewrite it."""
+
+    __tablename__ = "comments"
+    __table_args__ = (Index("ix_comments_task", "task_id", "created_at", "id"),)
+
+    id: str = Field(sa_column=Column(String(32), primary_key=True))
+    task_id: str = Field(sa_column=Column(String(32), ForeignKey("tasks.id", ondelete="CASCADE"), nullable=False))
+    author_id: str = Field(sa_column=Column(String(32), ForeignKey("users.id"), nullable=False, index=True))
+    # 10,000 characters of 4-byte UTF-8 is 40,000 bytes: a MySQL TEXT holds it.
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    mention_ids: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = _ts()
+    edited_at: datetime | None = _ts(nullable=True)

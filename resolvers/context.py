@@ -18,7 +18,10 @@ from models.errors import ApiError, ErrorCode
 from models.tables import BoardEventRow, BoardRole
 from models.uow import UnitOfWork
 from notify.activity_port import ActivityLog
+from resolvers import label_store
+from resolvers.label_store import LabelRec
 from resolvers.loaders import BatchLoader
+from resolvers.sessions import SessionRegistry
 from resolvers.records import USER_COLUMNS, BoardRec, MemberRec, UserRec, boards_t, members_t, users_t, viewer_boards
 
 
@@ -43,6 +46,11 @@ class Services:
     # Set when this process runs the outbox relay: its units of work write their
     # outbox rows leased to it, and a commit listener hands them over.
     outbox_lease: float | None = None
+    # Accounts: the web board's address, for the links that mails carry; this
+    # process's live sockets by user; and a wake-up for the account mail relay.
+    public_url: str = "http://localhost:8000"
+    sessions: SessionRegistry = field(default_factory=SessionRegistry)
+    account_mail_nudge: Callable[[], Any] | None = None
 
 
     def reader(self) -> AsyncConnection:
@@ -64,6 +72,16 @@ class Loaders:
         self.users: BatchLoader[str, UserRec] = BatchLoader(self._users)
         self.boards: BatchLoader[str, BoardRec] = BatchLoader(self._boards)
         self.members: BatchLoader[str, list[MemberRec]] = BatchLoader(self._members)
+        self.board_labels: BatchLoader[str, list[LabelRec]] = BatchLoader(self._board_labels)
+        self.task_labels: BatchLoader[str, list[LabelRec]] = BatchLoader(self._task_labels)
+
+    async def _board_labels(self, board_ids: list[str]) -> dict[str, list[LabelRec]]:
+        async with self._services.reader() as s:
+            return await label_store.board_labels(s, board_ids)
+
+    async def _task_labels(self, task_ids: list[str]) -> dict[str, list[LabelRec]]:
+        async with self._services.reader() as s:
+            return await label_store.task_labels(s, task_ids)
 
     async def _users(self, ids: list[str]) -> dict[str, UserRec]:
         async with self._services.reader() as s:

@@ -14,7 +14,7 @@ from sqlalchemy.sql import ColumnElement
 from models.errors import ApiError, ErrorCode, bad_input, not_found
 from models.ids import kind_of, new_id
 from models.tables import ActivityKind, BoardEventKind, BoardRole, TaskStatus, utcnow
-from resolvers import events, validation
+from resolvers import events, label_store, validation
 from resolvers.boards import locked_board_for, role_in, user_by, users_by_id, visible_board
 from resolvers.context import Ctx
 from resolvers.pagination import decode_cursor, encode_cursor
@@ -40,6 +40,7 @@ class TaskFilterIn:
     due_before: date | None = None
     due_after: date | None = None
     search: str | None = None
+    label_ids: list[str] | None = None
 
 
 @dataclass(slots=True)
@@ -112,6 +113,8 @@ def _filters(f: TaskFilterIn | None) -> list[ColumnElement[bool]]:
                 func.lower(tasks_t.c.description).like(pattern, escape="\\"),
             )
         )
+    if f.label_ids:
+        conds.extend(label_store.carrying_all(f.label_ids))
     return conds
 
 
@@ -220,13 +223,14 @@ async def _assignee(uow: Any, board_id: str, assignee_id: str | None) -> Any:
 
 
 async def create_task(ctx: Ctx, *, board_id: str, title: str, description: str, status: TaskStatus,
-                      deadline: date | None, assignee_id: str | None) -> TaskRec:
+                      deadline: date | None, assignee_id: str | None, label_ids: list[str] | None = None) -> TaskRec:
     viewer_id = ctx.require_viewer()
     title = validation.text(title, "title", max_len=validation.MAX_TITLE)
     description = validation.text(description, "description", max_len=validation.MAX_DESCRIPTION, required=False)
     async with ctx.uow() as uow:
         board, role = await locked_board_for(uow, board_id, viewer_id)
         assignee = await _assignee(uow, board_id, assignee_id)
+        labels = await label_store.board_labels_named(uow.conn, board_id, label_store.label_ids(label_ids or []))
         actor = await user_by(uow, id=viewer_id)
         assert actor is not None
         now = utcnow()
@@ -237,13 +241,14 @@ async def create_task(ctx: Ctx, *, board_id: str, title: str, description: str, 
             deadline=deadline, supervisor_id=viewer_id, assignee_id=task.assignee_id, version=1,
             created_at=now, updated_at=now,
         ))
+        await label_store.set_task_labels(uow.conn, task.id, labels, replace=False)
         who = events.actor_title(viewer_id, task, role)
         await uow.record(
             board, kind=BoardEventKind.TASK_CREATED, activity_kind=ActivityKind.TASK_CREATED,
             actor_id=viewer_id, actor_email=actor.email, task_id=task.id,
             payload=events.base_payload(
                 ActivityKind.TASK_CREATED, events.task_message(ActivityKind.TASK_CREATED, who, actor.email, task, now),
-                now, task=events.task_json(task, actor, assignee),
+                now, task=_with_labels(events.task_json(task, actor, assignee), labels),
                 changes={"created": True},
                 recipients=events.recipients(viewer_id, [("assignee", assignee)]),
             ),
@@ -321,30 +326,41 @@ def _is_current(result: Any) -> bool:
 
 async def update_task(ctx: Ctx, task_id: str, *, title: Any = _UNSET, description: Any = _UNSET,
                       status: Any = _UNSET, deadline: Any = _UNSET, assignee_id: Any = _UNSET,
-                      expected_version: int | None = None) -> TaskRec:
+                      label_ids: Any = _UNSET, expected_version: int | None = None) -> TaskRec:
     viewer_id = ctx.require_viewer()
+    # The labels asked for (an explicit null clears them); None: labels stay.
+    wanted = None if label_ids is _UNSET else label_store.label_ids(label_ids or [])
 
-    def plan(target: _Change) -> tuple[dict[str, Any], dict[str, Any]]:
+    def plan(target: _Change, labels_now: set[str] | None) -> tuple[dict[str, Any], dict[str, Any]]:
         task = target.task
         if viewer_id not in (task.supervisor_id, task.assignee_id) and target.role != BoardRole.OWNER:
             raise ApiError(ErrorCode.FORBIDDEN,
                            "Only the task's supervisor, its assignee and the board's owners may edit it")
         _check_version(task, expected_version)
-        return _task_changes(task, title=title, description=description, status=status, deadline=deadline,
-                             assignee_id=assignee_id)
+        values, changes = _task_changes(task, title=title, description=description, status=status,
+                                        deadline=deadline, assignee_id=assignee_id)
+        if wanted is not None and labels_now is not None and set(wanted) != labels_now:
+            changes["labels"] = {"from": sorted(labels_now), "to": sorted(wanted)}
+        return values, changes
+
+    async def labels_of(target: _Change) -> set[str] | None:
+        return None if wanted is None else await label_store.label_ids_of(uow.conn, target.task.id)
 
     async with ctx.uow() as uow:
         target = await _read_change(uow, task_id, viewer_id)
-        if not plan(target)[0]:
+        if not plan(target, await labels_of(target))[1]:
             return target.task  # nothing changed: no lock, no new version, no event
         await target.lock(uow, viewer_id)
         while True:
             before = target.task
-            values, changes = plan(target)
+            values, changes = plan(target, await labels_of(target))
             new_assignee = None
             if "assignee" in changes:
                 new_assignee = await _assignee(uow, before.board_id, assignee_id)
-            if not values:
+            new_labels = None
+            if "labels" in changes:
+                new_labels = await label_store.board_labels_named(uow.conn, before.board_id, wanted or [])
+            if not changes:
                 return before
             now = utcnow()
             values.update(version=before.version + 1, updated_at=now)
@@ -353,6 +369,8 @@ async def update_task(ctx: Ctx, task_id: str, *, title: Any = _UNSET, descriptio
             if _is_current(result):
                 break
             await target.reread(uow, viewer_id)
+        if new_labels is not None:
+            await label_store.set_task_labels(uow.conn, task_id, new_labels)
         after = replace(
             before,
             title=values.get("title", before.title),
@@ -379,7 +397,7 @@ async def update_task(ctx: Ctx, task_id: str, *, title: Any = _UNSET, descriptio
             actor_id=viewer_id, actor_email=actor.email, task_id=task_id,
             payload=events.base_payload(
                 kind, events.task_message(kind, who, actor.email, after, now, assignee), now,
-                task=events.task_json(after, supervisor, assignee), changes=changes,
+                task=_with_labels(events.task_json(after, supervisor, assignee), new_labels), changes=changes,
                 recipients=events.recipients(viewer_id, [("supervisor", supervisor), ("assignee", assignee),
                                                          ("previousAssignee", previous)]),
             ),
@@ -387,6 +405,13 @@ async def update_task(ctx: Ctx, task_id: str, *, title: Any = _UNSET, descriptio
         await uow.commit()
     _known_people(ctx, supervisor, assignee)
     return after
+
+
+def _with_labels(snapshot: dict[str, Any], labels: list[label_store.LabelRec] | None) -> dict[str, Any]:
+    """The task snapshot with its labels when the change knows them (else readers load them)."""
+    if labels is not None:
+        snapshot["labels"] = [lb.json() for lb in labels]
+    return snapshot
 
 
 def _task_changes(before: TaskRec, *, title: Any, description: Any, status: Any, deadline: Any,

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from schema.account_ops import AccountMutation, MembershipMutation
 from schema.comments import CommentMutation
+from schema.labels import BoardAdminMutation, LabelMutation
 from schema.moves import MoveMutation
 
 QUERY_AREAS: tuple[type, ...] = ()
-MUTATION_AREAS: tuple[type, ...] = (CommentMutation, MoveMutation, AccountMutation, MembershipMutation)
+MUTATION_AREAS: tuple[type, ...] = (CommentMutation, MoveMutation, AccountMutation, MembershipMutation,
+                                     LabelMutation, BoardAdminMutation)

@@ -26,6 +26,7 @@ class CreateTaskInput:
     status: TaskStatus = TaskStatus.TODO  # type: ignore[valid-type]
     deadline: Date | None = None
     assignee_id: ID | None = None
+    label_ids: list[ID] | None = None
 
 
 @strawberry.input(description="Absent fields stay as they are; an explicit null clears deadline or assignee.")
@@ -35,13 +36,15 @@ class UpdateTaskInput:
     status: TaskStatus | None = UNSET  # type: ignore[valid-type]
     deadline: Date | None = UNSET
     assignee_id: ID | None = UNSET
+    label_ids: list[ID] | None = strawberry.field(
+        default=UNSET, description="Replaces the task's labels (labels of the same board only).")
     expected_version: int | None = strawberry.field(
         default=UNSET, description="When given, the update fails with CONFLICT unless the task is at this version.")
 
     def changes(self) -> dict[str, Any]:
         given = {
             "title": self.title, "description": self.description, "status": self.status,
-            "deadline": self.deadline, "assignee_id": self.assignee_id,
+            "deadline": self.deadline, "assignee_id": self.assignee_id, "label_ids": self.label_ids,
         }
         return {k: v for k, v in given.items() if v is not UNSET}
 

@@ -12,9 +12,11 @@ from strawberry import ID, UNSET
 from models import tables
 from models.errors import ApiError
 from resolvers import accounts, boards, live, nodes, tasks
+from models.ranks import RANK_DEFAULT
 from resolvers.records import TaskRec, UserRec
 from schema.context import Info
 from schema.inputs import CreateTaskInput, NotificationSettingsInput, SignUpInput, UpdateTaskInput
+from schema.labels import Label
 from schema.scalars import parse_datetime
 from schema.types import (
     AuthPayload,
@@ -65,6 +67,8 @@ class Query:
             return Board.of(rec)
         if kind == "Task":
             return await task_of(info.context, rec)
+        if kind == "Label":
+            return Label.of(rec)
         return User.of(rec)
 
     @strawberry.field(description="Tasks assigned to the viewer across all their boards.")
@@ -113,7 +117,8 @@ class Mutation:
         return await task_of(info.context, await tasks.create_task(
             info.context, board_id=str(input.board_id), title=input.title, description=input.description,
             status=input.status, deadline=input.deadline,
-            assignee_id=str(input.assignee_id) if input.assignee_id else None))
+            assignee_id=str(input.assignee_id) if input.assignee_id else None,
+            label_ids=[str(i) for i in input.label_ids] if input.label_ids else None))
 
     @strawberry.mutation
     async def update_task(self, info: Info, id: ID, input: UpdateTaskInput) -> Task:
@@ -150,7 +155,19 @@ def board_event(ev: live.LiveEvent) -> BoardEvent:
                              _user_id=m["user"]["id"], _user=_snapshot_user(m["user"]))
     return BoardEvent(kind=ev.kind, seq=ev.seq, board_id=ID(ev.board_id),
                       task_id=ID(p["taskId"]) if p.get("taskId") else None, task=task, member=member,
-                      actor_email=p["actorEmail"], at=parse_datetime(p["at"]))  # type: ignore[arg-type]
+                      actor_email=p["actorEmail"], at=parse_datetime(p["at"]),  # type: ignore[arg-type]
+                      **_label_fields(ev))
+
+
+def _label_fields(ev: live.LiveEvent) -> dict[str, Any]:
+    """`label`, `labelId` and `boardName` of a label or board event."""
+    p = ev.payload
+    out: dict[str, Any] = {}
+    if p.get("labelId"):
+        out.update(label_id=ID(p["labelId"]), label=Label.of(p["label"]) if p.get("label") else None)
+    if ev.kind == tables.BoardEventKind.BOARD_RENAMED:
+        out["board_name"] = p.get("boardName")
+    return out
 
 
 def _snapshot_user(u: dict[str, Any]) -> UserRec:
@@ -164,10 +181,12 @@ def snapshot_task(t: dict[str, Any]) -> Task:
                   deadline=date.fromisoformat(t["deadline"]) if t.get("deadline") else None,
                   supervisor_id=t["supervisor"]["id"], assignee_id=(t.get("assignee") or {}).get("id"),
                   version=t["version"], created_at=parse_datetime(t["createdAt"]),
-                  updated_at=parse_datetime(t["updatedAt"]))
+                  updated_at=parse_datetime(t["updatedAt"]), rank=t.get("rank") or RANK_DEFAULT)
     assignee = t.get("assignee")
-    return Task.of(rec, User.of(_snapshot_user(t["supervisor"])),
+    task = Task.of(rec, User.of(_snapshot_user(t["supervisor"])),
                    User.of(_snapshot_user(assignee)) if assignee else None)
+    task._labels = t.get("labels")
+    return task
 
 
 @strawberry.type

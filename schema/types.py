@@ -22,6 +22,7 @@ from schema.scalars import JSON, Date, DateTime, parse_datetime
 if TYPE_CHECKING:
     from schema.account_types import BoardInvitation
     from schema.comments import Comment, CommentConnection
+    from schema.labels import Label
 
 TaskStatus = strawberry.enum(tables.TaskStatus, name="TaskStatus")
 BoardRole = strawberry.enum(tables.BoardRole, name="BoardRole")
@@ -167,12 +168,15 @@ class TaskFilter:
     due_after: Date | None = None
     search: str | None = strawberry.field(default=None,
                                           description="Case-insensitive substring match on title and description.")
+    label_ids: list[ID] | None = strawberry.field(default=None,
+                                                  description="Tasks that carry every one of these labels.")
 
     def to_filter(self) -> task_ops.TaskFilterIn:
         return task_ops.TaskFilterIn(
             status=list(self.status) if self.status is not None else None,
             assignee_id=self.assignee_id, supervisor_id=self.supervisor_id,
             due_before=self.due_before, due_after=self.due_after, search=self.search,
+            label_ids=[str(i) for i in self.label_ids] if self.label_ids is not None else None,
         )
 
 
@@ -250,6 +254,12 @@ class Board(Node):
     async def activity(self, info: Info, first: int | None = 50, after: str | None = None) -> ActivityConnection:
         return await _activity(info.context, "board_activity", str(self.id), first, after)
 
+    @strawberry.field
+    async def labels(self, info: Info) -> list[Annotated[Label, strawberry.lazy("schema.labels")]]:
+        from schema.labels import Label
+
+        return [Label.of(lb) for lb in await info.context.loaders.board_labels.load(str(self.id)) or []]
+
     @strawberry.field(description="Open invitations; owners see them all, members see an empty list.")
     async def invitations(self, info: Info
                           ) -> list[Annotated[BoardInvitation, strawberry.lazy("schema.account_types")]]:
@@ -281,7 +291,11 @@ class Task(Node):
     supervisor: User = strawberry.field(description="Who created and assigned the task (Supervisor_email in the seed).")
     assignee: User | None = strawberry.field(
         description="Person in charge (PIC_email in the seed); null while unassigned.")
+    rank: str = strawberry.field(
+        description="Opaque key of the task's place in its status column; tasks sort by it (RANK order).")
     _board_id: Private[str]
+    # The labels an event's snapshot carries (as they were after the change); None: load them.
+    _labels: Private[list[Any] | None] = None
 
     @strawberry.field
     async def board(self, info: Info) -> Board:
@@ -292,14 +306,17 @@ class Task(Node):
     async def activity(self, info: Info, first: int | None = 50, after: str | None = None) -> ActivityConnection:
         return await _activity(info.context, "task_activity", str(self.id), first, after)
 
-    @strawberry.field(description="Opaque key of the task's place in its status column; tasks sort by it (RANK order).")
-    def rank(self) -> str:
-        raise not_yet("Task.rank")
-
     @strawberry.field(description="Oldest first.")
     async def comments(self, info: Info, first: int | None = 50, after: str | None = None
                        ) -> Annotated[CommentConnection, strawberry.lazy("schema.comments")]:
         raise not_yet("Task.comments")
+
+    @strawberry.field
+    async def labels(self, info: Info) -> list[Annotated[Label, strawberry.lazy("schema.labels")]]:
+        from schema.labels import Label
+
+        recs = self._labels if self._labels is not None else await info.context.loaders.task_labels.load(str(self.id))
+        return [Label.of(lb) for lb in recs or []]
 
     @strawberry.field
     async def comment_count(self, info: Info) -> int:
@@ -310,7 +327,7 @@ class Task(Node):
         return cls(id=ID(t.id), title=t.title, description=t.description, status=t.status,
                    deadline=t.deadline, version=t.version, created_at=t.created_at,  # type: ignore[arg-type]
                    updated_at=t.updated_at, supervisor=supervisor, assignee=assignee,  # type: ignore[arg-type]
-                   _board_id=t.board_id)
+                   rank=t.rank, _board_id=t.board_id)
 
 
 async def tasks_of(ctx: Ctx, recs: list[TaskRec]) -> list[Task]:
@@ -360,3 +377,7 @@ class BoardEvent:
     comment: Annotated[Comment, strawberry.lazy("schema.comments")] | None = strawberry.field(
         default=None, description="Set for comment events; null for COMMENT_DELETED.")
     comment_id: ID | None = None
+    label: Annotated[Label, strawberry.lazy("schema.labels")] | None = strawberry.field(
+        default=None, description="Set for label events; null for LABEL_DELETED.")
+    label_id: ID | None = None
+    board_name: str | None = strawberry.field(default=None, description="The board's name after BOARD_RENAMED.")
