@@ -38,6 +38,7 @@ def task_json(t: TaskRec, supervisor: UserRec, assignee: UserRec | None) -> dict
         "version": t.version,
         "createdAt": iso(t.created_at),
         "updatedAt": iso(t.updated_at),
+        "rank": t.rank,
         "supervisor": user_json(supervisor),
         "assignee": user_json(assignee),
     }

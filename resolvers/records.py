@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import BindParameter, Select, select
 
+from models.ranks import RANK_DEFAULT
 from models.tables import Board, BoardMember, BoardRole, Task, TaskStatus, User
 
 boards_t = Board.__table__  # type: ignore[attr-defined]
@@ -29,6 +30,7 @@ class UserRec:
     email_deadline_reminders: bool = True
     sms_on_task_change: bool = False
     phone_number: str | None = None
+    email_on_mention: bool = True
     email_verified: bool = False
     phone_verified: bool = False
 
@@ -44,6 +46,7 @@ class UserRec:
             email_deadline_reminders=bool(m["email_deadline_reminders"]),
             sms_on_task_change=bool(m["sms_on_task_change"]),
             phone_number=m["phone_number"],
+            email_on_mention=bool(m["email_on_mention"]),
             email_verified=m["email_verified_at"] is not None,
             phone_verified=m["phone_verified_at"] is not None,
         )
@@ -58,6 +61,7 @@ USER_COLUMNS = [
     users_t.c.email_deadline_reminders,
     users_t.c.sms_on_task_change,
     users_t.c.phone_number,
+    users_t.c.email_on_mention,
     users_t.c.email_verified_at,
     users_t.c.phone_verified_at,
 ]
@@ -122,21 +126,22 @@ class TaskRec:
     # Set when the page query read the people with the tasks (TASK_PAGE_COLUMNS).
     supervisor: PersonRec | None = None
     assignee: PersonRec | None = None
+    rank: str = RANK_DEFAULT
 
     @classmethod
     def from_row(cls, row: Any) -> TaskRec:
         """A row that starts with TASK_COLUMNS (by position: no name lookups)."""
         return cls(row[0], row[1], row[2], row[3], TaskStatus(row[4]), row[5], row[6], row[7], row[8], row[9],
-                   row[10])
+                   row[10], rank=row[11])
 
     @classmethod
     def with_people(cls, row: Any) -> TaskRec:
         """A row of TASK_PAGE_COLUMNS: the task, then its supervisor and assignee."""
         task = cls.from_row(row)
-        if row[11] is not None:
-            task.supervisor = PersonRec(row[11], row[12], row[13], row[14])
-        if row[15] is not None:
-            task.assignee = PersonRec(row[15], row[16], row[17], row[18])
+        if row[12] is not None:
+            task.supervisor = PersonRec(row[12], row[13], row[14], row[15])
+        if row[16] is not None:
+            task.assignee = PersonRec(row[16], row[17], row[18], row[19])
         return task
 
 
@@ -152,6 +157,7 @@ TASK_COLUMNS = [
     tasks_t.c.version,
     tasks_t.c.created_at,
     tasks_t.c.updated_at,
+    tasks_t.c.rank,
 ]
 _supervisors = users_t.alias("supervisor")
 _assignees = users_t.alias("assignee")

@@ -14,7 +14,7 @@ from sqlalchemy.sql import ColumnElement
 from models.errors import ApiError, ErrorCode, bad_input, not_found
 from models.ids import kind_of, new_id
 from models.tables import ActivityKind, BoardEventKind, BoardRole, TaskStatus, utcnow
-from resolvers import events, label_store, validation
+from resolvers import events, label_store, rank_store, validation
 from resolvers.boards import locked_board_for, role_in, user_by, users_by_id, visible_board
 from resolvers.context import Ctx
 from resolvers.pagination import decode_cursor, encode_cursor
@@ -58,6 +58,7 @@ def _order_column(order: OrderField) -> ColumnElement[Any]:
         OrderField.CREATED_AT: tasks_t.c.created_at,
         OrderField.UPDATED_AT: tasks_t.c.updated_at,
         OrderField.TITLE: tasks_t.c.title,
+        OrderField.RANK: tasks_t.c.rank,
     }[order]
 
 
@@ -66,6 +67,8 @@ def _cursor_value(task: TaskRec, order: OrderField) -> Any:
         return (task.deadline or FAR_FUTURE).isoformat()
     if order == OrderField.TITLE:
         return task.title
+    if order == OrderField.RANK:
+        return task.rank
     value = task.created_at if order == OrderField.CREATED_AT else task.updated_at
     return value.isoformat()
 
@@ -76,7 +79,7 @@ def _parse_cursor_value(raw: Any, order: OrderField) -> Any:
     try:
         if order == OrderField.DEADLINE:
             return date.fromisoformat(raw)
-        if order == OrderField.TITLE:
+        if order in (OrderField.TITLE, OrderField.RANK):
             if not isinstance(raw, str):
                 raise TypeError
             return raw
@@ -235,11 +238,12 @@ async def create_task(ctx: Ctx, *, board_id: str, title: str, description: str, 
         assert actor is not None
         now = utcnow()
         task = TaskRec(new_id("tsk"), board_id, title, description, status, deadline, viewer_id,
-                       assignee.id if assignee else None, 1, now, now)
+                       assignee.id if assignee else None, 1, now, now,
+                       rank=await rank_store.end_of_column(uow.conn, board_id, status))
         await uow.conn.execute(insert(tasks_t).values(
             id=task.id, board_id=board_id, title=title, description=description, status=status.value,
             deadline=deadline, supervisor_id=viewer_id, assignee_id=task.assignee_id, version=1,
-            created_at=now, updated_at=now,
+            created_at=now, updated_at=now, rank=task.rank,
         ))
         await label_store.set_task_labels(uow.conn, task.id, labels, replace=False)
         who = events.actor_title(viewer_id, task, role)
@@ -364,6 +368,8 @@ async def update_task(ctx: Ctx, task_id: str, *, title: Any = _UNSET, descriptio
                 return before
             now = utcnow()
             values.update(version=before.version + 1, updated_at=now)
+            if "status" in values:  # to the end of its new column
+                values["rank"] = await rank_store.end_of_column(uow.conn, before.board_id, TaskStatus(values["status"]))
             result = await uow.conn.execute(
                 update(tasks_t).where(tasks_t.c.id == task_id, tasks_t.c.version == before.version).values(**values))
             if _is_current(result):
@@ -380,6 +386,7 @@ async def update_task(ctx: Ctx, task_id: str, *, title: Any = _UNSET, descriptio
             assignee_id=values.get("assignee_id", before.assignee_id),
             version=values["version"],
             updated_at=now,
+            rank=values.get("rank", before.rank),
         )
         if "status" in changes:
             kind = ActivityKind.TASK_STATUS_CHANGED

@@ -11,8 +11,8 @@ from strawberry import ID, UNSET
 
 from models import tables
 from models.errors import ApiError
-from resolvers import accounts, boards, live, nodes, tasks
 from models.ranks import RANK_DEFAULT
+from resolvers import accounts, boards, live, nodes, tasks
 from resolvers.records import TaskRec, UserRec
 from schema.context import Info
 from schema.inputs import CreateTaskInput, NotificationSettingsInput, SignUpInput, UpdateTaskInput

@@ -36,7 +36,7 @@ async def reset_mysql(url: str) -> None:
         async with engine.begin() as conn:
             await conn.execute(text("SET FOREIGN_KEY_CHECKS=0"))
             for table in ("account_messages", "message_usage", "phone_codes", "account_tokens",
-                          "board_invitations", "board_events", "task_labels", "labels", "tasks", "board_members",
+                          "board_invitations", "board_events", "task_labels", "labels", "comments", "tasks", "board_members",
                           "refresh_tokens", "boards", "users", "alembic_version"):
                 await conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
             await conn.execute(text("SET FOREIGN_KEY_CHECKS=1"))
