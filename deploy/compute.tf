@@ -255,6 +255,9 @@ locals {
     { name = "TASKBOARD_EVENT_BUS", value = aws_cloudwatch_event_bus.main.name },
     { name = "TASKBOARD_MAIL_FROM", value = var.mail_from },
     { name = "TASKBOARD_WEB_DIR", value = "/app/web/dist" },
+    # The ALB, CloudFront's VPC origin and the VPC link reach the tasks from inside
+    # the VPC: their X-Forwarded-For names the client the login limits count.
+    { name = "TASKBOARD_TRUSTED_PROXIES", value = var.vpc_cidr },
     { name = "AWS_REGION", value = var.region },
     { name = "DB_HOST", value = local.db_host },
     { name = "DB_PORT", value = "3306" },

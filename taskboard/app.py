@@ -41,7 +41,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
     production = settings.production
     schema = build_schema()
     operations = Operations(schema, max_depth=settings.max_depth, max_aliases=settings.max_aliases,
-                            max_tokens=settings.max_tokens, introspection=not production, production=production)
+                            max_tokens=settings.max_tokens, introspection=not production, production=production,
+                            max_cost=settings.max_cost, page_size=settings.max_page_size,
+                            cache_bytes=settings.document_cache_bytes,
+                            cache_document_chars=settings.document_cache_max_chars)
     state: dict[str, Any] = {}
 
     async def graphql_http(request: Request) -> Response:
@@ -96,11 +99,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
         started = time.monotonic()
         rt = await bootstrap.build(settings)
         state["runtime"] = rt
-        cache = ResponseCache(rt.services.reader) if settings.response_cache else None
+        cache = (ResponseCache(rt.services.reader, max_bytes=settings.response_cache_bytes,
+                               max_entry_bytes=settings.response_cache_entry_bytes)
+                 if settings.response_cache else None)
         gate = (QueryGate(rt.services.gate, settings.queries_while_writing)
                 if settings.queries_while_writing else None)
         state["endpoint"] = GraphQLEndpoint(operations, rt.services, max_body=settings.max_body_bytes,
-                                            graphiql=not production, cache=cache, query_gate=gate)
+                                            graphiql=not production, cache=cache, query_gate=gate,
+                                            trusted_proxies=settings.trusted_networks)
         state["ws"] = ProtocolConfig(operations, rt.services, settings)
         if settings.gc_tuning:
             # A server with thousands of live sockets keeps a large, long-lived heap; the

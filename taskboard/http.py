@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
@@ -18,6 +19,7 @@ from resolvers.context import Ctx, Services
 from schema.execution import Operations, Prepared
 from taskboard.admission import QueryGate
 from taskboard.cache import ResponseCache
+from taskboard.clientaddr import Network, connection_address
 
 log = logging.getLogger("taskboard.http")
 
@@ -44,10 +46,6 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 def viewer_from(tokens: TokenService, header: str | None) -> tuple[str | None, bool]:
     """(viewer id, token was bad)."""
     token = bearer(header)
@@ -63,13 +61,15 @@ def viewer_from(tokens: TokenService, header: str | None) -> tuple[str | None, b
 
 class GraphQLEndpoint:
     def __init__(self, operations: Operations, services: Services, *, max_body: int, graphiql: bool,
-                 cache: ResponseCache | None = None, query_gate: QueryGate | None = None) -> None:
+                 cache: ResponseCache | None = None, query_gate: QueryGate | None = None,
+                 trusted_proxies: Sequence[Network] = ()) -> None:
         self.operations = operations
         self.services = services
         self.max_body = max_body
         self.graphiql = graphiql
         self.cache = cache
         self.query_gate = query_gate
+        self.trusted_proxies = trusted_proxies
 
     async def __call__(self, request: Request) -> Response:
         if request.method == "GET":
@@ -104,14 +104,16 @@ class GraphQLEndpoint:
             return error_response(401, ErrorCode.UNAUTHENTICATED, "Invalid or expired access token",
                                   {"WWW-Authenticate": 'Bearer error="invalid_token"'})
         request_id = request.headers.get("x-request-id", "")[:64] or uuid.uuid4().hex
-        prepared = self.operations.prepare(query, op_name)  # parsed and validated once per document text
+        # Parsed and validated once per document text; refused here when over the cost limit.
+        prepared = self.operations.prepare(query, op_name, variables)
         if isinstance(prepared, list):  # the document itself was refused
             return Response(orjson.dumps({"errors": self.operations.format(prepared, request_id), "data": None}),
                             status_code=400, media_type="application/json", headers={"x-request-id": request_id})
         operation = prepared.operation.operation
         if operation == OperationType.SUBSCRIPTION:
             return error_response(400, ErrorCode.BAD_USER_INPUT, "Subscriptions are served over websockets")
-        ctx = Ctx(self.services, viewer_id=viewer_id, client_ip=client_ip(request), request_id=request_id)
+        ip = connection_address(request, self.trusted_proxies)
+        ctx = Ctx(self.services, viewer_id=viewer_id, client_ip=ip, request_id=request_id)
         if operation == OperationType.MUTATION or self.query_gate is None:
             return await self._respond(prepared, ctx, query, variables, op_name)
         async with self.query_gate.query():
@@ -123,7 +125,8 @@ class GraphQLEndpoint:
         found = None
         if self.cache is not None:
             found = await self.cache.lookup(ctx.viewer_id, query, op_name, variables,
-                                            orjson.dumps(variables or {}, option=orjson.OPT_SORT_KEYS))
+                                            orjson.dumps(variables or {}, option=orjson.OPT_SORT_KEYS),
+                                            prepared.operation)
             if found is not None and (hit := self.cache.get(found[0])) is not None:
                 return Response(hit, media_type="application/json",
                                 headers={"x-request-id": request_id, "x-cache": "hit"})

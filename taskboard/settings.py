@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 from functools import cached_property
-from typing import Literal
+from ipaddress import IPv4Network, IPv6Network, ip_network
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 log = logging.getLogger("taskboard")
 
@@ -31,6 +33,12 @@ class Settings(BaseSettings):
     event_bus: str = "taskboard"
     notify_queue: str = "taskboard-notify"
     mail_from: str = "noreply@taskboard.local"
+    # The web board's address, for the links account mails carry (verify, reset, invitation).
+    public_url: str = "http://localhost:8000"
+    # Mail and SMS one user's actions may cause per UTC day; past it the action
+    # still happens and the message is recorded as not sent.
+    mail_quota: int = Field(default=200, ge=0)
+    sms_quota: int = Field(default=20, ge=0)
     aws_region: str = Field(default="us-east-1", validation_alias="AWS_REGION")
 
     access_token_ttl: int = 900
@@ -39,6 +47,10 @@ class Settings(BaseSettings):
     login_failures_per_email: int = 5
     login_failures_per_ip: int = 30
     login_failure_window: int = 900
+    # Peers whose X-Forwarded-For is believed (CIDRs, comma-separated; in AWS the
+    # VPC's range): behind a balancer the peer is the balancer, and counting
+    # failures against it would let one attacker block every login.
+    trusted_proxies: Annotated[list[str], NoDecode] = []
     # argon2id cost; the test environment may lower it to keep the suite fast.
     argon2_memory_kib: int = 65536
     argon2_time_cost: int = 3
@@ -47,7 +59,13 @@ class Settings(BaseSettings):
     max_aliases: int = 30
     max_tokens: int = 5000
     max_page_size: int = 100
+    # Query cost (schema.cost): each field 1, times the lengths of the lists it sits in.
+    max_cost: int = Field(default=10_000, ge=1)
     max_body_bytes: int = 1024 * 1024
+    # Parsed valid documents kept, counted as ~100 bytes per character of text (their
+    # AST); a document longer than document_cache_max_chars is parsed every time.
+    document_cache_bytes: int = Field(default=32 * 1024 * 1024, ge=0)
+    document_cache_max_chars: int = Field(default=16 * 1024, ge=0)
     max_subscriptions_per_socket: int = 50
     connection_init_timeout: float = 10.0
     keepalive_interval: float = 25.0
@@ -55,6 +73,10 @@ class Settings(BaseSettings):
     web_dir: str | None = None
     # Board reads cached per (viewer, board, seq): a commit invalidates exactly.
     response_cache: bool = True
+    # Its bytes (bodies with their keys), least recently used out first; a larger
+    # response is not kept.
+    response_cache_bytes: int = Field(default=64 * 1024 * 1024, ge=0)
+    response_cache_entry_bytes: int = Field(default=256 * 1024, ge=0)
     # While a write transaction of this process is in flight, at most this many
     # queries run at once, so the writer's row locks are held for few event-loop
     # turns (taskboard.admission); 0: no limit.
@@ -62,10 +84,16 @@ class Settings(BaseSettings):
     # Events a subscription may fall behind before its socket is closed (1013) to
     # resume with afterSeq: bounds the memory a slow client can hold.
     live_subscriber_buffer: int = 128
+    # Delivered events older than this are deleted by `taskboard prune` (models.retention);
+    # `afterSeq` from before what is kept asks the client to reload.
+    event_retention_days: int = Field(default=30, ge=1)
     # Fewer, later garbage collections (see taskboard.app): shorter pauses under fan-out.
     gc_tuning: bool = True
     # While Redis is unreachable, live streams look at the table this often (seconds).
     live_degraded_poll: float = 5.0
+    # Seconds between the checks that compare each live board's seq with what its
+    # subscribers have seen, so one whose push was lost catches up; 0: none.
+    live_seq_check_interval: float = Field(default=30.0, ge=0)
     # Seconds between outbox-backlog metric lines (EMF on stdout) with TASKBOARD_AWS=aws; 0: none.
     metrics_interval: float = 60.0
     # Relay: how often it sweeps for undelivered events besides the nudge after commit.
@@ -73,6 +101,8 @@ class Settings(BaseSettings):
     # How long a relay's claim on undelivered events lasts: after a crash, another
     # relay (or the restarted one) delivers them once this has passed.
     relay_lease_seconds: float = 30.0
+    # Rows one claim takes (and leases): the rest stay for the other relays.
+    relay_batch_size: int = Field(default=25, ge=1)
     # How long the relay lets the events committed at one moment gather before it
     # claims (process relay) or delivers (inline relay) them: one claim, one PutEvents
     # and one mark per batch instead of one per event.
@@ -81,6 +111,20 @@ class Settings(BaseSettings):
     # its event loop; see taskboard.relay_process), `inline`, or `auto`: a process on
     # MySQL, inline on SQLite (whose writers queue on one in-process gate).
     relay_mode: Literal["auto", "inline", "process"] = "auto"
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_cidrs(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = json.loads(value) if value.lstrip().startswith("[") else value.split(",")
+        if isinstance(value, list):
+            value = [v.strip() if isinstance(v, str) else v for v in value]
+            return [str(ip_network(v)) for v in value if v != ""]  # host bits set: refused
+        return value
+
+    @cached_property
+    def trusted_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        return tuple(ip_network(v) for v in self.trusted_proxies)
 
     def relay_in_process(self, sqlite: bool) -> bool:
         return self.relay_mode == "inline" or (self.relay_mode == "auto" and sqlite)

@@ -4,8 +4,8 @@ One `LiveSocket` per connection: a reader that speaks the protocol, a writer
 that drains a bounded outgoing queue (a consumer that falls too far behind is
 closed and resumes with `afterSeq`), a keep-alive ping, and a timer that closes
 the socket when its access token expires.  Subscription payloads are rendered
-once per event and distinct selection (`EventRenderer`) and the same text goes
-to every subscriber that asked for it."""
+once per event and distinct selection (`taskboard.live_render`) and the same
+text goes to every subscriber that asked for it."""
 
 from __future__ import annotations
 
@@ -14,8 +14,7 @@ import contextlib
 import logging
 import time
 import uuid
-from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from functools import partial
 from typing import Any
 
@@ -34,6 +33,8 @@ from models.errors import ApiError, ErrorCode
 from resolvers.context import Ctx, Services
 from resolvers.live import SlowConsumer
 from schema.execution import Operations, Prepared, is_subscription
+from taskboard.clientaddr import connection_address
+from taskboard.live_render import EventRenderer, selection_key
 from taskboard.settings import Settings
 
 log = logging.getLogger("taskboard.ws")
@@ -42,41 +43,6 @@ PROTOCOL = "graphql-transport-ws"
 # Close codes of the protocol, and ours.
 BAD_MESSAGE, UNAUTHORIZED, FORBIDDEN, INIT_TIMEOUT, DUPLICATE_ID, TOO_MANY_INITS = 4400, 4401, 4403, 4408, 4409, 4429
 SLOW_CONSUMER = 1013  # "try again later": reconnect and resume with afterSeq
-
-
-class EventRenderer:
-    """Renders one subscription event for one selection once, whoever asks.
-
-    The key is the event (board, seq) and the operation (document, operation
-    name, variables; the viewer too when the selection asks for viewer-specific
-    fields), so concurrent subscribers with the same selection share one
-    execution and one serialized payload."""
-
-    def __init__(self, size: int = 2048) -> None:
-        self._size = size
-        self._cache: OrderedDict[tuple[Any, ...], asyncio.Future[str]] = OrderedDict()
-        self.executions = 0
-
-    def cached(self, key: tuple[Any, ...]) -> str | None:
-        fut = self._cache.get(key)
-        return fut.result() if fut is not None and fut.done() and not fut.exception() else None
-
-    async def render(self, key: tuple[Any, ...], produce: Callable[[], Awaitable[str]]) -> str:
-        fut = self._cache.get(key)
-        if fut is None:
-            fut = asyncio.get_running_loop().create_future()
-            self._cache[key] = fut
-            if len(self._cache) > self._size:
-                self._cache.popitem(last=False)
-            self.executions += 1
-            try:
-                fut.set_result(await produce())
-            except BaseException as exc:
-                self._cache.pop(key, None)
-                fut.set_exception(exc)
-                fut.exception()  # retrieved: waiters re-raise it
-                raise
-        return await asyncio.shield(fut)
 
 
 class ProtocolConfig:
@@ -100,7 +66,7 @@ class LiveSocket:
         self.ops: dict[str, asyncio.Task[None]] = {}
         self.out: asyncio.Queue[str | None] = asyncio.Queue(config.out_queue)
         self.closing = False
-        self.ip = websocket.client.host if websocket.client else "unknown"
+        self.ip = connection_address(websocket, config.settings.trusted_networks)
         self.opened = asyncio.get_running_loop().time()
         self.expires_at = 0.0
         self._timer: asyncio.Task[None] | None = None
@@ -124,6 +90,8 @@ class LiveSocket:
             await self._reader()
         finally:
             self.closing = True
+            if self.viewer_id is not None:
+                self.cfg.services.sessions.discard(self.viewer_id, self._end_session)
             tasks = [*self.ops.values(), *(t for t in (self._timer, self._writer_task) if t is not None)]
             for task in tasks:
                 task.cancel()
@@ -140,6 +108,9 @@ class LiveSocket:
                 # A peer that does not read never lets the close frame out: give up after a
                 # moment; the server's websocket pings then drop the connection.
                 await asyncio.wait_for(self.ws.close(code=code, reason=reason[:120]), 2)
+
+    async def _end_session(self) -> None:
+        await self.close(FORBIDDEN, "Session ended")
 
     def send(self, message: dict[str, Any]) -> None:
         """A message of the server's own (keep-alive): dropped when the queue is full,
@@ -281,6 +252,8 @@ class LiveSocket:
             return
         self.viewer_id = claims.user_id
         self.acked = True
+        # A password reset or change ends this session (resolvers.sessions).
+        self.cfg.services.sessions.add(claims.user_id, self._end_session)
         self.expires_at = claims.expires_at
         await self.reply({"type": "connection_ack"})
         self._start_timers()  # from now on: keep-alive and the token's expiry
@@ -306,7 +279,7 @@ class LiveSocket:
                 f"At most {self.cfg.settings.max_subscriptions_per_socket} operations per socket",
                 extensions={"code": ErrorCode.BAD_USER_INPUT.value})])
             return
-        prepared = self.cfg.operations.prepare(query, op_name)
+        prepared = self.cfg.operations.prepare(query, op_name, variables)  # the cost limit too
         if isinstance(prepared, list):
             await self._error(op_id, prepared)
             return
@@ -351,14 +324,12 @@ class LiveSocket:
             await self._error(op_id, list(stream.errors or []))
             self.ops.pop(op_id, None)
             return
-        variables_key = orjson.dumps(variables, option=orjson.OPT_SORT_KEYS)
-        per_viewer = "viewerRole" in query
+        selection = selection_key(doc, query, op_name, variables, self.viewer_id)
         prefix = '{"id":' + orjson.dumps(op_id).decode() + ',"type":"next","payload":'
         renderer = self.cfg.renderer
         try:
             async for event in stream:
-                key = (event.board_id, event.seq, query, op_name, variables_key,
-                       self.viewer_id if per_viewer else None)
+                key = (event.board_id, event.seq, *selection)
                 payload = renderer.cached(key)
                 if payload is None:
                     payload = await renderer.render(key, partial(self._execute, doc, variables, op_name, event))
@@ -376,8 +347,10 @@ class LiveSocket:
             return
         except asyncio.CancelledError:
             raise
-        except Exception as exc:  # masked: logged with an id, never shown
-            await self._error(op_id, [GraphQLError("Internal server error", original_error=exc)])
+        except Exception:  # masked: logged with an id, never shown
+            log.exception("live stream failed (request %s)", ctx.request_id)
+            await self._error(op_id, [GraphQLError("Internal server error", extensions={
+                "code": ErrorCode.INTERNAL_SERVER_ERROR.value, "requestId": ctx.request_id})])
             self.ops.pop(op_id, None)
             return
         finally:

@@ -208,6 +208,14 @@ def test_task_definition_hardening_and_secrets(tf: Terraform) -> None:
     assert "awslogs" in app["container_definitions"]
 
 
+def test_task_trusts_x_forwarded_for_only_from_inside_the_vpc(tf: Terraform) -> None:
+    # Behind the ALB every peer is the ALB: without this one client's failed logins block everyone.
+    environment = {e["name"]: e["value"] for e in tf.locals["app_environment"]}
+    vpc = tf.resource("aws_vpc", "main")
+    assert vpc["cidr_block"] == "${var.vpc_cidr}"
+    assert environment["TASKBOARD_TRUSTED_PROXIES"] == vpc["cidr_block"]
+
+
 def test_service_circuit_breaker_and_cpu_autoscaling(tf: Terraform) -> None:
     service = tf.resource("aws_ecs_service", "app")
     breaker = block(service, "deployment_circuit_breaker")
