@@ -13,7 +13,7 @@ import time
 
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 
-PREFIXES = {"usr": "User", "brd": "Board", "tsk": "Task", "lbl": "Label"}
+PREFIXES = {"usr": "User", "brd": "Board", "tsk": "Task", "lbl": "Label", "cmt": "Comment"}
 
 
 def _encode(value: int, length: int) -> str:
