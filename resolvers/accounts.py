@@ -14,7 +14,7 @@ from auth.tokens import hash_refresh
 from models.errors import ApiError, ErrorCode
 from models.ids import new_id
 from models.tables import RefreshToken, utcnow
-from resolvers import validation
+from resolvers import account_outbox, validation
 from resolvers.context import Ctx
 from resolvers.records import USER_COLUMNS, UserRec, users_t
 
@@ -66,9 +66,13 @@ async def sign_up(ctx: Ctx, *, email: str, name: str, password: str) -> AuthResu
                 )
             )
             result = await _issue(ctx, user, conn=s)
+            # The address is unconfirmed until its holder follows this link: only
+            # this mail goes to it before then.
+            await account_outbox.mail_verification(ctx, s, user.id, email, name)
             await s.commit()
     except IntegrityError:
         raise ApiError(ErrorCode.CONFLICT, "An account with this email already exists", field="email") from None
+    account_outbox.nudge(ctx)
     return result
 
 
@@ -76,16 +80,24 @@ async def login(ctx: Ctx, *, email: str, password: str) -> AuthResult:
     email_key = email.strip().lower()[:254]
     keys = [f"email:{email_key}", f"ip:{ctx.client_ip}"]
     limiter = ctx.services.limiter
-    if await limiter.blocked(keys):
-        raise ApiError(ErrorCode.RATE_LIMITED, "Too many failed logins; try again later")
-    async with ctx.read() as s:
-        row = (
-            await s.execute(select(*USER_COLUMNS, users_t.c.password_hash).where(users_t.c.email == email_key))
-        ).first()
-    ok = await ctx.services.passwords.verify(row.password_hash if row else None, password[:1024])
+    # Counted before the password is looked at: a burst of parallel guesses is
+    # cut at the limit, not after it.  A right password gives its place back.
+    retry_after = await limiter.hit(keys)
+    if retry_after is not None:
+        raise ApiError(ErrorCode.RATE_LIMITED, "Too many failed logins; try again later",
+                       retryAfterSeconds=retry_after)
+    try:
+        async with ctx.read() as s:
+            row = (
+                await s.execute(select(*USER_COLUMNS, users_t.c.password_hash).where(users_t.c.email == email_key))
+            ).first()
+        ok = await ctx.services.passwords.verify(row.password_hash if row else None, password[:1024])
+    except BaseException:
+        await limiter.undo(keys)  # never judged (database down, cancelled): not a failure, and nothing told
+        raise
     if row is None or not ok:
-        await limiter.record_failure(keys)
         raise ApiError(ErrorCode.UNAUTHENTICATED, BAD_LOGIN)
+    await limiter.undo(keys[1:])
     await limiter.reset(keys[0])
     return await _issue(ctx, UserRec.from_row(row))
 

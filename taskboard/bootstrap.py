@@ -9,6 +9,7 @@ import contextlib
 import logging
 import os
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from sqlalchemy import text
@@ -20,7 +21,7 @@ from auth.tokens import TokenService
 from models.db import WriteGate, is_sqlite, make_engine, make_read_engine, make_session_factory
 from models.migrate import upgrade_async
 from resolvers.context import Services
-from resolvers.live import LiveEvent, LocalHub, RedisHub
+from resolvers.live import LiveEvent, LocalHub, RedisHub, board_seqs
 from taskboard.metrics import emit_metrics
 from taskboard.settings import Settings
 
@@ -69,7 +70,10 @@ async def build(settings: Settings, *, migrate: bool | None = None, start_backgr
     if settings.redis_url:
         import redis.asyncio as aioredis
 
-        redis = aioredis.from_url(settings.redis_url, socket_connect_timeout=3, socket_timeout=5)
+        # A full pool waits for a connection instead of failing the request: the
+        # default one raises past 100 at once, and a burst of logins is that.
+        redis = aioredis.Redis.from_pool(aioredis.BlockingConnectionPool.from_url(
+            settings.redis_url, max_connections=100, timeout=5, socket_connect_timeout=3, socket_timeout=5))
         limiter = RedisLimiter(redis, limits=limits, window=settings.login_failure_window)
     else:
         limiter = MemoryLimiter(limits=limits, window=settings.login_failure_window)
@@ -88,11 +92,14 @@ async def build(settings: Settings, *, migrate: bool | None = None, start_backgr
         activity=_NoActivity(),  # replaced below once the AWS side is known
         max_page_size=settings.max_page_size,
         hub=hub,
+        public_url=settings.public_url,
     )
     services.commit_listeners.append(lambda rows: hub.publish([LiveEvent.of(r) for r in rows]))
     rt = Runtime(settings=settings, engine=engine, services=services, redis=redis, read_engine=read_engine)
     if isinstance(hub, RedisHub) and start_background:
         await hub.start()
+    if start_background and settings.live_seq_check_interval > 0:
+        hub.watch_seqs(partial(board_seqs, services), settings.live_seq_check_interval)
 
     if settings.aws_mode == "off":
         from notify.activity_sql import SqlActivityLog
