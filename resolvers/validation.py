@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from models.errors import bad_input
@@ -15,7 +16,19 @@ MAX_DESCRIPTION = 20_000
 MAX_NAME = 200
 
 
+# Control characters, invisible format characters (zero-width spaces, byte-order
+# marks) and line/paragraph separators: checked before `strip`, which would
+# quietly drop some of them, since an address holding one is never what was meant.
+_INVISIBLE = frozenset({"Cc", "Cf", "Zl", "Zp"})
+
+
+def _has_invisible(value: str) -> bool:
+    return not value.isprintable() and any(unicodedata.category(c) in _INVISIBLE for c in value)
+
+
 def email(value: str) -> str:
+    if _has_invisible(value):
+        raise bad_input("Enter a valid email address", "email")
     v = value.strip().lower()
     if len(v) > 254 or not _EMAIL.match(v):
         raise bad_input("Enter a valid email address", "email")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from typing import Any, NewType
 
@@ -23,10 +24,18 @@ def parse_datetime(value: Any) -> datetime:
     return parsed.astimezone(UTC)
 
 
+# Exactly the contract's form: `date.fromisoformat` also takes 2026-W49-4,
+# 20261203 and non-ASCII digits since Python 3.11.
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def _parse_date(value: Any) -> date:
-    if not isinstance(value, str) or len(value) != 10:
-        raise ValueError("Date must be YYYY-MM-DD")
-    return date.fromisoformat(value)
+    if not isinstance(value, str) or not _DATE.fullmatch(value):
+        raise ValueError("Date must be YYYY-MM-DD, e.g. 2023-06-22")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"Date must be YYYY-MM-DD and a real calendar date; {value} is not") from None
 
 
 DateTime = NewType("DateTime", datetime)
