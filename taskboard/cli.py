@@ -1,4 +1,4 @@
-"""The `taskboard` command: serve, migrate, worker, remind."""
+"""The `taskboard` command: serve, migrate, worker, remind, prune."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import asyncio
 import logging
 import os
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from pydantic import ValidationError
 
@@ -32,6 +32,14 @@ def serve(args: argparse.Namespace) -> None:
         logging.getLogger("taskboard").warning(
             "the embedded AWS emulator lives in one process: serving with 1 worker (set TASKBOARD_AWS=aws for more)")
         workers = 1
+    if workers > 1 and not settings.redis_url:
+        # Refused, not warned: each worker would hand live events only to its own
+        # sockets, and a board open on one worker would silently miss the changes
+        # made through another (and each would count failed logins on its own).
+        print("taskboard: --workers above 1 needs TASKBOARD_REDIS_URL: without Redis each worker "
+              "has its own live fan-out and subscribers miss changes made through the others",
+              file=sys.stderr)
+        raise SystemExit(2)
     if workers > 1 and settings.database_url.startswith("sqlite") and settings.env != "production":
         from models.migrate import upgrade
 
@@ -84,6 +92,22 @@ def remind(_: argparse.Namespace) -> None:
     print(f"sent {sent} reminder mail(s)")
 
 
+def prune(_: argparse.Namespace) -> None:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from models.retention import prune_database
+
+    settings = _settings()
+    try:
+        result = asyncio.run(prune_database(settings.database_url,
+                                            event_retention=timedelta(days=settings.event_retention_days)))
+    except SQLAlchemyError as exc:
+        print(f"taskboard: prune failed: {type(exc).__name__}: {exc.__cause__ or exc}".splitlines()[0],
+              file=sys.stderr)
+        raise SystemExit(1) from None
+    print(f"pruned {result.events} event(s) and {result.refresh_tokens} refresh token(s)")
+
+
 def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     parser = argparse.ArgumentParser(prog="taskboard", description="Team task boards over GraphQL")
@@ -96,6 +120,8 @@ def main(argv: list[str] | None = None) -> None:
     sub.add_parser("migrate", help="bring the database schema up to date").set_defaults(func=migrate)
     sub.add_parser("worker", help="run the mail worker (the local stand-in for the Lambda)").set_defaults(func=worker)
     sub.add_parser("remind", help="mail deadline reminders once").set_defaults(func=remind)
+    sub.add_parser("prune", help="delete delivered events past retention and dead refresh tokens"
+                   ).set_defaults(func=prune)
     args = parser.parse_args(argv)
     args.func(args)
 

@@ -1,0 +1,145 @@
+"""Retention: what `taskboard prune` deletes, so the tables stop growing forever.
+
+- `board_events`: an event older than the retention period goes once it is
+  delivered (`pending` false: the relay sets it when both the activity table and
+  the bus have it).  Per board only a prefix goes: nothing from the board's first
+  undelivered event on (the outbox never loses a row, and `afterSeq` replay
+  never skips over a hole), and never the board's newest event (its `seq` is
+  the board's `lastSeq`).
+- `refresh_tokens`: a row goes once it has expired (presenting it is refused
+  either way, deleted or not), or was revoked longer ago than a grace period
+  (its family is dead; the rows stay a while for whoever investigates a
+  revocation).  A used row of a live family stays until it expires: presenting
+  it again is how a replayed token is recognised.
+
+Every delete is a short transaction of at most `batch_size` rows, so MySQL never
+holds many row locks for long beside the live traffic.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, func, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from models.db import make_engine
+from models.tables import BoardEventRow, RefreshToken, utcnow
+
+log = logging.getLogger("taskboard.retention")
+
+events_t = BoardEventRow.__table__  # type: ignore[attr-defined]
+tokens_t = RefreshToken.__table__  # type: ignore[attr-defined]
+
+BATCH_SIZE = 1000
+# How long revoked refresh tokens stay after their revocation.
+REVOKED_GRACE = timedelta(days=7)
+# Boards whose aged events one statement looks for: bounds the statement's size.
+_BOARDS_PER_STATEMENT = 100
+
+
+@dataclass(slots=True)
+class PruneResult:
+    events: int = 0
+    refresh_tokens: int = 0
+    batches: int = 0
+    largest_batch: int = 0
+
+    def _count(self, n: int) -> None:
+        self.batches += 1
+        self.largest_batch = max(self.largest_batch, n)
+
+
+async def prune(engine: AsyncEngine, *, now: datetime, event_retention: timedelta,
+                token_grace: timedelta = REVOKED_GRACE, batch_size: int = BATCH_SIZE) -> PruneResult:
+    result = PruneResult()
+    result.events = await _prune_events(engine, now - event_retention, batch_size, result)
+    result.refresh_tokens = await _prune_tokens(engine, now, now - token_grace, batch_size, result)
+    log.info("pruned %d event(s) and %d refresh token(s) in %d batch(es)", result.events, result.refresh_tokens,
+             result.batches)
+    return result
+
+
+async def prune_database(url: str, *, event_retention: timedelta, now: datetime | None = None) -> PruneResult:
+    """One pass over the database at `url` (the `taskboard prune` command)."""
+    engine = make_engine(url, pool_size=1)
+    try:
+        return await prune(engine, now=now or utcnow(), event_retention=event_retention)
+    finally:
+        await engine.dispose()
+
+
+async def _limits(engine: AsyncEngine, cutoff: datetime) -> dict[str, int]:
+    """Per board with aged events, the highest `seq` that may go."""
+    c = events_t.c
+    async with engine.connect() as conn:
+        aged: dict[str, int] = dict((await conn.execute(
+            select(c.board_id, func.max(c.seq)).where(c.created_at < cutoff).group_by(c.board_id))).all())
+        if not aged:
+            return {}
+        # Undelivered rows are few (the outbox backlog): one pass over the pending index.
+        held: dict[str, int] = dict((await conn.execute(
+            select(c.board_id, func.min(c.seq)).where(c.pending == true()).group_by(c.board_id))).all())
+        boards = sorted(aged)
+        newest: dict[str, int] = {}
+        for i in range(0, len(boards), _BOARDS_PER_STATEMENT):
+            chunk = boards[i:i + _BOARDS_PER_STATEMENT]
+            newest.update((await conn.execute(
+                select(c.board_id, func.max(c.seq)).where(c.board_id.in_(chunk)).group_by(c.board_id))).all())
+    limits = {}
+    for board, last_aged in aged.items():
+        limit = min(last_aged, newest[board] - 1, held.get(board, last_aged + 1) - 1)
+        if limit >= 1:
+            limits[board] = limit
+    return limits
+
+
+async def _prune_events(engine: AsyncEngine, cutoff: datetime, batch_size: int, result: PruneResult) -> int:
+    c = events_t.c
+    limits = await _limits(engine, cutoff)
+    boards = sorted(limits)
+    deleted = 0
+    for i in range(0, len(boards), _BOARDS_PER_STATEMENT):
+        ranges = or_(*(and_(c.board_id == b, c.seq <= limits[b]) for b in boards[i:i + _BOARDS_PER_STATEMENT]))
+        while True:
+            n = await _delete_batch(engine, select(c.id).where(ranges).limit(batch_size), c.id, result)
+            deleted += n
+            if n < batch_size:
+                break
+    return deleted
+
+
+async def _prune_tokens(engine: AsyncEngine, now: datetime, revoked_before: datetime, batch_size: int,
+                        result: PruneResult) -> int:
+    c = tokens_t.c
+    deleted = 0
+    for condition in (c.expires_at <= now, c.revoked_at <= revoked_before):
+        while True:
+            n = await _delete_batch(engine, select(c.id).where(condition).limit(batch_size), c.id, result)
+            deleted += n
+            if n < batch_size:
+                break
+    return deleted
+
+
+async def _delete_batch(engine: AsyncEngine, pick: Any, id_column: Any, result: PruneResult) -> int:
+    """Delete the rows `pick` selects, in one short write transaction."""
+    async with engine.connect() as conn:
+        # `write`: SQLite takes its write lock at BEGIN (models.db), so the delete
+        # cannot fail on upgrading a read lock beside the server's writers.
+        conn = await conn.execution_options(write=True)
+        async with conn.begin():
+            ids = await _ids(conn, pick)
+            if ids:
+                await conn.execute(delete(id_column.table).where(id_column.in_(ids)))
+    if ids:
+        result._count(len(ids))
+    return len(ids)
+
+
+async def _ids(conn: AsyncConnection, pick: Any) -> Sequence[Any]:
+    return [r[0] for r in await conn.execute(pick)]
