@@ -21,6 +21,7 @@ from graphql import (
     ASTValidationRule,
     DocumentNode,
     ExecutionResult,
+    FragmentDefinitionNode,
     GraphQLError,
     GraphQLObjectType,
     GraphQLSchema,
@@ -43,6 +44,7 @@ from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 from models.errors import ErrorCode
+from schema.cost import cost_error, query_cost
 from schema.limits import contract_errors_of, limits_rule
 
 
@@ -198,22 +200,58 @@ class Prepared:
     operation: OperationDefinitionNode
 
 
+# A parsed document holds about 100 bytes per character of its text (graphql-core's
+# AST keeps every token, with its location, linked; measured with tracemalloc on the
+# web board's documents: 83-120), so the document cache counts that, not the text.
+PARSED_BYTES_PER_CHAR = 100
+# Costs remembered per document, by the values of the variables they depend on:
+# a few (the web pages `first`) hit; a caller varying them cannot grow it.
+_COSTS_PER_DOCUMENT = 8
+
+
+class _Parsed:
+    """A valid document as the cache holds it, with its fragments and the costs
+    computed for it (cost depends on the variables a `first` takes)."""
+
+    __slots__ = ("costs", "document", "fragments", "size", "variables_of")
+
+    def __init__(self, document: DocumentNode, size: int) -> None:
+        self.document = document
+        self.size = size
+        self.fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+        self.variables_of: dict[str | None, frozenset[str]] = {}
+        self.costs: dict[tuple[Any, ...], int] = {}
+
+
 class Operations:
     def __init__(self, schema: strawberry.Schema, *, max_depth: int, max_aliases: int, max_tokens: int,
-                 introspection: bool, production: bool, cache_size: int = 512) -> None:
+                 introspection: bool, production: bool, max_cost: int = 10_000, page_size: int = 100,
+                 cache_bytes: int = 32 * 1024 * 1024, cache_document_chars: int = 16 * 1024) -> None:
         self.schema = schema._schema
         self.executor_class = FastExecutor.for_schema(self.schema)
         self.production = production
         self.max_tokens = max_tokens
+        self.max_cost = max_cost
+        self.page_size = page_size
         rules: list[type[ASTValidationRule]] = [*specified_rules, limits_rule(max_depth, max_aliases)]
         if not introspection:
             rules.append(NoSchemaIntrospectionCustomRule)
         self._rules = rules
-        self._documents: OrderedDict[str, DocumentNode | list[GraphQLError]] = OrderedDict()
-        self._cache_size = cache_size
+        # Valid documents only, by text, least recently used out first: an invalid one
+        # is parsed again when it comes again (bounded by the token limit), so no caller
+        # fills memory with refusals.
+        self._documents: OrderedDict[str, _Parsed] = OrderedDict()
+        self._bytes = 0
+        self.cache_bytes = cache_bytes
+        self.cache_document_chars = cache_document_chars
 
-    def document(self, query: str) -> DocumentNode | list[GraphQLError]:
-        """Parsed and validated, or the errors; cached by the document's text."""
+    @property
+    def cached_bytes(self) -> int:
+        """What the cached documents are counted as holding (their text and AST)."""
+        return self._bytes
+
+    def _parsed(self, query: str) -> _Parsed | list[GraphQLError]:
+        """Parsed and validated, or the errors; valid documents cached by their text."""
         cached = self._documents.get(query)
         if cached is not None:
             self._documents.move_to_end(query)
@@ -221,25 +259,53 @@ class Operations:
         try:
             doc = parse(query, max_tokens=self.max_tokens)
         except GraphQLError as err:
-            result: DocumentNode | list[GraphQLError] = [err]
-        else:
-            errors = validate(self.schema, doc, self._rules)
-            result = errors if errors else doc
-        self._documents[query] = result
-        if len(self._documents) > self._cache_size:
-            self._documents.popitem(last=False)
-        return result
+            return [err]
+        errors = validate(self.schema, doc, self._rules)
+        if errors:
+            return errors
+        size = len(query) * PARSED_BYTES_PER_CHAR
+        parsed = _Parsed(doc, size)
+        if len(query) <= self.cache_document_chars and size <= self.cache_bytes:
+            self._documents[query] = parsed
+            self._bytes += size
+            while self._bytes > self.cache_bytes:
+                self._bytes -= self._documents.popitem(last=False)[1].size
+        return parsed
 
-    def prepare(self, query: str, operation_name: str | None) -> Prepared | list[GraphQLError]:
-        doc = self.document(query)
-        if isinstance(doc, list):
-            return doc
-        operation = get_operation_ast(doc, operation_name)
+    def document(self, query: str) -> DocumentNode | list[GraphQLError]:
+        parsed = self._parsed(query)
+        return parsed if isinstance(parsed, list) else parsed.document
+
+    def prepare(self, query: str, operation_name: str | None,
+                variables: dict[str, Any] | None = None) -> Prepared | list[GraphQLError]:
+        """The operation to run, or why it is refused: the document, or its cost with
+        these variables (checked before anything runs)."""
+        parsed = self._parsed(query)
+        if isinstance(parsed, list):
+            return parsed
+        operation = get_operation_ast(parsed.document, operation_name)
         if operation is None:
             message = ("No operation with that name in the document" if operation_name
                        else "The document has several operations: name the one to run")
             return [GraphQLError(message, extensions={"code": ErrorCode.BAD_USER_INPUT.value})]
-        return Prepared(doc, operation)
+        cost = self.cost(parsed, operation, operation_name, variables)
+        if cost > self.max_cost:
+            return [cost_error(cost, self.max_cost)]
+        return Prepared(parsed.document, operation)
+
+    def cost(self, parsed: _Parsed, operation: OperationDefinitionNode, operation_name: str | None,
+             variables: dict[str, Any] | None) -> int:
+        names = parsed.variables_of.get(operation_name)
+        if names is not None:
+            key = _cost_key(operation_name, names, variables)
+            if key is not None and (found := parsed.costs.get(key)) is not None:
+                return found
+        cost, used = query_cost(self.schema, parsed.fragments, operation, variables, page_size=self.page_size)
+        parsed.variables_of[operation_name] = used
+        key = _cost_key(operation_name, used, variables)
+        if key is not None and len(parsed.costs) < _COSTS_PER_DOCUMENT:
+            parsed.costs[key] = cost
+        return cost
 
     async def run(self, prepared: Prepared, ctx: Any, variables: dict[str, Any] | None,
                   operation_name: str | None) -> dict[str, Any]:
@@ -262,6 +328,25 @@ class Operations:
     def format(self, errors: list[GraphQLError], request_id: str = "-") -> list[Any]:
         # Without repeats: in production the count of identical masked errors told real names from made-up ones.
         return [e.formatted for e in contract_errors_of(errors, request_id=request_id, production=self.production)]
+
+
+def _cost_key(operation_name: str | None, names: frozenset[str], variables: dict[str, Any] | None
+              ) -> tuple[Any, ...] | None:
+    """What a cost depends on: the operation and the values of the variables its
+    `first`s take (absent and null differ: the variable's default, or the argument's);
+    None for values not worth remembering (strings, lists, objects: a
+    long one would stay in memory with the document)."""
+    values = variables or {}
+    key: list[Any] = [operation_name]
+    for name in sorted(names):
+        value = values.get(name, _ABSENT)
+        if value is not _ABSENT and not isinstance(value, (int, float, bool, type(None))):
+            return None
+        key.append((type(value).__name__, value))  # 1, 1.0 and True apart
+    return tuple(key)
+
+
+_ABSENT = object()
 
 
 def is_subscription(prepared: Prepared) -> bool:

@@ -105,8 +105,11 @@ def contract_error(error: GraphQLError, *, request_id: str, production: bool) ->
             # the real ones apart.
             return GraphQLError(INVALID_DOCUMENT, extensions={"code": code})
         message = _SUGGESTION.sub("", error.message) if production else error.message
+        # Our own limit errors keep what they add (the cost limit's `cost`).
+        own = error.extensions or {}
+        extensions = {**own, "code": code} if own.get("code") else {"code": code}
         return GraphQLError(message, error.nodes, error.source, error.positions, error.path,
-                            extensions={"code": code})
+                            extensions=extensions)
     log.error("unexpected error in request %s at %s", request_id, error.path, exc_info=original)
     return GraphQLError("Internal server error", error.nodes, error.source, error.positions, error.path,
                         extensions={"code": ErrorCode.INTERNAL_SERVER_ERROR.value, "requestId": request_id})

@@ -22,27 +22,28 @@ record, which the request's loader reuses instead of reading it again.
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from graphql import (
     FieldNode,
-    GraphQLError,
+    OperationDefinitionNode,
     OperationType,
     StringValueNode,
     VariableNode,
-    get_operation_ast,
-    parse,
 )
 from sqlalchemy import String, bindparam
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from resolvers.records import BoardRec, boards_t, viewer_boards
 
-MAX_ENTRY_BYTES = 256 * 1024
+# What an entry holds besides its body and the text and variables in its key: the
+# key tuple, its seq, the OrderedDict's node (sys.getsizeof of each, rounded up),
+# so a spray of tiny responses is bounded too.
+ENTRY_OVERHEAD_BYTES = 512
 # The viewer's record of one board (its seq, their role), built once: building the
 # statement per request cost more CPU than running it.
 _VIEWER_BOARD = viewer_boards(bindparam("viewer_id", type_=String)).where(boards_t.c.id == bindparam("board_id"))
@@ -62,20 +63,15 @@ class BoardTarget:
         return value if isinstance(value, str) else None
 
 
-@lru_cache(maxsize=512)
-def board_target(query: str, operation_name: str | None) -> BoardTarget | None:
-    """How to find the one board a query reads, or None if it is not cacheable."""
+def board_target(query: str, operation: OperationDefinitionNode) -> BoardTarget | None:
+    """How to find the one board a query reads, or None if it is not cacheable.
+    `operation` is the validated document's: nothing is parsed (or kept) here."""
     if "activity" in query:  # conservative: also catches aliases and fragment names
         return None
-    try:
-        doc = parse(query, max_tokens=5000)
-    except GraphQLError:
-        return None
-    op = get_operation_ast(doc, operation_name)
-    if op is None or op.operation != OperationType.QUERY or op.directives:
+    if operation.operation != OperationType.QUERY or operation.directives:
         return None
     target: BoardTarget | None = None
-    for node in op.selection_set.selections:
+    for node in operation.selection_set.selections:
         if not isinstance(node, FieldNode) or node.name.value != "board" or node.directives:
             return None  # fragments or other root fields: not a board read
         arg = next((a for a in node.arguments or () if a.name.value == "id"), None)
@@ -94,26 +90,33 @@ def board_target(query: str, operation_name: str | None) -> BoardTarget | None:
 
 
 class ResponseCache:
-    def __init__(self, reader: Callable[[], AsyncConnection], *, max_entries: int = 2048,
-                 max_bytes: int = 64 * 1024 * 1024) -> None:
+    def __init__(self, reader: Callable[[], AsyncConnection], *, max_bytes: int = 64 * 1024 * 1024,
+                 max_entry_bytes: int = 256 * 1024) -> None:
         self._reader = reader
-        self._entries: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
-        self._max = max_entries
+        # Bounded by bytes, not entries: an entry's size is set by its caller (a
+        # board of 100 tasks, a document of 16 KiB), so a count bounds nothing.
+        self._entries: OrderedDict[tuple[Any, ...], tuple[bytes, int]] = OrderedDict()
         self._max_bytes = max_bytes
+        self._max_entry_bytes = max_entry_bytes
         self._bytes = 0
         self.hits = 0
         self.misses = 0
         self.joined = 0  # misses answered by another request's computation of the same key
         self._flights: dict[tuple[Any, ...], asyncio.Future[bytes | None]] = {}
 
+    @property
+    def size_bytes(self) -> int:
+        """What the entries are counted as holding."""
+        return self._bytes
+
     async def lookup(self, viewer_id: str | None, query: str, operation_name: str | None,
-                     variables: dict[str, Any] | None, variables_raw: bytes
+                     variables: dict[str, Any] | None, variables_raw: bytes, operation: OperationDefinitionNode
                      ) -> tuple[tuple[Any, ...], BoardRec] | None:
         """The cache key of a board read and the viewer's record of that board, or
         None when the request is not cacheable."""
         if viewer_id is None:
             return None
-        target = board_target(query, operation_name)
+        target = board_target(query, operation)
         board_id = target.board_id(variables) if target is not None else None
         if board_id is None:
             return None
@@ -152,18 +155,20 @@ class ResponseCache:
         return body, False
 
     def get(self, key: tuple[Any, ...]) -> bytes | None:
-        body = self._entries.get(key)
-        if body is None:
+        entry = self._entries.get(key)
+        if entry is None:
             self.misses += 1
             return None
         self._entries.move_to_end(key)
         self.hits += 1
-        return body
+        return entry[0]
 
     def put(self, key: tuple[Any, ...], body: bytes) -> None:
-        if len(body) > MAX_ENTRY_BYTES or key in self._entries:
+        size = ENTRY_OVERHEAD_BYTES + sys.getsizeof(body) + sum(
+            sys.getsizeof(part) for part in key if isinstance(part, (str, bytes)))  # a str of 1, 2 or 4 bytes a char
+        if size > self._max_entry_bytes or size > self._max_bytes or key in self._entries:
             return
-        self._entries[key] = body
-        self._bytes += len(body)
-        while len(self._entries) > self._max or self._bytes > self._max_bytes:
-            self._bytes -= len(self._entries.popitem(last=False)[1])
+        self._entries[key] = (body, size)
+        self._bytes += size
+        while self._bytes > self._max_bytes:
+            self._bytes -= self._entries.popitem(last=False)[1][1]
