@@ -2,7 +2,11 @@
 # EventBridge: custom bus, archive, mail rule -> mailer Lambda
 # ---------------------------------------------------------------------------
 locals {
-  task_detail_types = ["TaskCreated", "TaskUpdated", "TaskStatusChanged", "TaskAssigned", "TaskDeleted"]
+  # Task changes, and a user's own mail and SMS (models/events.py MAIL_DETAIL_TYPES).
+  task_detail_types = [
+    "TaskCreated", "TaskUpdated", "TaskStatusChanged", "TaskAssigned", "TaskDeleted",
+    "AccountEmailVerification", "AccountPasswordReset", "AccountInvitation", "AccountPhoneCode",
+  ]
 }
 
 resource "aws_cloudwatch_event_bus" "main" {

@@ -98,4 +98,13 @@ LOG_TYPES: dict[ActivityKind, str] = {
 TASK_MAIL_DETAIL_TYPES: tuple[str, ...] = (
     "TaskCreated", "TaskUpdated", "TaskStatusChanged", "TaskAssigned", "TaskDeleted",
 )
-MAIL_DETAIL_TYPES: tuple[str, ...] = TASK_MAIL_DETAIL_TYPES
+# A user's own messages (not board changes): written to the `account_messages` outbox
+# with the token they carry, put on the bus by the relay, rendered by the mailer.
+ACCOUNT_EMAIL_VERIFICATION = "AccountEmailVerification"
+ACCOUNT_PASSWORD_RESET = "AccountPasswordReset"  # noqa: S105  (a detail type)
+ACCOUNT_INVITATION = "AccountInvitation"
+ACCOUNT_PHONE_CODE = "AccountPhoneCode"
+ACCOUNT_MAIL_DETAIL_TYPES: tuple[str, ...] = (
+    ACCOUNT_EMAIL_VERIFICATION, ACCOUNT_PASSWORD_RESET, ACCOUNT_INVITATION, ACCOUNT_PHONE_CODE,
+)
+MAIL_DETAIL_TYPES: tuple[str, ...] = TASK_MAIL_DETAIL_TYPES + ACCOUNT_MAIL_DETAIL_TYPES

@@ -21,8 +21,8 @@ from notify.activity_port import ActivityLog
 from resolvers import label_store
 from resolvers.label_store import LabelRec
 from resolvers.loaders import BatchLoader
-from resolvers.sessions import SessionRegistry
 from resolvers.records import USER_COLUMNS, BoardRec, MemberRec, UserRec, boards_t, members_t, users_t, viewer_boards
+from resolvers.sessions import SessionRegistry
 
 
 @dataclass

@@ -8,35 +8,42 @@ from strawberry import ID
 
 from models import tables
 from models.errors import not_yet
-from resolvers import members
+from resolvers import account_flows, members
+from resolvers.accounts import AuthResult
 from schema.account_types import BoardInvitation
 from schema.context import Info
-from schema.types import AuthPayload, BoardMember, BoardRole, NotificationSettings, Viewer
+from schema.types import AuthPayload, BoardMember, BoardRole, NotificationSettings, User, Viewer
+
+
+def _auth(result: AuthResult) -> AuthPayload:
+    return AuthPayload(access_token=result.access_token, refresh_token=result.refresh_token,
+                       expires_in=result.expires_in, user=User.of(result.user))
 
 
 @strawberry.type
 class AccountMutation:
     @strawberry.mutation(description="Mails the viewer a single-use link that confirms their address.")
     async def request_email_verification(self, info: Info) -> bool:
-        raise not_yet("requestEmailVerification")
+        return await account_flows.request_email_verification(info.context)
 
     @strawberry.mutation
     async def verify_email(self, info: Info, token: str) -> Viewer:
-        raise not_yet("verifyEmail")
+        return Viewer.of(await account_flows.verify_email(info.context, token=token))
 
     @strawberry.mutation(description="Open to anonymous callers. Always true, whether or not the address has an "
                                      "account;\nmails a single-use reset link when it does.")
     async def request_password_reset(self, info: Info, email: str) -> bool:
-        raise not_yet("requestPasswordReset")
+        return await account_flows.request_password_reset(info.context, email=email)
 
     @strawberry.mutation(description="Open to anonymous callers. Sets the password, ends every other session, "
                                      "logs in.")
     async def reset_password(self, info: Info, token: str, new_password: str) -> AuthPayload:
-        raise not_yet("resetPassword")
+        return _auth(await account_flows.reset_password(info.context, token=token, new_password=new_password))
 
     @strawberry.mutation(description="Ends every other session of the viewer.")
     async def change_password(self, info: Info, current_password: str, new_password: str) -> AuthPayload:
-        raise not_yet("changePassword")
+        return _auth(await account_flows.change_password(info.context, current_password=current_password,
+                                                         new_password=new_password))
 
     @strawberry.mutation(description="Texts a 6-digit code to the number (and sets it as the viewer's "
                                      "phoneNumber, unconfirmed).")

@@ -39,7 +39,8 @@ def test_the_contracts_detail_types_are_the_ones_we_send() -> None:
     named = set(re.findall(r"`((?:Task|Member|Comment|Label|Board)[A-Z][a-zA-Z]+)`", readme))
     assert named, "the contract names no detail type: the pattern is stale"
     assert named <= set(events.DETAIL_TYPES.values())
-    assert set(events.MAIL_DETAIL_TYPES) <= set(events.DETAIL_TYPES.values())
+    assert set(events.MAIL_DETAIL_TYPES) <= set(events.DETAIL_TYPES.values()) | set(events.ACCOUNT_MAIL_DETAIL_TYPES)
+    assert not set(events.ACCOUNT_MAIL_DETAIL_TYPES) & set(events.DETAIL_TYPES.values())
 
 
 def test_the_module_needs_nothing_but_the_standard_library() -> None:
