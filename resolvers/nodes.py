@@ -9,6 +9,7 @@ from sqlalchemy import select
 from models.errors import ApiError, not_found
 from models.ids import kind_of
 from resolvers.boards import visible_board
+from resolvers.comments import get_comment
 from resolvers.context import Ctx
 from resolvers.labels import get_label
 from resolvers.records import UserRec, members_t
@@ -49,6 +50,8 @@ async def node(ctx: Ctx, node_id: str) -> tuple[str, Any]:
             return kind, await visible_user(ctx, node_id)
         if kind == "Label":
             return kind, await get_label(ctx, node_id)
+        if kind == "Comment":
+            return kind, await get_comment(ctx, node_id)
     except ApiError:
         raise not_found("Node not found") from None
     raise not_found("Node not found")

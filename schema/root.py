@@ -14,6 +14,7 @@ from models.errors import ApiError
 from models.ranks import RANK_DEFAULT
 from resolvers import accounts, boards, live, nodes, tasks
 from resolvers.records import TaskRec, UserRec
+from schema.comments import Comment
 from schema.context import Info
 from schema.inputs import CreateTaskInput, NotificationSettingsInput, SignUpInput, UpdateTaskInput
 from schema.labels import Label
@@ -69,6 +70,8 @@ class Query:
             return await task_of(info.context, rec)
         if kind == "Label":
             return Label.of(rec)
+        if kind == "Comment":
+            return Comment.of(rec)
         return User.of(rec)
 
     @strawberry.field(description="Tasks assigned to the viewer across all their boards.")
@@ -156,7 +159,15 @@ def board_event(ev: live.LiveEvent) -> BoardEvent:
     return BoardEvent(kind=ev.kind, seq=ev.seq, board_id=ID(ev.board_id),
                       task_id=ID(p["taskId"]) if p.get("taskId") else None, task=task, member=member,
                       actor_email=p["actorEmail"], at=parse_datetime(p["at"]),  # type: ignore[arg-type]
-                      **_label_fields(ev))
+                      **_label_fields(ev), **_comment_fields(ev))
+
+
+def _comment_fields(ev: live.LiveEvent) -> dict[str, Any]:
+    """`comment` and `commentId` of a comment event (no comment after COMMENT_DELETED)."""
+    p = ev.payload
+    if not p.get("commentId"):
+        return {}
+    return {"comment_id": ID(p["commentId"]), "comment": Comment.snapshot(p["comment"]) if p.get("comment") else None}
 
 
 def _label_fields(ev: live.LiveEvent) -> dict[str, Any]:

@@ -9,8 +9,9 @@ import strawberry
 from strawberry import ID, Private
 
 from models import tables
-from models.errors import bad_input, not_found, not_yet
+from models.errors import bad_input, not_found
 from notify.activity_port import ActivityEntry, ActivityPage, InvalidCursor, entry_cursor
+from resolvers import comments as comment_ops
 from resolvers import invitations as invitation_ops
 from resolvers import tasks as task_ops
 from resolvers.boards import visible_board
@@ -309,7 +310,9 @@ class Task(Node):
     @strawberry.field(description="Oldest first.")
     async def comments(self, info: Info, first: int | None = 50, after: str | None = None
                        ) -> Annotated[CommentConnection, strawberry.lazy("schema.comments")]:
-        raise not_yet("Task.comments")
+        from schema.comments import task_comments
+
+        return await task_comments(info, str(self.id), first, after)
 
     @strawberry.field
     async def labels(self, info: Info) -> list[Annotated[Label, strawberry.lazy("schema.labels")]]:
@@ -320,7 +323,7 @@ class Task(Node):
 
     @strawberry.field
     async def comment_count(self, info: Info) -> int:
-        raise not_yet("Task.commentCount")
+        return await comment_ops.comment_counts(info.context).load(str(self.id)) or 0
 
     @classmethod
     def of(cls, t: TaskRec, supervisor: User, assignee: User | None) -> Task:
