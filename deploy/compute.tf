@@ -255,6 +255,8 @@ locals {
     { name = "TASKBOARD_EVENT_BUS", value = aws_cloudwatch_event_bus.main.name },
     { name = "TASKBOARD_MAIL_FROM", value = var.mail_from },
     { name = "TASKBOARD_WEB_DIR", value = "/app/web/dist" },
+    # The server's RELOAD answer to an old afterSeq and `taskboard prune` agree on it.
+    { name = "TASKBOARD_EVENT_RETENTION_DAYS", value = tostring(var.event_retention_days) },
     # The ALB, CloudFront's VPC origin and the VPC link reach the tasks from inside
     # the VPC: their X-Forwarded-For names the client the login limits count.
     { name = "TASKBOARD_TRUSTED_PROXIES", value = var.vpc_cidr },
@@ -335,8 +337,8 @@ resource "aws_ecs_task_definition" "app" {
 }
 
 # One-off tasks share the image, roles, secrets and network: `taskboard migrate`
-# (run by the deploy workflow before the service rolls) and `taskboard remind`
-# (run by EventBridge Scheduler).
+# (run by the deploy workflow before the service rolls), `taskboard remind` and
+# `taskboard prune` (run by EventBridge Scheduler).
 resource "aws_ecs_task_definition" "migrate" {
   family                   = "${local.name}-migrate"
   network_mode             = "awsvpc"
@@ -377,6 +379,30 @@ resource "aws_ecs_task_definition" "remind" {
     logConfiguration = {
       logDriver = "awslogs"
       options   = merge(local.log_options, { "awslogs-stream-prefix" = "remind" })
+    }
+  })])
+}
+
+# Retention: delivered events past TASKBOARD_EVENT_RETENTION_DAYS and dead refresh
+# tokens, in batches of 1000 rows (models/retention.py); needs only the database.
+resource "aws_ecs_task_definition" "prune" {
+  family                   = "${local.name}-prune"
+  network_mode             = "awsvpc"
+  requires_compatibilities = ["EC2"]
+  cpu                      = 256
+  memory                   = 512
+  task_role_arn            = aws_iam_role.task.arn
+  execution_role_arn       = aws_iam_role.execution.arn
+
+  volume {
+    name = "tmp"
+  }
+
+  container_definitions = jsonencode([merge(local.container_base, {
+    command = ["python", "-c", local.launcher, "prune"]
+    logConfiguration = {
+      logDriver = "awslogs"
+      options   = merge(local.log_options, { "awslogs-stream-prefix" = "prune" })
     }
   })])
 }

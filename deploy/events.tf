@@ -88,7 +88,7 @@ resource "aws_sqs_queue_policy" "events_dlq" {
 }
 
 # ---------------------------------------------------------------------------
-# EventBridge Scheduler: `taskboard remind` as a one-off ECS task
+# EventBridge Scheduler: `taskboard remind` and `taskboard prune` as one-off ECS tasks
 # ---------------------------------------------------------------------------
 resource "aws_sqs_queue" "scheduler_dlq" {
   name                      = "${local.name}-scheduler-dlq"
@@ -115,6 +115,51 @@ resource "aws_scheduler_schedule" "remind" {
 
     ecs_parameters {
       task_definition_arn = aws_ecs_task_definition.remind.arn
+      task_count          = 1
+      propagate_tags      = "TASK_DEFINITION"
+
+      capacity_provider_strategy {
+        capacity_provider = aws_ecs_capacity_provider.ec2.name
+        weight            = 1
+      }
+
+      network_configuration {
+        subnets          = [for subnet in aws_subnet.private_app : subnet.id]
+        security_groups  = [aws_security_group.tasks.id]
+        assign_public_ip = false
+      }
+    }
+
+    retry_policy {
+      maximum_event_age_in_seconds = 3600
+      maximum_retry_attempts       = 3
+    }
+
+    dead_letter_config {
+      arn = aws_sqs_queue.scheduler_dlq.arn
+    }
+  }
+}
+
+resource "aws_scheduler_schedule" "prune" {
+  name                         = "${local.name}-prune"
+  description                  = "Retention: delivered events and dead refresh tokens (taskboard prune)"
+  schedule_expression          = var.prune_schedule_expression
+  schedule_expression_timezone = "UTC"
+  state                        = "ENABLED"
+  kms_key_arn                  = aws_kms_key.main.arn
+
+  flexible_time_window {
+    mode                      = "FLEXIBLE"
+    maximum_window_in_minutes = 15
+  }
+
+  target {
+    arn      = aws_ecs_cluster.main.arn
+    role_arn = aws_iam_role.scheduler.arn
+
+    ecs_parameters {
+      task_definition_arn = aws_ecs_task_definition.prune.arn
       task_count          = 1
       propagate_tags      = "TASK_DEFINITION"
 

@@ -250,7 +250,7 @@ resource "aws_iam_role_policy" "mailer" {
 }
 
 # ---------------------------------------------------------------------------
-# EventBridge Scheduler -> ecs:RunTask (taskboard remind)
+# EventBridge Scheduler -> ecs:RunTask (taskboard remind, taskboard prune)
 # ---------------------------------------------------------------------------
 data "aws_iam_policy_document" "assume_scheduler" {
   statement {
@@ -277,6 +277,17 @@ data "aws_iam_policy_document" "scheduler" {
     sid       = "RunRemindTask"
     actions   = ["ecs:RunTask"]
     resources = [aws_ecs_task_definition.remind.arn_without_revision, "${aws_ecs_task_definition.remind.arn_without_revision}:*"]
+    condition {
+      test     = "ArnEquals"
+      variable = "ecs:cluster"
+      values   = [aws_ecs_cluster.main.arn]
+    }
+  }
+
+  statement {
+    sid       = "RunPruneTask"
+    actions   = ["ecs:RunTask"]
+    resources = [aws_ecs_task_definition.prune.arn_without_revision, "${aws_ecs_task_definition.prune.arn_without_revision}:*"]
     condition {
       test     = "ArnEquals"
       variable = "ecs:cluster"

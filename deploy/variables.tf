@@ -414,6 +414,23 @@ variable "remind_schedule_timezone" {
   default     = "UTC"
 }
 
+variable "prune_schedule_expression" {
+  description = "EventBridge Scheduler expression (UTC) for `taskboard prune`: daily, off-peak."
+  type        = string
+  default     = "cron(30 3 * * ? *)"
+}
+
+variable "event_retention_days" {
+  description = "Days delivered board events are kept for afterSeq replay (TASKBOARD_EVENT_RETENTION_DAYS)."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.event_retention_days >= 1
+    error_message = "event_retention_days must be at least 1."
+  }
+}
+
 # ---------------------------------------------------------------------------
 # Operations
 # ---------------------------------------------------------------------------

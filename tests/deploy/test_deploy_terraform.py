@@ -312,6 +312,29 @@ def test_scheduler_runs_remind_task_with_dlq(tf: Terraform) -> None:
     assert '"remind"' in tf.resource("aws_ecs_task_definition", "remind")["container_definitions"]
 
 
+def test_scheduler_runs_prune_task_daily_with_dlq(tf: Terraform) -> None:
+    schedule = tf.resource("aws_scheduler_schedule", "prune")
+    assert schedule["schedule_expression"] == "${var.prune_schedule_expression}"
+    assert re.fullmatch(r"cron\(\d+ \d+ \* \* \? \*\)", tf.variables["prune_schedule_expression"]["default"])
+    target = block(schedule, "target")
+    assert target["arn"] == "${aws_ecs_cluster.main.arn}"
+    assert target["role_arn"] == "${aws_iam_role.scheduler.arn}"
+    ecs = block(target, "ecs_parameters")
+    assert ecs["task_definition_arn"] == "${aws_ecs_task_definition.prune.arn}"
+    assert "aws_subnet.private_app" in block(ecs, "network_configuration")["subnets"]
+    assert re.fullmatch(r"\$\{aws_sqs_queue\.\w+\.arn\}", block(target, "dead_letter_config")["arn"])
+    task = tf.resource("aws_ecs_task_definition", "prune")
+    assert '"prune"' in task["container_definitions"]
+    assert "local.container_base" in task["container_definitions"]  # the app's image, secrets and settings
+    run = [s for s in blocks(tf.data["aws_iam_policy_document"]["scheduler"], "statement")
+           if s.get("actions") == ["ecs:RunTask"]]
+    assert any("aws_ecs_task_definition.prune" in refs(s["resources"]) for s in run)
+    # The server (its RELOAD answer) and prune read the same retention.
+    env = {e["name"]: e["value"] for e in tf.locals["app_environment"]}
+    assert env["TASKBOARD_EVENT_RETENTION_DAYS"] == "${tostring(var.event_retention_days)}"
+    assert tf.variables["event_retention_days"]["default"] == 30
+
+
 def test_every_sqs_queue_is_encrypted_and_dead_lettered_queues_exist(tf: Terraform) -> None:
     queues = tf.all_of("aws_sqs_queue")
     assert len(queues) >= 3
