@@ -165,6 +165,7 @@ async def update_notification_settings(
     email_deadline_reminders: bool | None = None,
     sms_on_task_change: bool | None = None,
     phone_number: Any = _UNSET,
+    email_on_mention: bool | None = None,
 ) -> UserRec:
     viewer_id = ctx.require_viewer()
     values: dict[str, Any] = {}
@@ -174,6 +175,8 @@ async def update_notification_settings(
         values["email_deadline_reminders"] = email_deadline_reminders
     if sms_on_task_change is not None:
         values["sms_on_task_change"] = sms_on_task_change
+    if email_on_mention is not None:
+        values["email_on_mention"] = email_on_mention
     if phone_number is not _UNSET:
         values["phone_number"] = None if phone_number is None else validation.phone(phone_number)
     async with ctx.write() as s:

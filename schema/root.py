@@ -136,11 +136,12 @@ class Mutation:
     @strawberry.mutation
     async def update_notification_settings(self, info: Info, input: NotificationSettingsInput) -> NotificationSettings:
         kwargs: dict[str, Any] = {}
-        for name in ("email_on_task_change", "email_deadline_reminders", "sms_on_task_change", "phone_number"):
+        for name in ("email_on_task_change", "email_deadline_reminders", "sms_on_task_change", "phone_number",
+                     "email_on_mention"):
             value = getattr(input, name)
             if value is not UNSET:
                 kwargs[name] = value
-        for name in ("email_on_task_change", "email_deadline_reminders", "sms_on_task_change"):
+        for name in ("email_on_task_change", "email_deadline_reminders", "sms_on_task_change", "email_on_mention"):
             if name in kwargs and kwargs[name] is None:
                 raise ApiError(accounts.ErrorCode.BAD_USER_INPUT, f"`{name}` cannot be null")
         return NotificationSettings.of(await accounts.update_notification_settings(info.context, **kwargs))

@@ -76,7 +76,7 @@ class NotificationSettings:
     def of(cls, u: UserRec) -> NotificationSettings:
         return cls(email_on_task_change=u.email_on_task_change, email_deadline_reminders=u.email_deadline_reminders,
                    sms_on_task_change=u.sms_on_task_change, phone_number=u.phone_number,
-                   phone_verified=u.phone_verified)
+                   phone_verified=u.phone_verified, email_on_mention=u.email_on_mention)
 
 
 @strawberry.type

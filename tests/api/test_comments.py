@@ -153,3 +153,18 @@ async def _events(api: Api, board: str, after_seq: int) -> list[tuple[int, str, 
         rows = await conn.execute(text("SELECT seq, kind, payload FROM board_events WHERE board_id = :b AND seq > :s "
                                        "ORDER BY seq"), {"b": board, "s": after_seq})
         return [(int(r[0]), r[1], r[2] if isinstance(r[2], dict) else json.loads(r[2])) for r in rows]
+
+
+MENTION_SETTING = """mutation($i: NotificationSettingsInput!) { updateNotificationSettings(input: $i) {
+  emailOnMention emailOnTaskChange } }"""
+
+
+async def test_email_on_mention_is_a_setting_that_defaults_to_on(api: Api) -> None:
+    user = await api.signup("Quiet")
+    settings = "{ viewer { notificationSettings { emailOnMention } } }"
+    assert (await api.ok(settings, token=user["token"]))["viewer"]["notificationSettings"]["emailOnMention"] is True
+    off = (await api.ok(MENTION_SETTING, {"i": {"emailOnMention": False}}, user["token"]))
+    assert off["updateNotificationSettings"] == {"emailOnMention": False, "emailOnTaskChange": True}
+    assert (await api.ok(settings, token=user["token"]))["viewer"]["notificationSettings"]["emailOnMention"] is False
+    body = await api.gql(MENTION_SETTING, {"i": {"emailOnMention": None}}, user["token"])
+    assert codes(body) == ["BAD_USER_INPUT"]
