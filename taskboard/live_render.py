@@ -1,0 +1,113 @@
+"""Rendering a board event once per selection, for every subscriber that asked for it.
+
+A web client subscribes with its own `afterSeq`, so keying renders on the whole
+variables made every subscriber render alone.  The key is what shapes the
+payload: the document, the operation, the variables the selection uses (not
+the arguments of `boardEvents` itself: the event carries its board, and where
+the replay started changes nothing in an event), the event (board, seq), and
+the viewer when the selection asks for viewer-specific fields.
+
+The render runs in a task of its own: a subscriber cancelled while it waits
+(the client completed, the socket closed) must not take the result away from
+the others waiting on the same render."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import orjson
+from graphql import DocumentNode, FieldNode, Node, OperationDefinitionNode, VariableNode
+
+ROOT_FIELD = "boardEvents"
+
+
+def selection_variables(doc: DocumentNode) -> frozenset[str]:
+    """The variables the document uses anywhere but in `boardEvents(...)`'s arguments."""
+    out: set[str] = set()
+    _collect(doc, out)
+    return frozenset(out)
+
+
+def _collect(node: Any, out: set[str]) -> None:
+    if isinstance(node, (list, tuple)):
+        for item in node:
+            _collect(item, out)
+        return
+    if not isinstance(node, Node):
+        return
+    if isinstance(node, VariableNode):
+        out.add(node.name.value)
+        return
+    if isinstance(node, OperationDefinitionNode):  # its variable definitions declare, not use
+        _collect(node.directives, out)
+        _collect(node.selection_set, out)
+        return
+    if isinstance(node, FieldNode) and node.name.value == ROOT_FIELD:
+        _collect(node.directives, out)
+        _collect(node.selection_set, out)
+        return
+    for key in node.keys:
+        if key != "loc":
+            _collect(getattr(node, key, None), out)
+
+
+def selection_key(doc: DocumentNode, query: str, op_name: str | None, variables: dict[str, Any],
+                  viewer_id: str | None) -> tuple[Any, ...]:
+    """The part of a render's key that one subscription keeps for all its events."""
+    used = selection_variables(doc)
+    shaping = orjson.dumps({k: v for k, v in variables.items() if k in used}, option=orjson.OPT_SORT_KEYS)
+    per_viewer = "viewerRole" in query
+    return (query, op_name, shaping, viewer_id if per_viewer else None)
+
+
+class EventRenderer:
+    """Renders one subscription event for one selection once, whoever asks."""
+
+    def __init__(self, size: int = 2048) -> None:
+        self._size = size
+        self._cache: OrderedDict[tuple[Any, ...], asyncio.Task[str]] = OrderedDict()
+        self.executions = 0
+
+    def cached(self, key: tuple[Any, ...]) -> str | None:
+        task = self._cache.get(key)
+        if task is None or not task.done() or task.cancelled() or task.exception() is not None:
+            return None
+        return task.result()
+
+    async def render(self, key: tuple[Any, ...], produce: Callable[[], Awaitable[str]]) -> str:
+        while True:
+            task = self._cache.get(key)
+            if task is None or (task.done() and (task.cancelled() or task.exception() is not None)):
+                task = self._start(key, produce)
+            try:
+                return await asyncio.shield(task)
+            except asyncio.CancelledError:
+                current = asyncio.current_task()
+                if task.cancelled() and current is not None and not current.cancelling():
+                    continue  # the render itself was cancelled (shutdown), not this subscriber: again
+                raise
+
+    def _start(self, key: tuple[Any, ...], produce: Callable[[], Awaitable[str]]) -> asyncio.Task[str]:
+        async def run() -> str:
+            return await produce()
+
+        task = asyncio.get_running_loop().create_task(run())
+        task.add_done_callback(self._done(key))
+        self._cache[key] = task
+        self._cache.move_to_end(key)
+        if len(self._cache) > self._size:
+            self._cache.popitem(last=False)
+        self.executions += 1
+        return task
+
+    def _done(self, key: tuple[Any, ...]) -> Callable[[asyncio.Task[str]], None]:
+        def done(task: asyncio.Task[str]) -> None:
+            # A failed render is not kept: the next subscriber tries again.  Retrieving
+            # the exception here keeps a render nobody waited for out of the log.
+            failed = task.cancelled() or task.exception() is not None
+            if failed and self._cache.get(key) is task:
+                del self._cache[key]
+        return done
