@@ -9,6 +9,9 @@ back and publishes nothing.
 
 from __future__ import annotations
 
+import asyncio
+import inspect
+import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -34,6 +37,8 @@ boards_t = Board.__table__  # type: ignore[attr-defined]
 events_t = BoardEventRow.__table__  # type: ignore[attr-defined]
 
 members_t = BoardMember.__table__  # type: ignore[attr-defined]
+
+log = logging.getLogger("taskboard.uow")
 
 # Built once: a statement built per call costs more CPU than its round trip.
 _LOCK_BOARD = (select(boards_t.c.id, boards_t.c.name, boards_t.c.event_seq)
@@ -106,11 +111,6 @@ class UnitOfWork:
             await self.conn.close()
         finally:
             await self._gate.__aexit__()
-        if self._committed and self._events:
-            for listener in self._listeners:
-                result = listener(self._events)
-                if result is not None:
-                    await result
 
     async def lock_board(self, board_id: str, *, member_id: str | None = None) -> LockedBoard | None:
         """Take the board's row lock first, always: every writer of a board
@@ -178,6 +178,35 @@ class UnitOfWork:
     async def commit(self) -> None:
         await self.conn.commit()
         self._committed = True
+        # At once, with no await between: a close that fails or a task cancelled
+        # after this point must not keep a committed change from its listeners.
+        events, self._events = self._events, []
+        if events:
+            _notify(self._listeners, events)
+
+
+# Listeners that return an awaitable run on as tasks: nothing can cancel them
+# halfway, and the unit of work does not wait for them.
+_background: set[asyncio.Future[Any]] = set()
+
+
+def _notify(listeners: Sequence[Callable[[Sequence[BoardEventRow]], Any]], events: list[BoardEventRow]) -> None:
+    for listener in listeners:
+        try:
+            result = listener(events)
+        except Exception:  # the change is committed: the other listeners still get it
+            log.exception("commit listener %r failed", listener)
+            continue
+        if inspect.isawaitable(result):
+            future = asyncio.ensure_future(result)
+            _background.add(future)
+            future.add_done_callback(_listener_done)
+
+
+def _listener_done(future: asyncio.Future[Any]) -> None:
+    _background.discard(future)
+    if not future.cancelled() and future.exception() is not None:
+        log.error("commit listener failed", exc_info=future.exception())
 
 
 def _iso(value: Any) -> str:

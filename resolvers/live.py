@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any
 
 from sqlalchemy import bindparam, select
@@ -104,7 +104,7 @@ class _Stream:
         self.last = last
         sub.seen = max(sub.seen, last)
 
-    async def events(self, batch: list[LiveEvent] | None) -> AsyncIterator[LiveEvent]:
+    async def events(self, batch: list[LiveEvent] | None) -> AsyncGenerator[LiveEvent, None]:
         sub = self.sub
         while True:
             while True:  # everything the table holds after `last` first: the replay, or a gap

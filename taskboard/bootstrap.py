@@ -158,6 +158,8 @@ async def build(settings: Settings, *, migrate: bool | None = None, start_backgr
         rt.tasks.append(asyncio.create_task(rt.relay.run(), name="outbox-relay-process"))
     else:
         services.commit_listeners.append(rt.relay.nudge)
+    if start_background:
+        rt.tasks.append(asyncio.create_task(_account_relay(settings, rt, sqlite).run(), name="account-relay"))
     if start_background and settings.aws_mode == "aws" and settings.metrics_interval > 0:
         rt.tasks.append(asyncio.create_task(emit_metrics(rt, settings.metrics_interval), name="metrics"))
     if settings.worker_enabled and start_background:
@@ -173,6 +175,18 @@ async def _worker(settings: Settings, rt: Runtime, queue_url: str | None) -> Any
         queue_name=settings.notify_queue, queue_url=queue_url, table=settings.activity_table,
         mail_from=settings.mail_from, endpoint_url=rt.endpoint_url, region=settings.aws_region,
     )
+
+
+def _account_relay(settings: Settings, rt: Runtime, sqlite: bool) -> Any:
+    """A user's own mail (verification, reset, invitation) and phone codes: their
+    outbox is small, so this process delivers it (notify.account_relay)."""
+    from notify.account_relay import AccountRelay
+
+    relay = AccountRelay(rt.engine, rt.services.gate, rt.aws_session, bus=settings.event_bus,
+                         endpoint_url=rt.endpoint_url, region=settings.aws_region, mysql=not sqlite,
+                         sweep_interval=settings.relay_sweep_interval, lease_seconds=settings.relay_lease_seconds)
+    rt.services.account_mail_nudge = relay.nudge
+    return relay
 
 
 async def close(rt: Runtime) -> None:

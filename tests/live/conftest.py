@@ -113,7 +113,7 @@ async def subscribe(ws: ClientConnection, op_id: str, board_id: str, after_seq: 
 
 
 async def events(ws: ClientConnection, n: int, timeout: float = 5) -> list[dict[str, Any]]:
-    out = []
+    out: list[dict[str, Any]] = []
     while len(out) < n:
         msg = await next_message(ws, timeout)
         assert msg["type"] == "next", msg
