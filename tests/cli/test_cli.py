@@ -58,6 +58,23 @@ def test_production_never_starts_the_emulator(tmp_path: Path) -> None:
     assert out.returncode == 2 and "emulator" in out.stderr
 
 
+def test_serve_refuses_several_workers_without_redis(tmp_path: Path) -> None:
+    """Each worker would hand live events only to its own sockets: a subscriber on one
+    worker would miss the changes made through another."""
+    env = {**os.environ, "TASKBOARD_AWS": "off", "TASKBOARD_REDIS_URL": "",
+           "TASKBOARD_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'w.db'}"}
+    proc = subprocess.Popen([TASKBOARD, "serve", "--workers", "2", "--port", str(free_port())], env=env,
+                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        output = stop(proc, signal.SIGTERM)
+        pytest.fail(f"serve --workers 2 without Redis started:\n{output}")
+    output = proc.communicate()[0]
+    assert proc.returncode == 2, output
+    assert "TASKBOARD_REDIS_URL" in output and "Traceback" not in output
+
+
 def test_worker_and_remind_need_an_aws_endpoint(tmp_path: Path) -> None:
     for cmd in ("worker", "remind"):
         out = run([cmd], {"TASKBOARD_AWS": "off"}, tmp_path)
