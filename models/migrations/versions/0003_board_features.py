@@ -60,7 +60,6 @@ def downgrade() -> None:
     op.execute("DELETE FROM board_events WHERE board_id NOT IN (SELECT id FROM boards)")
     with op.batch_alter_table('board_events', naming_convention=NAMING) as batch_op:
         batch_op.create_foreign_key(SQLITE_FK, 'boards', ['board_id'], ['id'], ondelete='CASCADE')
-    op.drop_index(op.f('ix_task_labels_label_id'), table_name='task_labels')
+    # The tables take their indexes along (MySQL refuses to drop one a foreign key uses).
     op.drop_table('task_labels')
-    op.drop_index('ix_labels_board', table_name='labels')
     op.drop_table('labels')
