@@ -16,7 +16,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
@@ -27,7 +27,7 @@ from taskboard import bootstrap
 from taskboard.admission import QueryGate
 from taskboard.cache import ResponseCache
 from taskboard.http import GraphQLEndpoint
-from taskboard.metrics import prometheus_lines, snapshot
+from taskboard.metrics import exposition, metrics_registry, snapshot
 from taskboard.settings import Settings
 from taskboard.ws import LiveSocket, ProtocolConfig
 
@@ -62,18 +62,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
         ok = all(v == "ok" for v in checks.values())
         return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503)
 
+    registry, collector = metrics_registry()
+
     async def metrics(_: Request) -> Response:
-        rt: bootstrap.Runtime = state["runtime"]
-        lines = prometheus_lines(await snapshot(rt))
-        pool = rt.engine.pool
-        if hasattr(pool, "checkedout"):
-            lines += ["# HELP taskboard_db_connections_in_use Database connections checked out of the pool.",
-                      "# TYPE taskboard_db_connections_in_use gauge",
-                      f"taskboard_db_connections_in_use {pool.checkedout()}"]
-        hub = rt.services.hub
-        if hasattr(hub, "subscriber_count"):
-            lines += ["# TYPE taskboard_live_subscribers gauge", f"taskboard_live_subscribers {hub.subscriber_count()}"]
-        return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")
+        collector.latest = await snapshot(state["runtime"])
+        body, content_type = exposition(registry)
+        return Response(body, media_type=content_type)
 
     async def dev_mail(_: Request) -> Response:
         from notify.emulator import sent_mails

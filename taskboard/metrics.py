@@ -1,5 +1,5 @@
-"""What the service says about itself besides answering: the Prometheus text of
-/metrics, and the same numbers as CloudWatch Embedded Metric Format lines on
+"""What the service says about itself besides answering: /metrics (rendered by
+prometheus_client from a per-app registry), and the same numbers as CloudWatch Embedded Metric Format lines on
 stdout (the ECS awslogs driver ships stdout; CloudWatch turns each line into
 Taskboard/* metrics that the deploy/ alarms watch; no PutMetricData call)."""
 
@@ -10,8 +10,13 @@ import json
 import logging
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 log = logging.getLogger("taskboard")
 
@@ -38,6 +43,8 @@ class Snapshot:
     failures_total: int | None = None
     conflicts_total: int | None = None
     redis_up: bool | None = None
+    db_connections_in_use: int | None = None
+    live_subscribers: int | None = None
 
 
 async def snapshot(rt: Any) -> Snapshot:
@@ -53,6 +60,12 @@ async def snapshot(rt: Any) -> Snapshot:
         snap.conflicts_total = getattr(relay, "conflicts_total", 0)
     if rt.redis is not None:
         snap.redis_up = await redis_up(rt.redis)
+    pool = rt.engine.pool
+    if hasattr(pool, "checkedout"):
+        snap.db_connections_in_use = pool.checkedout()
+    hub = rt.services.hub
+    if hasattr(hub, "subscriber_count"):
+        snap.live_subscribers = hub.subscriber_count()
     return snap
 
 
@@ -68,18 +81,42 @@ _PROMETHEUS = (
     ("conflicts_total", "taskboard_outbox_activity_conflicts_total", "counter",
      "Activity log writes refused: the board/seq already holds another event (a reused seq)."),
     ("redis_up", "taskboard_redis_up", "gauge", "1 when Redis answers a ping, 0 when not (not part of readiness)."),
+    ("db_connections_in_use", "taskboard_db_connections_in_use", "gauge",
+     "Database connections checked out of the pool."),
+    ("live_subscribers", "taskboard_live_subscribers", "gauge", "Live subscriptions served by this process."),
 )
 
 
-def prometheus_lines(snap: Snapshot) -> list[str]:
-    lines: list[str] = []
-    for attr, name, kind, text in _PROMETHEUS:
-        value = getattr(snap, attr)
-        if value is None:
-            continue
-        shown = f"{value:.3f}" if isinstance(value, float) else str(int(value))
-        lines += [f"# HELP {name} {text}", f"# TYPE {name} {kind}", f"{name} {shown}"]
-    return lines
+class SnapshotCollector(Collector):
+    """The numbers of the latest `Snapshot` as Prometheus families.  Reading them
+    is async (the backlog is a query), and a collector is called synchronously,
+    so /metrics takes the snapshot first and sets `latest`, then renders."""
+
+    def __init__(self) -> None:
+        self.latest = Snapshot()
+
+    def collect(self) -> Iterator[Metric]:
+        for attr, name, kind, text in _PROMETHEUS:
+            value = getattr(self.latest, attr)
+            if value is None:
+                continue
+            if kind == "counter":
+                yield CounterMetricFamily(name, text, value=float(value))
+            else:
+                yield GaugeMetricFamily(name, text, value=float(value))
+
+
+def metrics_registry() -> tuple[CollectorRegistry, SnapshotCollector]:
+    """One registry per app, never prometheus_client's global one: tests build many
+    apps in one process, and each reports only its own runtime."""
+    registry = CollectorRegistry(auto_describe=False)
+    collector = SnapshotCollector()
+    registry.register(collector)
+    return registry, collector
+
+
+def exposition(registry: CollectorRegistry) -> tuple[bytes, str]:
+    return generate_latest(registry), CONTENT_TYPE_LATEST
 
 
 def emf_line(backlog: int | None, oldest_age: float | None, now_ms: int, *, redis_up: bool | None = None,

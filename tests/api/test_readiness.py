@@ -36,7 +36,7 @@ async def serving(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
 def gauge(metrics: str, name: str) -> str | None:
     for line in metrics.splitlines():
         if line.startswith(name + " "):
-            return line.split()[1]
+            return f"{float(line.split()[1]):g}"  # prometheus_client writes 1 as 1.0
     return None
 
 

@@ -46,3 +46,61 @@ def test_the_redis_and_conflict_alarms_in_deploy_watch_those_metrics() -> None:
 
     ops = (Path(__file__).resolve().parents[2] / "deploy" / "ops.tf").read_text()
     assert '"RedisUp"' in ops and '"ActivityConflicts"' in ops
+
+
+# --- /metrics through prometheus_client (issue 14 item 9) ---------------------------------
+
+
+async def _scrape(database_url: str) -> tuple[str, str]:
+    import httpx
+
+    from taskboard.app import create_app
+    from tests.conftest import test_settings
+
+    app = create_app(test_settings(database_url))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            response = await client.get("/metrics")
+    assert response.status_code == 200
+    return response.text, response.headers["content-type"]
+
+
+async def test_metrics_are_prometheus_clients_exposition(database_url: str) -> None:
+    from prometheus_client.exposition import CONTENT_TYPE_LATEST
+    from prometheus_client.parser import text_string_to_metric_families
+
+    text, content_type = await _scrape(database_url)
+    assert content_type == CONTENT_TYPE_LATEST
+    families = {f.name: f for f in text_string_to_metric_families(text)}
+    # The names the dashboards and alerts know, each with its HELP text and type.
+    assert families["taskboard_db_connections_in_use"].type == "gauge"
+    assert families["taskboard_live_subscribers"].type == "gauge"
+    assert families["taskboard_live_subscribers"].documentation
+    assert [s.value for s in families["taskboard_live_subscribers"].samples] == [0]
+
+
+async def test_two_apps_in_one_process_keep_their_own_registries(database_url: str) -> None:
+    # No global registry: a second app must not collide with (or report) the first.
+    first, _ = await _scrape(database_url)
+    second, _ = await _scrape(database_url)
+    assert first.count("# TYPE taskboard_live_subscribers gauge") == 1
+    assert second.count("# TYPE taskboard_live_subscribers gauge") == 1
+
+
+def test_snapshot_metrics_keep_their_names_and_values() -> None:
+    from prometheus_client import CollectorRegistry, generate_latest
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from taskboard.metrics import Snapshot, SnapshotCollector
+
+    registry = CollectorRegistry(auto_describe=False)
+    collector = SnapshotCollector()
+    registry.register(collector)
+    collector.latest = Snapshot(backlog=3, oldest_age=1.5, delivered_total=9, failures_total=2, conflicts_total=0,
+                                redis_up=True)
+    samples = {s.name: s.value for f in text_string_to_metric_families(generate_latest(registry).decode())
+               for s in f.samples}
+    assert samples == {"taskboard_outbox_backlog": 3, "taskboard_outbox_oldest_age_seconds": 1.5,
+                       "taskboard_outbox_delivered_total": 9, "taskboard_outbox_delivery_failures_total": 2,
+                       "taskboard_outbox_activity_conflicts_total": 0, "taskboard_redis_up": 1}
