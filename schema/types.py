@@ -235,8 +235,7 @@ class Board(Node):
     viewer_role: BoardRole  # type: ignore[valid-type]
 
     last_seq: int = strawberry.field(description=(
-        "The seq of the board's last committed change when this was read. Subscribe to boardEvents with "
-        "afterSeq set to it and no change after this read is missed."))
+        "The board's latest seq (0 before its first change): subscribe with afterSeq set to it."))
 
     @strawberry.field
     async def members(self, info: Info) -> list[BoardMember]:
