@@ -3,14 +3,16 @@ activity table and the EventBridge bus, at least once, without duplicates in
 the table.
 
 One pass (`deliver_once`):
-1. claim: in a short write transaction select due rows (pending, and no lease
-   or an expired one), oldest first, `FOR UPDATE SKIP LOCKED` on MySQL; put a
-   lease on them (`next_attempt_at = now + lease`) and count the attempt;
-   commit.  Another relay (process) skips locked rows and sees the lease.
-2. deliver outside any transaction: a conditional PutItem per row whose log is
-   not yet written (`attribute_not_exists(PK)`: a conditional failure means it
-   already is), then PutEvents in batches of at most 10 entries / 256 KB for
-   rows whose bus delivery is not done; failed entries alone are retried.
+1. claim (`notify.claims`): in a short write transaction one batch of due rows
+   (pending, and no lease or an expired one), `FOR UPDATE SKIP LOCKED` on
+   MySQL; put a lease on them (`next_attempt_at = now + lease`) and count the
+   attempt; commit.  Another relay (process) skips locked rows and sees the
+   lease.
+2. deliver outside any transaction, renewing the lease meanwhile: a
+   conditional PutItem per row whose log is not yet written (the slot is free
+   or holds this event id; another event id there is a conflict, a failure:
+   a reused seq), then PutEvents in batches of at most 10 entries / 256 KB
+   for rows whose bus delivery is not done; failed entries alone are retried.
 3. mark, per destination: `log_delivered_at`, `bus_delivered_at`; `pending`
    false once both are done; on failure `last_error` and a backoff
    (`next_attempt_at`, exponential with jitter on the row's attempt count).
@@ -36,18 +38,18 @@ import logging
 import random
 from collections.abc import Callable, Sequence
 from contextlib import AsyncExitStack
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from models.db import WriteGate
 from models.tables import LOG_TYPES, ActivityKind, BoardEventRow, utcnow
+from notify.claims import Claimed, LeaseRenewal, claim
 
 SOURCE = "taskboard"
 MAX_ENTRIES_PER_PUT = 10
@@ -128,21 +130,6 @@ def _error_text(exc: BaseException) -> str:
     return text[:MAX_ERROR_CHARS]
 
 
-@dataclass
-class _Claimed:
-    id: str
-    seq: int
-    board_id: str
-    attempts: int
-    payload: dict[str, Any]
-    detail_type: str
-    log_done: bool
-    bus_done: bool
-    log_ok: bool = False
-    bus_ok: bool = False
-    errors: list[str] = field(default_factory=list)
-
-
 class OutboxRelay:
     def __init__(
         self,
@@ -188,7 +175,7 @@ class OutboxRelay:
         )
         self._put_limit = asyncio.Semaphore(put_concurrency)
         self._wake = asyncio.Event()
-        self._handed: list[_Claimed] = []
+        self._handed: list[Claimed] = []
         # How long handed-over rows (and nudges) wait for company before a delivery
         # (a claim): a batch costs one claim, one PutEvents and one mark, not one each.
         self.linger = linger
@@ -203,9 +190,11 @@ class OutboxRelay:
         self._ddb: Any = None
         self._events: Any = None
         self._clients_lock = asyncio.Lock()
-        # Since start, for /metrics: events fully delivered, and failed delivery attempts.
+        # Since start, for /metrics: events fully delivered, failed delivery attempts.
         self.delivered_total = 0
         self.failures_total = 0
+        # Activity writes refused because the board/seq holds another event.
+        self.conflicts_total = 0
 
     # --- lifecycle ---------------------------------------------------------
 
@@ -250,7 +239,7 @@ class OutboxRelay:
         """A unit of work listener: rows just committed already leased to this relay
         (see `models.uow.UnitOfWork`'s `lease_seconds`); deliver them without a claim."""
         for row in rows:
-            self._handed.append(_Claimed(
+            self._handed.append(Claimed(
                 id=row.id, seq=row.seq, board_id=row.board_id, attempts=row.attempts or 1,
                 payload=row.payload, detail_type=row.detail_type, log_done=False, bus_done=False,
             ))
@@ -268,7 +257,8 @@ class OutboxRelay:
         delivered = 0
         while self._handed and not self._stopping:
             batch, self._handed = self._handed[: self.batch_size], self._handed[self.batch_size:]
-            await self._deliver(batch)
+            async with self._renewing(batch):
+                await self._deliver(batch)
             delivered += await self._mark(batch)
         return delivered
 
@@ -350,54 +340,18 @@ class OutboxRelay:
         claimed = await self._claim()
         if not claimed:
             return 0, 0
-        await self._deliver(claimed)
+        async with self._renewing(claimed):
+            await self._deliver(claimed)
         delivered = await self._mark(claimed)
         return len(claimed), delivered
 
-    async def _claim(self) -> list[_Claimed]:
-        now = utcnow()
-        lease_until = now + timedelta(seconds=self.lease_seconds)
-        async with self._gate, self._session_factory() as session:
-            await session.connection(execution_options={"write": True})
-            query = (
-                select(BoardEventRow)
-                .where(
-                    col(BoardEventRow.pending) == True,  # noqa: E712
-                    or_(col(BoardEventRow.next_attempt_at).is_(None), col(BoardEventRow.next_attempt_at) <= now),
-                )
-                .order_by(BoardEventRow.created_at, BoardEventRow.seq)  # type: ignore[arg-type]
-                .limit(self.batch_size)
-            )
-            if self._is_mysql:
-                query = query.with_for_update(skip_locked=True)
-            found = list((await session.execute(query)).scalars())
-            if not found:
-                await session.rollback()
-                return []
-            # One statement for the batch; the rows are ours (locked, or SQLite's one writer).
-            await session.execute(
-                update(BoardEventRow)
-                .where(col(BoardEventRow.id).in_([row.id for row in found]))
-                .values(next_attempt_at=lease_until, attempts=func.coalesce(BoardEventRow.attempts, 0) + 1)
-                .execution_options(synchronize_session=False)  # the rows were read above, as they were
-            )
-            claimed: list[_Claimed] = []
-            for row in found:
-                attempts = (row.attempts or 0) + 1
-                claimed.append(
-                    _Claimed(
-                        id=row.id,
-                        seq=row.seq,
-                        board_id=row.board_id,
-                        attempts=attempts,
-                        payload=dict(row.payload),
-                        detail_type=row.detail_type,
-                        log_done=row.log_delivered_at is not None,
-                        bus_done=row.bus_delivered_at is not None,
-                    )
-                )
-            await session.commit()
-        return claimed
+    async def _claim(self) -> list[Claimed]:
+        return await claim(self._session_factory, self._gate, mysql=self._is_mysql, batch_size=self.batch_size,
+                           lease_seconds=self.lease_seconds)
+
+    def _renewing(self, claimed: Sequence[Claimed]) -> LeaseRenewal:
+        """The lease of `claimed` kept alive while they are delivered."""
+        return LeaseRenewal(self._session_factory, self._gate, claimed, self.lease_seconds, self._log)
 
     async def _clients(self) -> tuple[Any, Any]:
         async with self._clients_lock:
@@ -427,7 +381,7 @@ class OutboxRelay:
             except Exception as exc:
                 self._log.debug("closing relay clients: %s", exc)
 
-    async def _deliver(self, claimed: Sequence[_Claimed]) -> None:
+    async def _deliver(self, claimed: Sequence[Claimed]) -> None:
         try:
             ddb, events = await self._clients()
         except Exception as exc:
@@ -438,26 +392,42 @@ class OutboxRelay:
         await asyncio.gather(*(self._put_item(ddb, c) for c in claimed if not c.log_done),
                              self._put_events(events, [c for c in claimed if not c.bus_done]))
 
-    async def _put_item(self, ddb: Any, c: _Claimed) -> None:
+    async def _put_item(self, ddb: Any, c: Claimed) -> None:
         async with self._put_limit:
+            item = activity_item(c.payload)
             try:
+                # The slot is free, or holds this very event (an earlier attempt wrote it).
                 await ddb.put_item(
                     TableName=self.table_name,
-                    Item=activity_item(c.payload),
-                    ConditionExpression="attribute_not_exists(PK)",
+                    Item=item,
+                    ConditionExpression="attribute_not_exists(PK) OR EventId = :id",
+                    ExpressionAttributeValues={":id": item["EventId"]},
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 )
                 c.log_ok = True
             except ClientError as exc:
                 if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                    c.log_ok = True  # written by an earlier attempt
+                    self._conflict(c, exc)
                 else:
                     c.errors.append("activity log: " + _error_text(exc))
             except Exception as exc:
                 c.errors.append("activity log: " + _error_text(exc))
 
-    async def _put_events(self, events: Any, todo: Sequence[_Claimed]) -> None:
-        batches: list[list[tuple[_Claimed, dict[str, Any]]]] = []
-        current: list[tuple[_Claimed, dict[str, Any]]] = []
+    def _conflict(self, c: Claimed, exc: ClientError) -> None:
+        """Another event holds this board/seq in the log: a seq was reused (a database
+        restored to an earlier point).  Not a success: the row stays undelivered to
+        the log, retried with backoff, counted and alarmed on until resolved."""
+        held = exc.response.get("Item", {}).get("EventId", {}).get("S") or "another event"
+        c.conflict = True
+        self.conflicts_total += 1
+        c.errors.append(f"activity log: conflict: board {c.board_id} seq {c.seq} already holds event {held}, "
+                        f"not {c.id}")
+        self._log.error("activity log conflict: board %s seq %s holds event %s; event %s not written",
+                        c.board_id, c.seq, held, c.id)
+
+    async def _put_events(self, events: Any, todo: Sequence[Claimed]) -> None:
+        batches: list[list[tuple[Claimed, dict[str, Any]]]] = []
+        current: list[tuple[Claimed, dict[str, Any]]] = []
         size = 0
         for c in todo:
             entry = {
@@ -479,7 +449,7 @@ class OutboxRelay:
         for batch in batches:
             await self._put_batch(events, batch)
 
-    async def _put_batch(self, events: Any, batch: list[tuple[_Claimed, dict[str, Any]]]) -> None:
+    async def _put_batch(self, events: Any, batch: list[tuple[Claimed, dict[str, Any]]]) -> None:
         try:
             resp = await events.put_events(Entries=[entry for _, entry in batch])
         except Exception as exc:
@@ -495,7 +465,7 @@ class OutboxRelay:
             else:
                 c.bus_ok = True
 
-    async def _mark(self, claimed: Sequence[_Claimed]) -> int:
+    async def _mark(self, claimed: Sequence[Claimed]) -> int:
         now = utcnow()
         delivered = 0
         async with self._gate, self._session_factory() as session:

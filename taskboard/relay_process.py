@@ -45,7 +45,8 @@ def outbox_relay(settings: Settings, session_factory: Any, *, sqlite: bool, aws_
 
     return OutboxRelay(session_factory, not sqlite, aws_session, settings.activity_table, settings.event_bus,
                        endpoint_url, settings.aws_region, sweep_interval=settings.relay_sweep_interval, gate=gate,
-                       lease_seconds=settings.relay_lease_seconds, linger=settings.relay_linger_seconds)
+                       lease_seconds=settings.relay_lease_seconds, linger=settings.relay_linger_seconds,
+                       batch_size=settings.relay_batch_size)
 
 
 class RelayProcess:
@@ -62,6 +63,7 @@ class RelayProcess:
         # happen to an aligned 64-bit word.  (A locked Value leaks a semaphore per child.)
         self._delivered = self._mp.RawValue("q", 0)
         self._failures = self._mp.RawValue("q", 0)
+        self._conflicts = self._mp.RawValue("q", 0)
         self._process: Any = None
         self._write_fd: int | None = None
         self._stopping = False
@@ -89,6 +91,10 @@ class RelayProcess:
         return int(self._failures.value)
 
     @property
+    def conflicts_total(self) -> int:
+        return int(self._conflicts.value)
+
+    @property
     def pid(self) -> int | None:
         return None if self._process is None else self._process.pid
 
@@ -98,7 +104,8 @@ class RelayProcess:
         reader, writer = self._mp.Pipe(duplex=False)
         process = self._mp.Process(
             target=child_main,
-            args=(self._settings.model_dump(), self._endpoint_url, reader, self._delivered, self._failures),
+            args=(self._settings.model_dump(), self._endpoint_url, reader,
+                  (self._delivered, self._failures, self._conflicts)),
             name="taskboard-relay",
             daemon=True,
         )
@@ -144,15 +151,14 @@ class RelayProcess:
 # --- the child -----------------------------------------------------------------
 
 
-def child_main(settings: dict[str, Any], endpoint_url: str | None, reader: Any, delivered: Any,
-               failures: Any) -> None:
+def child_main(settings: dict[str, Any], endpoint_url: str | None, reader: Any, counters: tuple[Any, ...]) -> None:
     with contextlib.suppress(OSError):
         os.nice(10)  # background work: the server's requests come first
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    asyncio.run(_child(Settings.model_validate(settings), endpoint_url, reader, delivered, failures))
+    asyncio.run(_child(Settings.model_validate(settings), endpoint_url, reader, counters))
 
 
-async def _child(settings: Settings, endpoint_url: str | None, reader: Any, delivered: Any, failures: Any) -> None:
+async def _child(settings: Settings, endpoint_url: str | None, reader: Any, counters: tuple[Any, ...]) -> None:
     import aioboto3
 
     from models.db import WriteGate, is_sqlite, make_engine, make_session_factory
@@ -182,16 +188,21 @@ async def _child(settings: Settings, endpoint_url: str | None, reader: Any, deli
 
     loop.add_reader(fd, readable)
 
+    def publish() -> None:
+        for shared, value in zip(counters, (relay.delivered_total, relay.failures_total, relay.conflicts_total),
+                                 strict=True):
+            shared.value = value
+
     async def publish_counters() -> None:
         while True:
-            delivered.value, failures.value = relay.delivered_total, relay.failures_total
+            publish()
             await asyncio.sleep(0.2)
 
-    counters = asyncio.create_task(publish_counters())
+    publishing = asyncio.create_task(publish_counters())
     try:
         await relay.run()
     finally:
-        counters.cancel()
-        delivered.value, failures.value = relay.delivered_total, relay.failures_total
+        publishing.cancel()
+        publish()
         await relay.aclose()
         await engine.dispose()

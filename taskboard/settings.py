@@ -111,6 +111,12 @@ class Settings(BaseSettings):
     # its event loop; see taskboard.relay_process), `inline`, or `auto`: a process on
     # MySQL, inline on SQLite (whose writers queue on one in-process gate).
     relay_mode: Literal["auto", "inline", "process"] = "auto"
+    # Log lines (taskboard.logs): `json`, one object a line; `console`, readable text.
+    # Unset: console in development, json elsewhere.
+    log_format: Literal["json", "console"] | None = None
+    # Traces (taskboard.observability): `off`; `console`, spans printed on stdout;
+    # `otlp`, spans sent over OTLP/HTTP to OTEL_EXPORTER_OTLP_ENDPOINT (the ADOT sidecar in AWS).
+    tracing: Literal["off", "console", "otlp"] = "off"
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod
@@ -165,3 +171,7 @@ class Settings(BaseSettings):
     @property
     def production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def log_style(self) -> Literal["json", "console"]:
+        return self.log_format or ("console" if self.env == "development" else "json")
