@@ -45,9 +45,11 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
-from models.events import SOURCE, TASK_MAIL_DETAIL_TYPES
+from models.events import ACCOUNT_MAIL_DETAIL_TYPES, COMMENT_MAIL_DETAIL_TYPES, SOURCE, TASK_MAIL_DETAIL_TYPES
 
 TASK_DETAIL_TYPES = frozenset(TASK_MAIL_DETAIL_TYPES)
+# Board changes that mail the recipients their event names: task changes, new comments.
+BOARD_MAIL_DETAIL_TYPES = TASK_DETAIL_TYPES | frozenset(COMMENT_MAIL_DETAIL_TYPES)
 STATUS_LABELS = {"TODO": "To do", "IN_PROGRESS": "In progress", "IN_REVIEW": "In review", "DONE": "Done"}
 REASON_LABELS = {"supervisor": "supervisor", "assignee": "assignee", "previousAssignee": "previous assignee"}
 FIELD_LABELS = {
@@ -129,6 +131,8 @@ def what_happened(detail: Mapping[str, Any], reason: str | None = None) -> str:
         return f"{title} reassigned to {target}" if reason == "previousAssignee" else f"{title} assigned to {target}"
     if kind == "TaskDeleted":
         return f"{title} deleted"
+    if kind in COMMENT_MAIL_DETAIL_TYPES:
+        return f"New comment on {title}"
     if kind == "TaskUpdated":
         fields = [FIELD_LABELS.get(k, k) for k in changes] if changes else []
         return f"{title} updated ({', '.join(fields)})" if fields else f"{title} updated"
@@ -217,6 +221,14 @@ def render_task_mail(detail: Mapping[str, Any], recipient: Mapping[str, Any]) ->
         "</body></html>"
     )
     return RenderedMail(str(recipient.get("email")), name, subject, text, body_html)
+
+
+def render_mail(detail: Mapping[str, Any], recipient: Mapping[str, Any]) -> RenderedMail:
+    if detail.get("detailType") in COMMENT_MAIL_DETAIL_TYPES:
+        from notify.comment_mail import render_comment_mail  # it builds on this module
+
+        return render_comment_mail(detail, recipient)
+    return render_task_mail(detail, recipient)
 
 
 def sms_text(detail: Mapping[str, Any], recipient: Mapping[str, Any] | None = None) -> str:
@@ -474,11 +486,17 @@ def handle_event(
     Member events and foreign events are ignored (all zero)."""
     counts = {"sent": 0, "skipped": 0, "sms": 0}
     detail_type = str(event.get("detail-type") or event.get("DetailType") or "")
-    if event.get("source", SOURCE) != SOURCE or (detail_type and detail_type not in TASK_DETAIL_TYPES):
+    if event.get("source", SOURCE) == SOURCE and detail_type in ACCOUNT_MAIL_DETAIL_TYPES:
+        from notify.account_mail import handle_account_event  # it builds on this module
+
+        detail = {**_detail(event), "detailType": detail_type}
+        return handle_account_event(detail, ses=ses, sns=sns, dynamodb=dynamodb, table=table, mail_from=mail_from,
+                                    dedup_ttl_days=dedup_ttl_days, now=now)
+    if event.get("source", SOURCE) != SOURCE or (detail_type and detail_type not in BOARD_MAIL_DETAIL_TYPES):
         return counts
     detail = _detail(event)
     detail_type = detail_type or str(detail.get("detailType") or "")
-    if detail_type not in TASK_DETAIL_TYPES:
+    if detail_type not in BOARD_MAIL_DETAIL_TYPES:
         return counts
     detail.setdefault("detailType", detail_type)
     event_id = str(detail.get("eventId") or event.get("id") or "")
@@ -525,7 +543,7 @@ def handle_event(
             continue
         address = rcpt.get("email")
         if rcpt.get("sendEmail") and address:
-            mail = render_task_mail(detail, rcpt)
+            mail = render_mail(detail, rcpt)
             try:
                 done = deliver("email", str(address), mail.subject, mail.text,
                                partial(send_mail, ses, mail, mail_from, event_id=event_id))

@@ -6,6 +6,7 @@ import json
 
 from notify_testkit import REGION, AwsEnv
 
+from models.events import MAIL_DETAIL_TYPES
 from notify.provision import provision, rule_name
 
 
@@ -57,9 +58,9 @@ async def test_provision_creates_everything_once(aws: AwsEnv) -> None:
     rule = events.describe_rule(Name=rule_name(aws.bus), EventBusName=aws.bus)
     pattern = json.loads(rule["EventPattern"])
     assert pattern["source"] == ["taskboard"]
-    assert sorted(pattern["detail-type"]) == sorted(
-        ["TaskCreated", "TaskUpdated", "TaskStatusChanged", "TaskAssigned", "TaskDeleted"]
-    )
+    assert sorted(pattern["detail-type"]) == sorted(MAIL_DETAIL_TYPES)
+    assert {"TaskCreated", "TaskUpdated", "TaskStatusChanged", "TaskAssigned", "TaskDeleted",
+            "AccountEmailVerification", "AccountPasswordReset", "AccountInvitation"} <= set(MAIL_DETAIL_TYPES)
     (target,) = events.list_targets_by_rule(Rule=rule_name(aws.bus), EventBusName=aws.bus)["Targets"]
     assert target["Arn"] == first["queue_arn"]
 

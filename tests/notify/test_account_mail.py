@@ -1,0 +1,93 @@
+"""A user's own mail goes outbox -> account relay -> bus -> queue -> mailer -> SES,
+once, and survives an AWS outage (issue 16, "Done when": the reset mail with an
+outage in between)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from notify_testkit import REGION, AwsEnv, Db, add_user
+from sqlalchemy import select, update
+
+from models.events import ACCOUNT_PASSWORD_RESET, ACCOUNT_PHONE_CODE
+from models.tables import AccountMessage
+from notify import mailer
+from notify.account_relay import AccountRelay
+from notify.emulator import sent_mails
+from resolvers import account_outbox
+
+messages_t = AccountMessage.__table__  # type: ignore[attr-defined]
+DEAD_ENDPOINT = "http://127.0.0.1:9"  # nothing listens: the outage
+
+
+def relay(db: Db, aws: AwsEnv, endpoint_url: str | None = None) -> AccountRelay:
+    return AccountRelay(db.engine, db.gate, aws.session, bus=aws.bus, endpoint_url=endpoint_url or aws.endpoint_url,
+                        region=REGION, mysql=db.is_mysql, lease_seconds=30)
+
+
+async def enqueue(db: Db, detail_type: str, **kw: Any) -> str:
+    async with db.gate, db.engine.connect() as conn:
+        await conn.execution_options(write=True)
+        message_id = await account_outbox.enqueue(conn, detail_type, **kw)
+        await conn.commit()
+    return message_id
+
+
+def handle_queue(aws: AwsEnv) -> list[dict[str, int]]:
+    return [mailer.handle_event(event, ses=aws.client("ses"), sns=aws.client("sns"), dynamodb=aws.client("dynamodb"),
+                                table=aws.table, mail_from=aws.mail_from) for event in aws.drain_queue()]
+
+
+async def row(db: Db, message_id: str) -> Any:
+    async with db.engine.connect() as conn:
+        return (await conn.execute(select(messages_t).where(messages_t.c.id == message_id))).one()
+
+
+async def test_reset_mail_survives_an_outage_and_is_sent_once(db: Db, aws: AwsEnv) -> None:
+    user = await add_user(db, name="Dana")
+    link = "http://localhost:8000/reset-password?token=tok-123"
+    message_id = await enqueue(db, ACCOUNT_PASSWORD_RESET, user_id=user.id, to_email=user.email, to_name=user.name,
+                               link=link, expiresAt="2026-12-03T13:30:00.000Z")
+    down = relay(db, aws, DEAD_ENDPOINT)
+    try:
+        assert await down.deliver_once() == 1
+    finally:
+        await down.aclose()
+    stuck = await row(db, message_id)
+    assert stuck.pending and stuck.last_error and stuck.attempts == 1
+    assert aws.drain_queue() == []
+    # AWS is back: the row falls due (its backoff skipped here) and goes out once.
+    async with db.engine.begin() as conn:
+        await conn.execute(update(messages_t).where(messages_t.c.id == message_id).values(next_attempt_at=None))
+    up = relay(db, aws)
+    try:
+        assert await up.deliver_once() == 1
+        assert await up.deliver_once() == 0
+    finally:
+        await up.aclose()
+    done = await row(db, message_id)
+    assert not done.pending and done.delivered_at is not None
+    assert "link" not in done.payload  # the token is not kept once delivered
+    events = aws.drain_queue()
+    assert [e["detail-type"] for e in events] == [ACCOUNT_PASSWORD_RESET]
+    handler = dict(ses=aws.client("ses"), sns=aws.client("sns"), dynamodb=aws.client("dynamodb"), table=aws.table,
+                   mail_from=aws.mail_from)
+    assert mailer.handle_event(events[0], **handler) == {"sent": 1, "skipped": 0, "sms": 0}
+    assert mailer.handle_event(events[0], **handler) == {"sent": 0, "skipped": 1, "sms": 0}  # redelivered
+    mails = [m for m in sent_mails(REGION) if m["event_id"] == message_id]
+    assert len(mails) == 1
+    mail = mails[0]
+    assert user.email in mail["to"][0] and "password" in mail["subject"].lower()
+    assert link in mail["text"] and link in mail["html"]
+
+
+async def test_phone_code_is_texted_once(db: Db, aws: AwsEnv) -> None:
+    user = await add_user(db, name="Pat")
+    await enqueue(db, ACCOUNT_PHONE_CODE, user_id=user.id, sms_number="+821012345678", code="123456")
+    r = relay(db, aws)
+    try:
+        assert await r.deliver_once() == 1
+    finally:
+        await r.aclose()
+    counts = handle_queue(aws)
+    assert counts == [{"sent": 0, "skipped": 0, "sms": 1}]
