@@ -94,7 +94,7 @@ class AccountRelay:
             q = q.with_for_update(skip_locked=True)
         async with self._gate, self._engine.connect() as conn:
             await conn.execution_options(write=True)
-            rows = (await conn.execute(q)).all()
+            rows = list((await conn.execute(q)).all())
             if rows:
                 await conn.execute(update(messages_t).where(messages_t.c.id.in_([r.id for r in rows]))
                                    .values(next_attempt_at=now + self._lease, attempts=messages_t.c.attempts + 1))
