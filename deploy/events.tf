@@ -4,7 +4,7 @@
 locals {
   # Task changes, and a user's own mail and SMS (models/events.py MAIL_DETAIL_TYPES).
   task_detail_types = [
-    "TaskCreated", "TaskUpdated", "TaskStatusChanged", "TaskAssigned", "TaskDeleted",
+    "TaskCreated", "TaskUpdated", "TaskStatusChanged", "TaskAssigned", "TaskDeleted", "CommentAdded",
     "AccountEmailVerification", "AccountPasswordReset", "AccountInvitation", "AccountPhoneCode",
   ]
 }
