@@ -26,11 +26,12 @@ ENV PIP_NO_CACHE_DIR=1 \
 # built from source, install gcc here (builder only), never in runtime.
 WORKDIR /src
 
-# 1) dependency wheels: only invalidated when pyproject.toml changes
-COPY pyproject.toml ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > requirements.txt \
-    && pip wheel --wheel-dir /wheels/deps -r requirements.txt \
-    && cp requirements.txt /wheels/deps/requirements.txt
+# 1) dependency wheels from the runtime lock (exact versions, sha256 of every file; written
+#    by `make lock` for CPython 3.12 on x86_64): only invalidated when the lock changes.
+#    No extras: the embedded AWS emulator (moto, Flask, cfn-lint, docker) stays out.
+COPY requirements/runtime.lock ./
+RUN pip wheel --require-hashes --only-binary=:all: --wheel-dir /wheels/deps -r runtime.lock \
+    && cp runtime.lock /wheels/deps/runtime.lock
 
 # 2) the application wheel
 COPY README.md ./
@@ -57,7 +58,7 @@ RUN groupadd --system --gid 10001 taskboard \
 # Dependencies first (own layer), then the application; wheels are mounted,
 # never copied, so they do not stay in the image.
 RUN --mount=type=bind,from=builder,source=/wheels/deps,target=/wheels/deps \
-    pip install --no-index --find-links=/wheels/deps -r /wheels/deps/requirements.txt
+    pip install --no-index --require-hashes --find-links=/wheels/deps -r /wheels/deps/runtime.lock
 RUN --mount=type=bind,from=builder,source=/wheels/app,target=/wheels/app \
     pip install --no-index --no-deps /wheels/app/*.whl
 

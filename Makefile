@@ -6,13 +6,26 @@ HOST ?= 127.0.0.1
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest deploy-checks security-checks web bench clean
+.PHONY: run test lint typecheck pytest deploy-checks security-checks web bench clean lock
 
-$(STAMP): pyproject.toml
+# Development and CI install from the dev lock (hashes, every Python from 3.11), then the
+# project itself without dependencies; the image installs from the runtime lock.
+$(STAMP): pyproject.toml requirements/dev.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements/dev.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
+
+# Re-resolve both locks after a change of pyproject.toml's dependencies.
+#   runtime.lock: the image (CPython 3.12, x86_64 Linux, no extras)
+#   dev.lock:     development and CI (dev and local extras, any platform, Python >= 3.11)
+lock:
+	@command -v uv >/dev/null 2>&1 || [ -x $(BIN)/uv ] || { echo "make lock needs uv (pip install uv)"; exit 1; }
+	$$(command -v $(BIN)/uv || command -v uv) pip compile pyproject.toml --quiet --generate-hashes \
+	  --python-version 3.12 --python-platform x86_64-manylinux_2_28 -o requirements/runtime.lock
+	$$(command -v $(BIN)/uv || command -v uv) pip compile pyproject.toml --quiet --generate-hashes \
+	  --extra dev --universal --python-version 3.11 -o requirements/dev.lock
 
 # Builds the web board when Node.js is there and the build is missing or stale.
 web:

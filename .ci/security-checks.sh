@@ -1,13 +1,12 @@
 #!/usr/bin/env bash
 # Dependency and code security checks: pip-audit over the locked dependencies
-# (requirements.lock) and bandit over the service's code (baseline
+# (requirements/*.lock) and bandit over the service's code (baseline
 # .bandit-baseline.json, settings in pyproject.toml [tool.bandit]).
 # Run from the repo root:  bash .ci/security-checks.sh
 # Tools live in their own venv at ${SECURITY_VENV:-.cache/security-venv}.
 # pip-audit asks PyPI's advisory service (the pypi.org JSON API); where that is
 # unreachable it prints a NOTICE and passes, unless SECURITY_REQUIRE_AUDIT=1.
-# Refresh the lock after a dependency change:
-#   .venv/bin/pip freeze --exclude-editable > requirements.lock
+# Refresh the locks after a dependency change: make lock
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -38,46 +37,49 @@ else
     failed=1
 fi
 
-step "pip-audit (requirements.lock)"
-if [[ ! -f requirements.lock ]]; then
-    echo "pip-audit: FAILED (requirements.lock is missing)"
-    failed=1
-else
-    audit_log="$(mktemp)"
-    trap 'rm -f "${audit_log}"' EXIT
-    set +e
-    "${VENV}/bin/pip-audit" -r requirements.lock --disable-pip --no-deps --progress-spinner off \
-        --vulnerability-service pypi --timeout 30 >"${audit_log}" 2>&1
-    status=$?
-    set -e
-    cat "${audit_log}"
-    # A package the advisory service cannot answer for is skipped, and pip-audit
-    # still exits 0: count them, or an unreachable service would look like a pass.
-    locked="$(grep -cE '^[A-Za-z0-9._-]+==' requirements.lock || true)"
-    skipped="$(grep -c 'could not be audited' "${audit_log}" || true)"
-    if [[ ${status} -eq 0 && ${skipped} -eq 0 ]]; then
-        echo "pip-audit: ok (no known vulnerability in the ${locked} locked dependencies)"
-    elif [[ ${status} -eq 0 ]]; then
-        if [[ "${SECURITY_REQUIRE_AUDIT:-0}" == "1" ]]; then
-            echo "pip-audit: FAILED (${skipped} of ${locked} dependencies could not be audited and SECURITY_REQUIRE_AUDIT=1)"
-            failed=1
-        else
-            echo "NOTICE: PyPI's advisory service (pypi.org JSON API) did not answer for ${skipped} of ${locked}"
-            echo "NOTICE: locked dependencies: those were NOT audited here (SECURITY_REQUIRE_AUDIT=1 makes this a failure)"
-        fi
-    elif grep -qiE "ConnectionError|ConnectTimeout|ReadTimeout|Max retries exceeded|Failed to establish|Name or service not known|Temporary failure in name resolution|Connection refused|Network is unreachable|ProxyError|SSLError" "${audit_log}"; then
-        if [[ "${SECURITY_REQUIRE_AUDIT:-0}" == "1" ]]; then
-            echo "pip-audit: FAILED (the advisory service is unreachable and SECURITY_REQUIRE_AUDIT=1)"
-            failed=1
-        else
-            echo "NOTICE: pip-audit could not reach PyPI's advisory service (pypi.org JSON API);"
-            echo "NOTICE: dependencies NOT audited here (set SECURITY_REQUIRE_AUDIT=1 to make this a failure)"
-        fi
-    else
-        echo "pip-audit: FAILED (known vulnerabilities above: upgrade, re-lock, or document an --ignore-vuln)"
+# Both locks (requirements/, written by `make lock`): what the image runs and what CI runs.
+for lock in requirements/runtime.lock requirements/dev.lock; do
+    step "pip-audit (${lock})"
+    if [[ ! -f "${lock}" ]]; then
+        echo "pip-audit: FAILED (${lock} is missing)"
         failed=1
+    else
+        audit_log="$(mktemp)"
+        trap 'rm -f "${audit_log}"' EXIT
+        set +e
+        "${VENV}/bin/pip-audit" -r "${lock}" --disable-pip --no-deps --progress-spinner off \
+            --vulnerability-service pypi --timeout 30 >"${audit_log}" 2>&1
+        status=$?
+        set -e
+        cat "${audit_log}"
+        # A package the advisory service cannot answer for is skipped, and pip-audit
+        # still exits 0: count them, or an unreachable service would look like a pass.
+        locked="$(grep -cE '^[A-Za-z0-9._-]+==' "${lock}" || true)"
+        skipped="$(grep -c 'could not be audited' "${audit_log}" || true)"
+        if [[ ${status} -eq 0 && ${skipped} -eq 0 ]]; then
+            echo "pip-audit: ok (no known vulnerability in the ${locked} locked dependencies)"
+        elif [[ ${status} -eq 0 ]]; then
+            if [[ "${SECURITY_REQUIRE_AUDIT:-0}" == "1" ]]; then
+                echo "pip-audit: FAILED (${skipped} of ${locked} dependencies could not be audited and SECURITY_REQUIRE_AUDIT=1)"
+                failed=1
+            else
+                echo "NOTICE: PyPI's advisory service (pypi.org JSON API) did not answer for ${skipped} of ${locked}"
+                echo "NOTICE: locked dependencies: those were NOT audited here (SECURITY_REQUIRE_AUDIT=1 makes this a failure)"
+            fi
+        elif grep -qiE "ConnectionError|ConnectTimeout|ReadTimeout|Max retries exceeded|Failed to establish|Name or service not known|Temporary failure in name resolution|Connection refused|Network is unreachable|ProxyError|SSLError" "${audit_log}"; then
+            if [[ "${SECURITY_REQUIRE_AUDIT:-0}" == "1" ]]; then
+                echo "pip-audit: FAILED (the advisory service is unreachable and SECURITY_REQUIRE_AUDIT=1)"
+                failed=1
+            else
+                echo "NOTICE: pip-audit could not reach PyPI's advisory service (pypi.org JSON API);"
+                echo "NOTICE: dependencies NOT audited here (set SECURITY_REQUIRE_AUDIT=1 to make this a failure)"
+            fi
+        else
+            echo "pip-audit: FAILED (known vulnerabilities above: upgrade, re-lock, or document an --ignore-vuln)"
+            failed=1
+        fi
     fi
-fi
+done
 
 echo
 if [[ "${failed}" -ne 0 ]]; then

@@ -138,3 +138,52 @@ def test_dockerignore_excludes_local_state() -> None:
     for required in (".git", ".venv", "tests"):
         assert required in patterns, required
     assert "node_modules" in patterns or "**/node_modules" in patterns
+
+
+# ---------------------------------------------------------------------------
+# Reproducible, slim: the image installs the runtime lock (hashes), without the emulator
+# ---------------------------------------------------------------------------
+LOCKS = REPO_ROOT / "requirements"
+EMULATOR_ONLY = {"moto", "flask", "flask-cors", "cfn-lint", "docker", "aws-sam-translator", "werkzeug"}
+
+
+def locked(path: Path) -> dict[str, list[str]]:
+    """name -> the sha256 hashes of each `name==version` requirement of a uv/pip-tools lock."""
+    out: dict[str, list[str]] = {}
+    for req in re.split(r"\n(?=[A-Za-z0-9])", path.read_text()):
+        head = re.match(r"([A-Za-z0-9._-]+)==\S+", req)
+        if head:
+            out[head.group(1).lower().replace("_", "-")] = re.findall(r"--hash=sha256:([0-9a-f]{64})", req)
+    return out
+
+
+def test_the_image_installs_the_runtime_lock_with_hashes(stages: list[Stage]) -> None:
+    builder = next(s for s in stages if s.name == "builder")
+    runtime = stages[-1]
+    assert "requirements/runtime.lock ./" in builder.all("COPY")
+    wheel = " ".join(builder.all("RUN"))
+    assert "pip wheel --require-hashes" in wheel and "-r runtime.lock" in wheel
+    install = " ".join(runtime.all("RUN"))
+    assert "--require-hashes" in install and "--no-index" in install and "runtime.lock" in install
+
+
+def test_every_locked_requirement_carries_its_hashes() -> None:
+    for name in ("runtime.lock", "dev.lock"):
+        reqs = locked(LOCKS / name)
+        assert len(reqs) > 30, f"{name} looks empty"
+        assert all(reqs.values()), f"{name}: requirements without --hash: {[n for n, h in reqs.items() if not h]}"
+
+
+def test_the_runtime_lock_has_every_dependency_and_no_emulator() -> None:
+    import tomllib
+
+    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
+    runtime, dev = locked(LOCKS / "runtime.lock"), locked(LOCKS / "dev.lock")
+
+    def names(reqs: list[str]) -> set[str]:
+        return {re.split(r"[\[<>=!~; ]", r, maxsplit=1)[0].lower().replace("_", "-") for r in reqs}
+
+    assert names(project["dependencies"]) <= set(runtime)
+    assert not EMULATOR_ONLY & set(runtime), "the production image must not carry the emulator"
+    assert "moto" in names(project["optional-dependencies"]["local"])
+    assert {"moto", "flask", "pytest"} <= set(dev), "development installs the emulator and the tools"
