@@ -36,9 +36,14 @@ def limits_rule(max_depth: int, max_aliases: int) -> type[ValidationRule]:
             super().__init__(context)
             doc = context.document
             self.fragments = {d.name.value: d for d in doc.definitions if isinstance(d, FragmentDefinitionNode)}
+            # Per fragment: (levels, aliases) below its spread.  Walked once however
+            # often it is spread: walking every path took 2**n steps for n fragments
+            # that each spread the next twice.
+            self.below: dict[str, tuple[int, int]] = {}
+            self.open: set[str] = set()
 
-        def _walk(self, sel: SelectionSetNode | None, depth: int, seen: frozenset[str]) -> tuple[int, int]:
-            """(max depth below, aliases below), following fragments once per path."""
+        def _walk(self, sel: SelectionSetNode | None, depth: int) -> tuple[int, int]:
+            """(max depth below, aliases below)."""
             if sel is None:
                 return depth, 0
             deepest, aliases = depth, 0
@@ -48,15 +53,12 @@ def limits_rule(max_depth: int, max_aliases: int) -> type[ValidationRule]:
                         aliases += 1
                     if node.name.value in INTROSPECTION_ROOTS:
                         continue  # the standard introspection query is exempt
-                    d, a = self._walk(node.selection_set, depth + 1, seen) if node.selection_set else (depth + 1, 0)
+                    d, a = self._walk(node.selection_set, depth + 1) if node.selection_set else (depth + 1, 0)
                 elif isinstance(node, InlineFragmentNode):
-                    d, a = self._walk(node.selection_set, depth, seen)
+                    d, a = self._walk(node.selection_set, depth)
                 elif isinstance(node, FragmentSpreadNode):
-                    name = node.name.value
-                    frag = self.fragments.get(name)
-                    if frag is None or name in seen:
-                        continue  # unknown or cyclic: other rules report it
-                    d, a = self._walk(frag.selection_set, depth, seen | {name})
+                    levels, a = self._fragment(node.name.value)
+                    d = depth + levels
                 else:  # pragma: no cover
                     continue
                 deepest, aliases = max(deepest, d), aliases + a
@@ -64,8 +66,23 @@ def limits_rule(max_depth: int, max_aliases: int) -> type[ValidationRule]:
                     break  # enough to refuse; stop walking a hostile document
             return deepest, aliases
 
+        def _fragment(self, name: str) -> tuple[int, int]:
+            found = self.below.get(name)
+            if found is not None:
+                return found
+            frag = self.fragments.get(name)
+            if frag is None or name in self.open:
+                return 0, 0  # unknown or cyclic: other rules report it
+            self.open.add(name)
+            try:
+                found = self._walk(frag.selection_set, 0)
+            finally:
+                self.open.discard(name)
+            self.below[name] = found
+            return found
+
         def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
-            depth, aliases = self._walk(node.selection_set, 0, frozenset())
+            depth, aliases = self._walk(node.selection_set, 0)
             if depth > max_depth:
                 self.report_error(GraphQLError(f"The query is {depth} levels deep; at most {max_depth} are allowed.",
                                                node, extensions={"code": ErrorCode.BAD_USER_INPUT.value}))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +105,18 @@ def test_a_fragment_cycle_or_a_wide_fragment_tree_is_priced_quickly() -> None:
         f"fragment F{i} on Viewer {{ ...F{i + 1} ...F{i + 1} }}" for i in range(40)
     ] + ["fragment F40 on Viewer { emailVerified }"]
     assert cost(" ".join(chain)) == 1 + 2**40
+
+
+def test_a_wide_fragment_tree_is_validated_and_refused_quickly() -> None:
+    """2**22 paths through 22 fragments (about 1 KB of text): the depth and alias
+    rule walked each path (seconds, doubling with each fragment more)."""
+    chain = ["query { viewer { ...F0 } }"] + [
+        f"fragment F{i} on Viewer {{ ...F{i + 1} ...F{i + 1} }}" for i in range(22)
+    ] + ["fragment F22 on Viewer { emailVerified }"]
+    started = time.perf_counter()
+    result = operations().prepare(" ".join(chain), None)
+    assert time.perf_counter() - started < 1.0
+    assert refused_cost(result) == 1 + 2**22
 
 
 def test_a_huge_cost_is_reported_as_a_safe_integer() -> None:
