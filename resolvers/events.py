@@ -64,7 +64,8 @@ def task_message(kind: ActivityKind, who: str, actor_email: str, task: TaskRec, 
     elif kind == ActivityKind.TASK_ASSIGNED:
         verb = f"Assigned {assignee.email}" if assignee else "Unassigned"
     else:
-        verb = {ActivityKind.TASK_CREATED: "Created", ActivityKind.TASK_DELETED: "Deleted"}.get(kind, "Updated")
+        verb = {ActivityKind.TASK_CREATED: "Created", ActivityKind.TASK_DELETED: "Deleted",
+                ActivityKind.TASK_MOVED: "Moved"}.get(kind, "Updated")
     return f"{who} {actor_email} {verb} Task {task.title} at {iso(at)}"
 
 
@@ -75,22 +76,24 @@ def member_message(added: bool, who: str, actor_email: str, member: UserRec, boa
 
 def recipients(actor_id: str, people: list[tuple[str, UserRec | None]]) -> list[dict[str, Any]]:
     """Supervisor, assignee and a replaced assignee, minus the actor and anyone who
-    asked for neither mail nor SMS; one entry per person."""
+    asked for neither mail nor SMS; one entry per person.  Mail only to a verified
+    address, SMS only to a verified number."""
     out: list[dict[str, Any]] = []
     seen = {actor_id}
     for reason, user in people:
         if user is None or user.id in seen:
             continue
         seen.add(user.id)
-        sms = user.phone_number if user.sms_on_task_change and user.phone_number else None
-        if not user.email_on_task_change and sms is None:
+        sms = user.phone_number if user.sms_on_task_change and user.phone_number and user.phone_verified else None
+        send_email = user.email_on_task_change and user.email_verified
+        if not send_email and sms is None:
             continue
         out.append({
             "userId": user.id,
             "email": user.email,
             "name": user.name,
             "reason": reason,
-            "sendEmail": user.email_on_task_change,
+            "sendEmail": send_email,
             "smsNumber": sms,
         })
     return out

@@ -5,9 +5,9 @@ from __future__ import annotations
 import strawberry
 from strawberry import ID
 
-from models.errors import not_yet
+from resolvers.moves import move_task
 from schema.context import Info
-from schema.types import Task, TaskStatus
+from schema.types import Task, TaskStatus, task_of
 
 
 @strawberry.input(description="Where a moved task lands: its new status column and, optionally, its neighbours "
@@ -25,4 +25,8 @@ class MoveTaskInput:
 class MoveMutation:
     @strawberry.mutation(description="Moves a task to a column and a place in it (drag and drop).")
     async def move_task(self, info: Info, id: ID, input: MoveTaskInput) -> Task:
-        raise not_yet("moveTask")
+        task = await move_task(info.context, str(id), status=input.status,
+                               after_id=str(input.after_task_id) if input.after_task_id else None,
+                               before_id=str(input.before_task_id) if input.before_task_id else None,
+                               expected_version=input.expected_version)
+        return await task_of(info.context, task)
