@@ -2,7 +2,7 @@
 graphql-core execute against the Strawberry-built schema.
 
 HTTP and websockets both come through here, so the limits (depth, aliases,
-tokens, introspection in production) and the error policy are the same
+tokens, cost, introspection in production) and the error policy are the same
 everywhere.  Strawberry's own `Schema.execute` builds five extension objects
 and a custom resolve-info per field on every request; a board page executes
 ~800 fields, so that is skipped and only the schema (types and resolvers) is
@@ -225,8 +225,9 @@ class _Parsed:
 
 class Operations:
     def __init__(self, schema: strawberry.Schema, *, max_depth: int, max_aliases: int, max_tokens: int,
-                 introspection: bool, production: bool, max_cost: int = 10_000, page_size: int = 100,
-                 cache_bytes: int = 32 * 1024 * 1024, cache_document_chars: int = 16 * 1024) -> None:
+                 introspection: bool, production: bool, max_cost: int, page_size: int, cache_bytes: int,
+                 cache_document_chars: int) -> None:
+        """The limits and cache sizes are settings (taskboard.settings has their defaults)."""
         self.schema = schema._schema
         self.executor_class = FastExecutor.for_schema(self.schema)
         self.production = production
@@ -271,10 +272,6 @@ class Operations:
             while self._bytes > self.cache_bytes:
                 self._bytes -= self._documents.popitem(last=False)[1].size
         return parsed
-
-    def document(self, query: str) -> DocumentNode | list[GraphQLError]:
-        parsed = self._parsed(query)
-        return parsed if isinstance(parsed, list) else parsed.document
 
     def prepare(self, query: str, operation_name: str | None,
                 variables: dict[str, Any] | None = None) -> Prepared | list[GraphQLError]:

@@ -90,8 +90,7 @@ def board_target(query: str, operation: OperationDefinitionNode) -> BoardTarget 
 
 
 class ResponseCache:
-    def __init__(self, reader: Callable[[], AsyncConnection], *, max_bytes: int = 64 * 1024 * 1024,
-                 max_entry_bytes: int = 256 * 1024) -> None:
+    def __init__(self, reader: Callable[[], AsyncConnection], *, max_bytes: int, max_entry_bytes: int) -> None:
         self._reader = reader
         # Bounded by bytes, not entries: an entry's size is set by its caller (a
         # board of 100 tasks, a document of 16 KiB), so a count bounds nothing.

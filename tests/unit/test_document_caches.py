@@ -9,19 +9,12 @@ import random
 import tracemalloc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
 
-from schema import build_schema
-from schema.execution import Operations, Prepared
+from schema.execution import Prepared
 from taskboard.cache import ResponseCache
+from tests.unit.test_query_cost import operations
 
-STRAWBERRY = build_schema()
 MiB = 1024 * 1024
-
-
-def operations(**kw: Any) -> Operations:
-    return Operations(STRAWBERRY, max_depth=10, max_aliases=30, max_tokens=5000, introspection=True,
-                      production=False, **kw)
 
 
 @contextmanager

@@ -15,6 +15,7 @@ from graphql import FragmentDefinitionNode, GraphQLError, get_operation_ast, par
 from schema import build_schema
 from schema.cost import query_cost
 from schema.execution import Operations, Prepared
+from taskboard.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED_BENCH = REPO.parent / "shared" / "bench"
@@ -24,8 +25,13 @@ SCHEMA = STRAWBERRY._schema
 
 
 def operations(**kw: Any) -> Operations:
-    return Operations(STRAWBERRY, max_depth=10, max_aliases=30, max_tokens=5000, introspection=True,
-                      production=False, **kw)
+    """With the settings' defaults, but for `kw`."""
+    names = ("max_depth", "max_aliases", "max_tokens", "max_cost")
+    limits = {name: Settings.model_fields[name].default for name in names}
+    caches = {"page_size": Settings.model_fields["max_page_size"].default,
+              "cache_bytes": Settings.model_fields["document_cache_bytes"].default,
+              "cache_document_chars": Settings.model_fields["document_cache_max_chars"].default}
+    return Operations(STRAWBERRY, introspection=True, production=False, **{**limits, **caches, **kw})
 
 
 def cost(query: str, variables: dict[str, Any] | None = None) -> int:
