@@ -23,7 +23,7 @@ from starlette.websockets import WebSocket
 
 from schema import build_schema
 from schema.execution import Operations
-from taskboard import bootstrap
+from taskboard import bootstrap, logs
 from taskboard.admission import QueryGate
 from taskboard.cache import ResponseCache
 from taskboard.http import GraphQLEndpoint
@@ -38,6 +38,7 @@ REPO_WEB_DIST = Path(__file__).resolve().parent.parent / "web" / "dist"
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
+    logs.configure(settings.log_style)
     production = settings.production
     schema = build_schema()
     operations = Operations(schema, max_depth=settings.max_depth, max_aliases=settings.max_aliases,

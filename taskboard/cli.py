@@ -59,6 +59,7 @@ def serve(args: argparse.Namespace) -> None:
         proxy_headers=True,
         forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
         access_log=settings.env == "development",
+        log_config=None,  # uvicorn's records go through the root handler (taskboard.logs) as JSON too
         log_level="info",
     )
 
@@ -108,8 +109,20 @@ def prune(_: argparse.Namespace) -> None:
     print(f"pruned {result.events} event(s) and {result.refresh_tokens} refresh token(s)")
 
 
+def _configure_logs() -> None:
+    """Logs as the settings say (TASKBOARD_LOG_FORMAT, TASKBOARD_ENV); with settings
+    that do not parse, readable text, and the command reports the error itself."""
+    from taskboard import logs
+
+    try:
+        style = Settings().log_style
+    except ValidationError:
+        style = "console"
+    logs.configure(style)
+
+
 def main(argv: list[str] | None = None) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _configure_logs()
     parser = argparse.ArgumentParser(prog="taskboard", description="Team task boards over GraphQL")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("serve", help="serve the API, websockets and the web board")

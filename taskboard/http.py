@@ -4,7 +4,6 @@ every error with a contract code."""
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,6 +16,7 @@ from auth.tokens import InvalidToken, TokenService, bearer
 from models.errors import ErrorCode
 from resolvers.context import Ctx, Services
 from schema.execution import Operations, Prepared
+from taskboard import logs
 from taskboard.admission import QueryGate
 from taskboard.cache import ResponseCache
 from taskboard.clientaddr import Network, connection_address
@@ -25,6 +25,7 @@ log = logging.getLogger("taskboard.http")
 
 
 def error_response(status: int, code: ErrorCode, message: str, headers: dict[str, str] | None = None) -> Response:
+    logs.note(outcome=code.value)
     body = {"data": None, "errors": [{"message": message, "extensions": {"code": code.value}}]}
     return Response(orjson.dumps(body), status_code=status, media_type="application/json", headers=headers)
 
@@ -72,6 +73,19 @@ class GraphQLEndpoint:
         self.trusted_proxies = trusted_proxies
 
     async def __call__(self, request: Request) -> Response:
+        """One operation, and its log line (taskboard.logs)."""
+        op = logs.begin("http", request.headers.get("x-request-id", "")[:64] or None)
+        try:
+            response = await self._handle(request, op)
+            op.status = response.status_code
+            return response
+        except Exception:
+            op.outcome, op.status = ErrorCode.INTERNAL_SERVER_ERROR.value, 500
+            raise
+        finally:
+            logs.finish(op)
+
+    async def _handle(self, request: Request, op: logs.Operation) -> Response:
         if request.method == "GET":
             if self.graphiql and "text/html" in request.headers.get("accept", ""):
                 return HTMLResponse(_GRAPHIQL)
@@ -103,13 +117,18 @@ class GraphQLEndpoint:
         if bad_token:
             return error_response(401, ErrorCode.UNAUTHENTICATED, "Invalid or expired access token",
                                   {"WWW-Authenticate": 'Bearer error="invalid_token"'})
-        request_id = request.headers.get("x-request-id", "")[:64] or uuid.uuid4().hex
+        request_id = op.request_id
+        op.user_id = viewer_id
         # Parsed and validated once per document text; refused here when over the cost limit.
         prepared = self.operations.prepare(query, op_name, variables)
         if isinstance(prepared, list):  # the document itself was refused
-            return Response(orjson.dumps({"errors": self.operations.format(prepared, request_id), "data": None}),
+            formatted = self.operations.format(prepared, request_id)
+            logs.note_errors(formatted)
+            return Response(orjson.dumps({"errors": formatted, "data": None}),
                             status_code=400, media_type="application/json", headers={"x-request-id": request_id})
         operation = prepared.operation.operation
+        op.operation_type = operation.value
+        op.operation = op_name or (prepared.operation.name.value if prepared.operation.name else None)
         if operation == OperationType.SUBSCRIPTION:
             return error_response(400, ErrorCode.BAD_USER_INPUT, "Subscriptions are served over websockets")
         ip = connection_address(request, self.trusted_proxies)
@@ -156,6 +175,7 @@ class GraphQLEndpoint:
         """The response body, its HTTP status, and whether it is free of errors."""
         out = await self.operations.run(prepared, ctx, variables, op_name)
         errors = out.get("errors")
+        logs.note_errors(errors)
         status = 200
         if out["data"] is None and errors and all(
             e.get("extensions", {}).get("code") == ErrorCode.BAD_USER_INPUT.value and "path" not in e for e in errors

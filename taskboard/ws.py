@@ -33,6 +33,7 @@ from models.errors import ApiError, ErrorCode
 from resolvers.context import Ctx, Services
 from resolvers.live import SlowConsumer
 from schema.execution import Operations, Prepared, is_subscription
+from taskboard import logs
 from taskboard.clientaddr import connection_address
 from taskboard.live_render import EventRenderer, selection_key
 from taskboard.settings import Settings
@@ -283,20 +284,27 @@ class LiveSocket:
         if isinstance(prepared, list):
             await self._error(op_id, prepared)
             return
+        line = {"operation": op_name or (prepared.operation.name.value if prepared.operation.name else None),
+                "operation_type": prepared.operation.operation.value, "user_id": self.viewer_id}
         if is_subscription(prepared):
-            self.ops[op_id] = asyncio.create_task(
-                self._subscription(op_id, prepared.document, query, variables or {}, op_name))
+            self.ops[op_id] = asyncio.create_task(logs.logged(
+                line, self._subscription(op_id, prepared.document, query, variables or {}, op_name)))
         else:
-            self.ops[op_id] = asyncio.create_task(self._single(op_id, prepared, variables or {}, op_name))
+            self.ops[op_id] = asyncio.create_task(
+                logs.logged(line, self._single(op_id, prepared, variables or {}, op_name)))
 
     def _ctx(self) -> Ctx:
-        return Ctx(self.cfg.services, viewer_id=self.viewer_id, client_ip=self.ip, request_id=uuid.uuid4().hex)
+        op = logs.current()  # the operation's line and its errors show one request id
+        return Ctx(self.cfg.services, viewer_id=self.viewer_id, client_ip=self.ip,
+                   request_id=op.request_id if op is not None else uuid.uuid4().hex)
 
     def _format(self, errors: list[GraphQLError], request_id: str = "-") -> list[Any]:
         return self.cfg.operations.format(errors, request_id)
 
     async def _error(self, op_id: str, errors: list[GraphQLError]) -> None:
-        await self.reply({"id": op_id, "type": "error", "payload": self._format(errors)})
+        payload = self._format(errors)
+        logs.note_errors(payload)
+        await self.reply({"id": op_id, "type": "error", "payload": payload})
 
     async def _finish(self, op_id: str) -> None:
         if self.ops.pop(op_id, None) is not None:
@@ -305,6 +313,7 @@ class LiveSocket:
     async def _single(self, op_id: str, prepared: Prepared, variables: dict[str, Any], op_name: str | None) -> None:
         """Queries and mutations over the socket: one result, then complete."""
         body = await self.cfg.operations.run(prepared, self._ctx(), variables, op_name)
+        logs.note_errors(body.get("errors"))
         await self.reply({"id": op_id, "type": "next", "payload": body})
         await self._finish(op_id)
 

@@ -1,0 +1,179 @@
+"""Structured logs: one line per GraphQL operation (HTTP or websocket) and per
+delivery (the relay's batches, the mailer's sends), JSON in production and
+readable in development (TASKBOARD_LOG_FORMAT=json|console).
+
+structlog renders every record, the standard library's included: notify/ runs
+in the mail Lambda with only the standard library and boto3, so it logs with
+`logging` and `extra=` fields, and here those fields become JSON keys like any
+other.  A line never carries a token or a password: variables and headers are
+never logged, and `_redact` blanks any field whose name says it is a secret.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+import re
+import sys
+import time
+import uuid
+from collections.abc import Awaitable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import structlog
+from structlog.types import EventDict, Processor, WrappedLogger
+
+LogFormat = Literal["json", "console"]
+
+request_log = structlog.get_logger("taskboard.request")
+
+_SECRET_KEYS = re.compile(r"pass(word)?|secret|token|authorization|cookie|credential", re.IGNORECASE)
+_BEARER = re.compile(r"(bearer\s+)[A-Za-z0-9._~+/=-]+", re.IGNORECASE)
+_REDACTED = "[redacted]"
+
+
+def _redact(_: WrappedLogger, __: str, event: EventDict) -> EventDict:
+    """Blank the value of any field named like a secret, and bearer tokens in text."""
+    for key in list(event):
+        if key != "event" and _SECRET_KEYS.search(key):
+            event[key] = _REDACTED
+        elif isinstance(event[key], str) and "earer" in event[key]:
+            event[key] = _BEARER.sub(r"\1" + _REDACTED, event[key])
+    return event
+
+
+_SHARED: list[Processor] = [
+    structlog.contextvars.merge_contextvars,
+    structlog.stdlib.add_log_level,
+    structlog.stdlib.add_logger_name,
+    structlog.processors.TimeStamper(fmt="iso", utc=True),
+]
+
+
+class _Handler(logging.StreamHandler):  # type: ignore[type-arg,unused-ignore]
+    """Ours, so that configuring again replaces it and leaves other handlers (pytest's) be."""
+
+
+def configure(fmt: LogFormat, level: int = logging.INFO) -> None:
+    """Render every log record of the process as one JSON object a line (`json`)
+    or as aligned key=value text (`console`), on stderr.  Idempotent."""
+    structlog.configure(
+        processors=[*_SHARED, structlog.stdlib.PositionalArgumentsFormatter(),
+                    structlog.processors.StackInfoRenderer(),
+                    structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=False,
+    )
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if isinstance(h, _Handler)]:
+        root.removeHandler(old)
+    handler = _Handler(sys.stderr)
+    handler.setFormatter(formatter(fmt))
+    root.addHandler(handler)
+    root.setLevel(level)
+
+
+def formatter(fmt: LogFormat) -> logging.Formatter:
+    """The formatter of every line: structlog's events and the standard library's records alike."""
+    renderer: Processor = (structlog.processors.JSONRenderer() if fmt == "json"
+                           else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty()))
+    return structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[*_SHARED, structlog.stdlib.ExtraAdder()],
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, _drop_message, _redact,
+                    structlog.processors.format_exc_info if fmt == "json" else _keep, renderer],
+    )
+
+
+def _drop_message(_: WrappedLogger, __: str, event: EventDict) -> EventDict:
+    if event.get("message") == event.get("event"):
+        del event["message"]  # a standard library record's text, already the event
+    return event
+
+
+def _keep(_: WrappedLogger, __: str, event: EventDict) -> EventDict:
+    return event  # the console renderer prints exceptions itself
+
+
+# --- one line per operation ------------------------------------------------------------
+
+
+@dataclass
+class Operation:
+    """What the line of one GraphQL operation says; filled in as the request goes."""
+
+    transport: str
+    request_id: str
+    started: float = field(default_factory=time.monotonic)
+    operation: str | None = None
+    operation_type: str | None = None
+    user_id: str | None = None
+    outcome: str = "ok"
+    status: int | None = None
+
+    def fields(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "transport": self.transport, "request_id": self.request_id, "operation": self.operation,
+            "operation_type": self.operation_type, "user_id": self.user_id,
+            "duration_ms": round((time.monotonic() - self.started) * 1000, 1), "outcome": self.outcome,
+        }
+        if self.status is not None:
+            out["status"] = self.status
+        return out
+
+
+_current: contextvars.ContextVar[Operation | None] = contextvars.ContextVar("taskboard_operation", default=None)
+
+
+def begin(transport: str, request_id: str | None = None) -> Operation:
+    """Start the line of the operation this task serves (tasks it starts share it)."""
+    op = Operation(transport, request_id or uuid.uuid4().hex)
+    _current.set(op)
+    return op
+
+
+def current() -> Operation | None:
+    return _current.get()
+
+
+def note(**values: Any) -> None:
+    """Fill in fields of the current operation's line (no-op outside one)."""
+    op = _current.get()
+    if op is not None:
+        for key, value in values.items():
+            setattr(op, key, value)
+
+
+def outcome_of(errors: Iterable[Mapping[str, Any]] | None) -> str:
+    """`ok`, or the contract code of the first error."""
+    for error in errors or ():
+        code = (error.get("extensions") or {}).get("code")
+        return str(code or "INTERNAL_SERVER_ERROR")
+    return "ok"
+
+
+def note_errors(errors: Iterable[Mapping[str, Any]] | None) -> None:
+    op = _current.get()
+    if op is not None and op.outcome == "ok":
+        op.outcome = outcome_of(errors)
+
+
+def finish(op: Operation) -> None:
+    request_log.info("graphql operation", **op.fields())
+
+
+async def logged(op_fields: Mapping[str, Any], work: Awaitable[Any]) -> Any:
+    """Run `work` (one websocket operation) as an operation with its own line."""
+    op = begin("ws")
+    note(**op_fields)
+    try:
+        return await work
+    except asyncio.CancelledError:
+        raise  # the client completed it, or the socket closed: the outcome stands
+    except Exception:
+        note_errors([{"extensions": {"code": "INTERNAL_SERVER_ERROR"}}])
+        raise
+    finally:
+        finish(op)

@@ -1,0 +1,118 @@
+"""Structured logs (issue 14 item 7): one JSON line per GraphQL operation, over
+HTTP and over the websocket, with its request id, operation, user, duration and
+outcome; never a password or a token in any line."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from taskboard import logs
+from tests.conftest import Api, test_settings
+
+
+class Lines(logging.Handler):
+    """Every record of the process, rendered by the service's own formatter."""
+
+    def __init__(self, fmt: logs.LogFormat = "json") -> None:
+        super().__init__(logging.DEBUG)
+        self.setFormatter(logs.formatter(fmt))
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+    def operations(self) -> list[dict[str, Any]]:
+        parsed = [json.loads(line) for line in self.lines]
+        return [p for p in parsed if p.get("event") == "graphql operation"]
+
+
+@pytest.fixture
+def lines() -> Iterator[Lines]:
+    handler = Lines()
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)  # everything anyone logs, debug included, for the secrets check
+    yield handler
+    root.removeHandler(handler)
+    root.setLevel(level)
+
+
+ME = "query Me { viewer { user { id email } } }"
+LOGIN = "mutation LogIn($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken refreshToken } }"
+
+
+async def test_one_json_line_per_http_operation(api: Api, lines: Lines) -> None:
+    user = await api.signup("Logger")
+    lines.lines.clear()
+    response = await api.client.post("/graphql", json={"query": ME, "operationName": "Me"},
+                                      headers={"authorization": f"Bearer {user['token']}", "x-request-id": "req-42"})
+    assert response.status_code == 200
+    [line] = lines.operations()
+    assert line["transport"] == "http" and line["request_id"] == "req-42" == response.headers["x-request-id"]
+    assert line["operation"] == "Me" and line["operation_type"] == "query"
+    assert line["user_id"] == user["id"]
+    assert line["outcome"] == "ok" and line["status"] == 200
+    assert isinstance(line["duration_ms"], float) and line["duration_ms"] >= 0
+    assert line["level"] == "info" and line["timestamp"].endswith("Z")
+
+
+async def test_the_outcome_is_the_error_code(api: Api, lines: Lines) -> None:
+    await api.client.post("/graphql", json={"query": ME}, headers={"authorization": "Bearer not-a-token"})
+    await api.client.post("/graphql", json={"query": "{ nope }"})
+    bad_token, bad_document = lines.operations()
+    assert bad_token["outcome"] == "UNAUTHENTICATED" and bad_token["status"] == 401
+    assert bad_document["outcome"] == "GRAPHQL_VALIDATION_FAILED" or bad_document["outcome"] == "BAD_USER_INPUT"
+    assert bad_document["status"] == 400
+
+
+async def test_no_password_or_token_in_any_line(api: Api, lines: Lines) -> None:
+    user = await api.signup("Secretive")
+    password = "password-123"  # what Api.signup signs up with
+    body = await api.ok(LOGIN, {"e": user["email"], "p": password})
+    token = body["login"]["accessToken"]
+    await api.ok(ME, token=token)
+    await api.gql(LOGIN, {"e": user["email"], "p": "wrong-" + password})
+    # A secret in a field of someone's log call, and a bearer header quoted in a message:
+    logging.getLogger("taskboard.test").info("got %s", f"Authorization: Bearer {token}",
+                                             extra={"password": password, "refresh_token": token})
+    assert lines.operations(), "no operation was logged"
+    text = "\n".join(lines.lines)
+    for secret in (password, token, body["login"]["refreshToken"], user["token"]):
+        assert secret not in text
+
+
+def test_console_lines_read_as_text() -> None:
+    record = logging.LogRecord("taskboard.request", logging.INFO, __file__, 1, "graphql operation", None, None)
+    record.operation = "Me"
+    line = logs.formatter("console").format(record)
+    assert "graphql operation" in line and "operation=Me" in line.replace("'", "")
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(line)
+
+
+async def test_one_json_line_per_websocket_operation(database_url: str, lines: Lines) -> None:
+    from tests.live.conftest import serve
+
+    async with serve(test_settings(database_url)) as live:
+        user = await live.api.signup("Socket")
+        lines.lines.clear()
+        ws = await live.socket(user["token"])
+        await ws.send(json.dumps({"id": "1", "type": "subscribe",
+                                  "payload": {"query": ME, "operationName": "Me"}}))
+        replies = [json.loads(await asyncio.wait_for(ws.recv(), 5)) for _ in range(2)]
+        assert [r["type"] for r in replies] == ["next", "complete"]
+        for _ in range(50):
+            if lines.operations():
+                break
+            await asyncio.sleep(0.02)
+        await live.close_sockets()
+    [line] = [op for op in lines.operations() if op["transport"] == "ws"]
+    assert line["operation"] == "Me" and line["operation_type"] == "query"
+    assert line["user_id"] == user["id"] and line["outcome"] == "ok" and line["request_id"]
