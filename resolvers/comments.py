@@ -7,9 +7,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Select, and_, bindparam, delete, func, insert, or_, select, update
 
 from models.errors import ApiError, ErrorCode, bad_input, not_found
 from models.ids import kind_of, new_id
@@ -224,6 +225,9 @@ async def task_comments(ctx: Ctx, task_id: str, *, first: int | None, after: str
     """A page of a task's comments, oldest first.  The caller has shown the task
     to the viewer (a `Task` is only built for a member of its board)."""
     n = ctx.page_size(first)
+    if not after:
+        found = await _first_pages(ctx).load((task_id, n)) or []
+        return _page(found, n)
     where = [comments_t.c.task_id == task_id]
     if after:
         _, raw_at, last_id = decode_cursor(after, 3, _CURSOR_TAG)
@@ -238,9 +242,46 @@ async def task_comments(ctx: Ctx, task_id: str, *, first: int | None, after: str
     q = select(*_COLUMNS).where(*where).order_by(comments_t.c.created_at, comments_t.c.id).limit(n + 1)
     async with ctx.read() as s:
         rows = (await s.execute(q)).all()
-    comments = [CommentRec.from_row(r) for r in rows[:n]]
+    return _page([CommentRec.from_row(r) for r in rows], n)
+
+
+def _page(found: list[CommentRec], n: int) -> CommentPage:
+    """`found`: up to n + 1 comments in order (one more tells there is a next page)."""
+    comments = found[:n]
     cursors = [encode_cursor(_CURSOR_TAG, c.created_at.isoformat(), c.id) for c in comments]
-    return CommentPage(comments, cursors, len(rows) > n)
+    return CommentPage(comments, cursors, len(found) > n)
+
+
+def _first_pages(ctx: Ctx) -> BatchLoader[tuple[str, int], list[CommentRec]]:
+    """The request's loader of the first page of comments by (task, page size): a
+    page of tasks with their comments costs one query, not one a task."""
+    loader: BatchLoader[tuple[str, int], list[CommentRec]] | None = getattr(ctx.loaders, "_comment_pages", None)
+    if loader is None:
+        async def fetch(keys: list[tuple[str, int]]) -> dict[tuple[str, int], list[CommentRec]]:
+            by_size: dict[int, list[str]] = {}
+            for task_id, n in keys:
+                by_size.setdefault(n, []).append(task_id)
+            out: dict[tuple[str, int], list[CommentRec]] = {}
+            async with ctx.read() as s:
+                for n, ids in by_size.items():
+                    found: dict[str, list[CommentRec]] = {i: [] for i in ids}
+                    for r in await s.execute(_first_page_statement(), {"ids": ids, "limit": n + 1}):
+                        found[r.task_id].append(CommentRec.from_row(r))
+                    out.update(((i, n), page) for i, page in found.items())
+            return out
+
+        loader = BatchLoader(fetch)
+        ctx.loaders._comment_pages = loader  # type: ignore[attr-defined]
+    return loader
+
+
+@lru_cache(maxsize=1)
+def _first_page_statement() -> Select[Any]:
+    place = func.row_number().over(partition_by=comments_t.c.task_id,
+                                   order_by=(comments_t.c.created_at, comments_t.c.id)).label("place")
+    ranked = select(*_COLUMNS, place).where(comments_t.c.task_id.in_(bindparam("ids", expanding=True))).subquery()
+    return (select(*(ranked.c[c.name] for c in _COLUMNS)).where(ranked.c.place <= bindparam("limit"))
+            .order_by(ranked.c.task_id, ranked.c.place))
 
 
 _COUNTS = (select(comments_t.c.task_id, func.count()).where(comments_t.c.task_id.in_(bindparam("ids", expanding=True)))

@@ -168,3 +168,29 @@ async def test_email_on_mention_is_a_setting_that_defaults_to_on(api: Api) -> No
     assert (await api.ok(settings, token=user["token"]))["viewer"]["notificationSettings"]["emailOnMention"] is False
     body = await api.gql(MENTION_SETTING, {"i": {"emailOnMention": None}}, user["token"])
     assert codes(body) == ["BAD_USER_INPUT"]
+
+
+COUNTS_PAGE = """query($id: ID!) { board(id: $id) { tasks(first: 30) { edges { node { id commentCount
+  comments(first: 2) { totalCount edges { node { id author { id } } } } } } } } }"""
+
+
+async def test_comment_counts_of_a_page_cost_the_same_statements_for_3_and_30_tasks(api: Api) -> None:
+    from tests.api.test_n_plus_one import StatementCounter
+
+    owner = await api.signup("Counter")
+    small, big = await new_board(api, owner, "Small"), await new_board(api, owner, "Big")
+    for board, n in ((small, 3), (big, 30)):
+        for i in range(n):
+            task = await create_task(api, owner, board, f"t{i}")
+            for j in range(i % 3):
+                await api.ok(ADD, {"t": task["id"], "b": f"c{j}"}, owner["token"])
+    counter = StatementCounter(api)
+    n_small, _ = await counter.count(api, COUNTS_PAGE, {"id": small}, owner["token"])
+    n_big, data_big = await counter.count(api, COUNTS_PAGE, {"id": big}, owner["token"])
+    counts = [e["node"]["commentCount"] for e in data_big["board"]["tasks"]["edges"]]
+    assert sorted(counts) == sorted(i % 3 for i in range(30))
+    assert all(e["node"]["comments"]["totalCount"] == e["node"]["commentCount"]
+               for e in data_big["board"]["tasks"]["edges"])
+    # Counts, first pages of comments and their authors: one batched query each,
+    # whatever the number of tasks.
+    assert n_big == n_small, (n_small, n_big)
