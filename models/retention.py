@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import and_, delete, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from models.db import make_engine
+from models.db import DatabaseTls, make_engine
 from models.tables import BoardEventRow, RefreshToken, utcnow
 
 log = logging.getLogger("taskboard.retention")
@@ -64,9 +64,10 @@ async def prune(engine: AsyncEngine, *, now: datetime, event_retention: timedelt
     return result
 
 
-async def prune_database(url: str, *, event_retention: timedelta, now: datetime | None = None) -> PruneResult:
+async def prune_database(url: str, *, event_retention: timedelta, now: datetime | None = None,
+                         tls: DatabaseTls | None = None) -> PruneResult:
     """One pass over the database at `url` (the `taskboard prune` command)."""
-    engine = make_engine(url, pool_size=1)
+    engine = make_engine(url, pool_size=1, tls=tls)
     try:
         return await prune(engine, now=now or utcnow(), event_retention=event_retention)
     finally:
