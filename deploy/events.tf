@@ -6,6 +6,7 @@ locals {
   task_detail_types = [
     "TaskCreated", "TaskUpdated", "TaskStatusChanged", "TaskAssigned", "TaskDeleted", "CommentAdded",
     "AccountEmailVerification", "AccountPasswordReset", "AccountInvitation", "AccountPhoneCode",
+    "MemberAdded",
   ]
 }
 

@@ -109,4 +109,7 @@ ACCOUNT_MAIL_DETAIL_TYPES: tuple[str, ...] = (
 )
 # A comment mails the task's people and everyone it mentions (resolvers.comment_events).
 COMMENT_MAIL_DETAIL_TYPES: tuple[str, ...] = ("CommentAdded",)
-MAIL_DETAIL_TYPES: tuple[str, ...] = TASK_MAIL_DETAIL_TYPES + COMMENT_MAIL_DETAIL_TYPES + ACCOUNT_MAIL_DETAIL_TYPES
+# A person added to a board gets one mail saying so (notify.account_mail).
+MEMBER_MAIL_DETAIL_TYPES: tuple[str, ...] = ("MemberAdded",)
+MAIL_DETAIL_TYPES: tuple[str, ...] = (TASK_MAIL_DETAIL_TYPES + COMMENT_MAIL_DETAIL_TYPES + ACCOUNT_MAIL_DETAIL_TYPES
+                                      + MEMBER_MAIL_DETAIL_TYPES)

@@ -10,6 +10,7 @@ import logging
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from models.events import (
@@ -18,6 +19,7 @@ from models.events import (
     ACCOUNT_MAIL_DETAIL_TYPES,
     ACCOUNT_PASSWORD_RESET,
     ACCOUNT_PHONE_CODE,
+    MEMBER_MAIL_DETAIL_TYPES,
 )
 from notify.mailer import (
     SEND_ATTEMPTS,
@@ -32,6 +34,7 @@ from notify.mailer import (
 )
 
 ACCOUNT_DETAIL_TYPES = frozenset(ACCOUNT_MAIL_DETAIL_TYPES)
+MEMBER_DETAIL_TYPES = frozenset(MEMBER_MAIL_DETAIL_TYPES)
 log = logging.getLogger("taskboard.notify.account_mail")
 
 # subject, what the link does, the button's words
@@ -77,6 +80,25 @@ def render_account_mail(detail: Mapping[str, Any]) -> RenderedMail:
     return RenderedMail(str(to.get("email") or ""), name, subject, "\n".join(lines), body_html)
 
 
+def render_added_mail(detail: Mapping[str, Any], recipient: Mapping[str, Any]) -> RenderedMail:
+    name = _clean(recipient.get("name") or recipient.get("email") or "", 100)
+    board = _clean(detail.get("boardName") or "a board", 200)
+    actor = _clean(detail.get("actorEmail") or "Someone", 254)
+    link = str(recipient.get("boardLink") or "")
+    subject = _clean(f"[{board}] {actor} added you to the board", 250)
+    footer = "You get this mail once, because you were added to this board."
+    text = "\n".join([f"Hi {name},", "", f"{actor} added you to the board {board}.", "",
+                      f"Open the board: {link}", "", "-- ", footer, ""])
+    e = html.escape
+    body_html = (
+        '<!doctype html><html><body style="font-family:sans-serif">'
+        f"<p>Hi {e(name)},</p><p>{e(actor)} added you to the board <b>{e(board)}</b>.</p>"
+        f'<p><a href="{e(link, quote=True)}">Open the board</a></p>'
+        f'<hr><p style="color:#666;font-size:small">{e(footer)}</p></body></html>'
+    )
+    return RenderedMail(str(recipient.get("email") or ""), name, subject, text, body_html)
+
+
 def phone_code_text(detail: Mapping[str, Any]) -> str:
     return f"Your Taskboard code is {_clean(detail.get('code') or '', 10)}. It expires in 10 minutes."
 
@@ -88,10 +110,21 @@ def handle_account_event(detail: Mapping[str, Any], *, ses: Any, sns: Any, dynam
     counts = {"sent": 0, "skipped": 0, "sms": 0}
     kind = str(detail.get("detailType") or "")
     event_id = str(detail.get("eventId") or "")
-    if kind not in ACCOUNT_DETAIL_TYPES or not event_id:
+    if kind not in ACCOUNT_DETAIL_TYPES | MEMBER_DETAIL_TYPES or not event_id:
+        return counts
+    moment = now or datetime.now(UTC)
+    if kind in MEMBER_DETAIL_TYPES:
+        for rcpt in detail.get("recipients") or []:
+            # Only the person added: the member event mails nobody else.
+            if (not isinstance(rcpt, Mapping) or rcpt.get("reason") != "added" or not rcpt.get("sendEmail")
+                    or not rcpt.get("email")):
+                continue
+            added = render_added_mail(detail, rcpt)
+            done = _deliver(dynamodb, table, event_id, "email", added.to_email, added.subject, moment,
+                            dedup_ttl_days, partial(send_mail, ses, added, mail_from, event_id=event_id))
+            counts["sent" if done else "skipped"] += 1
         return counts
     to = detail.get("to") or {}
-    moment = now or datetime.now(UTC)
     if kind == ACCOUNT_PHONE_CODE:
         number = str(to.get("smsNumber") or "")
         if not number or not detail.get("code"):

@@ -45,7 +45,13 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
-from models.events import ACCOUNT_MAIL_DETAIL_TYPES, COMMENT_MAIL_DETAIL_TYPES, SOURCE, TASK_MAIL_DETAIL_TYPES
+from models.events import (
+    ACCOUNT_MAIL_DETAIL_TYPES,
+    COMMENT_MAIL_DETAIL_TYPES,
+    MEMBER_MAIL_DETAIL_TYPES,
+    SOURCE,
+    TASK_MAIL_DETAIL_TYPES,
+)
 
 TASK_DETAIL_TYPES = frozenset(TASK_MAIL_DETAIL_TYPES)
 # Board changes that mail the recipients their event names: task changes, new comments.
@@ -486,7 +492,7 @@ def handle_event(
     Member events and foreign events are ignored (all zero)."""
     counts = {"sent": 0, "skipped": 0, "sms": 0}
     detail_type = str(event.get("detail-type") or event.get("DetailType") or "")
-    if event.get("source", SOURCE) == SOURCE and detail_type in ACCOUNT_MAIL_DETAIL_TYPES:
+    if event.get("source", SOURCE) == SOURCE and detail_type in ACCOUNT_MAIL_DETAIL_TYPES + MEMBER_MAIL_DETAIL_TYPES:
         from notify.account_mail import handle_account_event  # it builds on this module
 
         detail = {**_detail(event), "detailType": detail_type}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from models.tables import BoardRole
 from resolvers.events import iso
@@ -13,3 +14,12 @@ def role_message(who: str, actor_email: str, member: UserRec, role: BoardRole, b
                  at: datetime) -> str:
     return (f"{who} {actor_email} Changed Role of Member {member.email} to {role.value} "
             f"on Board {board_name} at {iso(at)}")
+
+
+def added_recipients(public_url: str, actor_id: str, member: UserRec, board_id: str) -> list[dict[str, Any]]:
+    """Who a MEMBER_ADDED mails: the person added, once, unless they added
+    themselves, and only at a verified address."""
+    if member.id == actor_id or not member.email_verified:
+        return []
+    return [{"userId": member.id, "email": member.email, "name": member.name, "reason": "added",
+             "sendEmail": True, "smsNumber": None, "boardLink": f"{public_url.rstrip('/')}/boards/{board_id}"}]

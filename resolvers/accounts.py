@@ -180,6 +180,11 @@ async def update_notification_settings(
     if phone_number is not _UNSET:
         values["phone_number"] = None if phone_number is None else validation.phone(phone_number)
     async with ctx.write() as s:
+        if "phone_number" in values:
+            # A number is confirmed only as the one the code was texted to.
+            await s.execute(update(users_t).where(users_t.c.id == viewer_id,
+                                                  users_t.c.phone_number.is_distinct_from(values["phone_number"]))
+                            .values(phone_verified_at=None))
         if values:
             await s.execute(update(users_t).where(users_t.c.id == viewer_id).values(**values))
         row = (await s.execute(select(*USER_COLUMNS).where(users_t.c.id == viewer_id))).first()

@@ -10,7 +10,7 @@ from models.errors import ApiError, ErrorCode, not_found
 from models.ids import kind_of, new_id
 from models.tables import ActivityKind, BoardEventKind, BoardRole, utcnow
 from models.uow import UnitOfWork
-from resolvers import events, validation
+from resolvers import account_events, events, validation
 from resolvers.context import Ctx
 from resolvers.records import (
     TASK_COLUMNS,
@@ -128,8 +128,9 @@ async def add_member(ctx: Ctx, *, board_id: str, email: str, role: BoardRole) ->
         await uow.record(
             board, kind=BoardEventKind.MEMBER_ADDED, activity_kind=ActivityKind.MEMBER_ADDED,
             actor_id=viewer_id, actor_email=actor.email, task_id=None,
-            payload=events.base_payload(ActivityKind.MEMBER_ADDED, message, member.added_at,
-                                        member=events.member_json(member, user)),
+            payload=events.base_payload(
+                ActivityKind.MEMBER_ADDED, message, member.added_at, member=events.member_json(member, user),
+                recipients=account_events.added_recipients(ctx.services.public_url, viewer_id, user, board_id)),
         )
         await uow.commit()
     ctx.loaders.users.prime(user.id, user)

@@ -91,3 +91,20 @@ async def test_phone_code_is_texted_once(db: Db, aws: AwsEnv) -> None:
         await r.aclose()
     counts = handle_queue(aws)
     assert counts == [{"sent": 0, "skipped": 0, "sms": 1}]
+
+
+def test_being_added_to_a_board_is_mailed_once(aws: AwsEnv) -> None:
+    detail = {"eventId": "evt-added-1", "boardId": "brd_x", "boardName": "Sprint 3", "actorEmail": "o@example.com",
+              "detailType": "MemberAdded",
+              "recipients": [{"userId": "usr_a", "email": "added@example.com", "name": "Ada", "reason": "added",
+                              "sendEmail": True, "smsNumber": None,
+                              "boardLink": "http://localhost:8000/boards/brd_x"}]}
+    event = {"source": "taskboard", "detail-type": "MemberAdded", "detail": detail}
+    handler = dict(ses=aws.client("ses"), sns=aws.client("sns"), dynamodb=aws.client("dynamodb"), table=aws.table,
+                   mail_from=aws.mail_from)
+    assert mailer.handle_event(event, **handler) == {"sent": 1, "skipped": 0, "sms": 0}
+    assert mailer.handle_event(event, **handler) == {"sent": 0, "skipped": 1, "sms": 0}
+    (mail,) = [m for m in sent_mails(REGION) if m["event_id"] == "evt-added-1"]
+    assert "Sprint 3" in mail["subject"] and "http://localhost:8000/boards/brd_x" in mail["text"]
+    nobody = {**event, "detail": {**detail, "eventId": "evt-added-2", "recipients": []}}
+    assert mailer.handle_event(nobody, **handler) == {"sent": 0, "skipped": 0, "sms": 0}
