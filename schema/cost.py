@@ -10,7 +10,9 @@ A list's length is what the request may get back at most:
   Counting it as 1 would price `boards { tasks(first: 100) { ... } }` at one board's
   tasks whatever the viewer's board count; a whole page is the largest count any one
   list of the API is meant to hand out, and the web board's own documents stay far
-  under the limit with it (tests/unit/test_query_cost.py).
+  under the limit with it (tests/unit/test_query_cost.py);
+- a plain list whose length the API itself caps (`LIST_BOUNDS`, e.g. a task's labels):
+  that cap, so a board page may show each card's labels.
 
 Fields under @skip/@include count as selected (the cost is an upper bound), and
 introspection's `__schema`/`__type` are exempt as they are from the depth limit.
@@ -42,8 +44,11 @@ from graphql import (
 )
 
 from models.errors import ErrorCode
+from resolvers.label_store import MAX_LABELS_PER_TASK
 
 INTROSPECTION_ROOTS = {"__schema", "__type"}
+# Plain lists the API never lets grow past a cap: (type, field) -> that cap.
+LIST_BOUNDS: dict[tuple[str, str], int] = {("Task", "labels"): MAX_LABELS_PER_TASK}
 # What `extensions.cost` may say: a JSON number every client reads exactly.
 MAX_REPORTED_COST = 2**53 - 1
 
@@ -94,7 +99,8 @@ class _Costing:
                 first = self.first(node, field)
                 child = get_named_type(field.type)
                 if is_list_type(get_nullable_type(field.type)):
-                    length = first if first is not None else page if page is not None else self.page_size
+                    length = (first if first is not None else page if page is not None
+                              else LIST_BOUNDS.get((getattr(parent, "name", ""), name), self.page_size))
                     total += length * self.selection(node.selection_set, child, None)
                 else:
                     total += self.selection(node.selection_set, child, first)

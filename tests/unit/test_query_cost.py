@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from graphql import FragmentDefinitionNode, GraphQLError, get_operation_ast, parse, print_ast, validate
 
+from resolvers.label_store import MAX_LABELS_PER_TASK
 from schema import build_schema
 from schema.cost import query_cost
 from schema.execution import Operations, Prepared
@@ -63,6 +64,14 @@ def test_each_field_costs_the_lengths_of_the_lists_it_sits_in() -> None:
     assert cost("{ boards { id name } }") == 1 + 2 * 100
     # an argument's default: tasks(first: 50)
     assert cost('{ board(id: "b") { tasks { edges { node { id } } } } }') == 3 + 2 * 50
+
+
+def test_a_list_the_api_caps_counts_its_cap() -> None:
+    # A task has at most MAX_LABELS_PER_TASK labels: a full board page may show every card's
+    # labels (counted as a page of 100 each, this page alone would cost 50 * 301).
+    query = '{ board(id: "b") { tasks(first: 50) { edges { node { id labels { id name color } } } } } }'
+    assert cost(query) == 3 + 50 * (3 + MAX_LABELS_PER_TASK * 3)
+    assert cost(query) < 10_000
 
 
 def test_the_contract_example_is_refused_with_its_cost() -> None:
