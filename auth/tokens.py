@@ -1,4 +1,10 @@
-"""Access tokens (short-lived HS256 JWTs) and opaque refresh tokens."""
+"""Access tokens (short-lived HS256 JWTs) and opaque refresh tokens.
+
+Access tokens name their signing key in the JWT header (`kid`, derived from the
+key itself, so no key ids to configure).  During a rotation the service holds the
+current key, which signs, and the previous one, which only verifies, until every
+token it signed has expired (deploy/RUNBOOK.md, "Rotating the JWT signing key").
+Refresh tokens are opaque rows, stored hashed: no key signs them."""
 
 from __future__ import annotations
 
@@ -26,10 +32,25 @@ class InvalidToken(Exception):
     pass
 
 
+def key_id(secret: str) -> str:
+    """The `kid` of a signing key: 8 hex digits of a hash of it.  Naming the key
+    without configuration; 32 bits of a hash say nothing useful about a key of 32+
+    random bytes."""
+    return hashlib.sha256(b"taskboard-jwt-kid:" + secret.encode()).hexdigest()[:8]
+
+
 class TokenService:
-    def __init__(self, secret: str, *, access_ttl: int = 900, refresh_ttl: int = 30 * 86400,
-                 remembered: int = 4096) -> None:
+    def __init__(self, secret: str, *, previous: str | None = None, access_ttl: int = 900,
+                 refresh_ttl: int = 30 * 86400, remembered: int = 4096) -> None:
         self._secret = secret
+        self._kid = key_id(secret)
+        # Fixed for the service's life: a restart is what adds or removes a key, so a
+        # remembered token never outlives the key that verified it.
+        self._keys: dict[str, str] = {self._kid: secret}
+        if previous and previous != secret:
+            if key_id(previous) == self._kid:
+                raise ValueError("the current and previous JWT keys have the same kid: generate another key")
+            self._keys[key_id(previous)] = previous
         self.access_ttl = access_ttl
         self.refresh_ttl = refresh_ttl
         # Tokens already verified, by their exact text: checking the signature and
@@ -49,7 +70,7 @@ class TokenService:
             "exp": int(now) + self.access_ttl,
             "jti": secrets.token_hex(8),
         }
-        return jwt.encode(claims, self._secret, algorithm=ALGORITHM)
+        return jwt.encode(claims, self._secret, algorithm=ALGORITHM, headers={"kid": self._kid})
 
     def verify_access(self, token: str) -> AccessClaims:
         known = self._verified.get(token)
@@ -64,11 +85,27 @@ class TokenService:
             self._verified.popitem(last=False)  # the oldest first
         return verified
 
+    def _key_of(self, token: str) -> str:
+        """The key the token's `kid` names.  An unknown kid is refused outright, not
+        tried against every key.  No kid: a token from before kids, checked against
+        the current key alone (they expire within an access-token TTL of the upgrade)."""
+        try:
+            kid = jwt.get_unverified_header(token).get("kid")
+        except jwt.PyJWTError as exc:
+            raise InvalidToken(str(exc)) from exc
+        if kid is None:
+            return self._secret
+        key = self._keys.get(kid) if isinstance(kid, str) else None
+        if key is None:
+            raise InvalidToken("unknown signing key")
+        return key
+
     def _decode(self, token: str) -> dict[str, Any]:
+        key = self._key_of(token)
         try:
             claims = jwt.decode(
                 token,
-                self._secret,
+                key,
                 algorithms=[ALGORITHM],  # pinned: never "none", never RS/HS confusion
                 audience=AUDIENCE,
                 issuer=ISSUER,

@@ -85,7 +85,7 @@ async def build(settings: Settings, *, migrate: bool | None = None, start_backgr
         engine=engine,
         read_engine=read_engine,
         gate=WriteGate(sqlite=sqlite),
-        tokens=TokenService(settings.secret, access_ttl=settings.access_token_ttl,
+        tokens=TokenService(settings.secret, previous=settings.previous_secret, access_ttl=settings.access_token_ttl,
                             refresh_ttl=settings.refresh_token_ttl),
         passwords=Passwords(memory_kib=settings.argon2_memory_kib, time_cost=settings.argon2_time_cost),
         limiter=limiter,

@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     env: Literal["development", "test", "production"] = "development"
     database_url: str = "sqlite+aiosqlite:///./taskboard.db"
     jwt_secret: str | None = None
+    # During a key rotation, the key being retired: it verifies, never signs
+    # (auth.tokens).  Empty or `none` (a Secrets Manager value cannot be empty): no previous key.
+    jwt_previous_secret: str | None = None
     redis_url: str | None = None
     # `off` (an extension of the contract): no AWS at all; events stay in the outbox
     # and the activity log is read from the database.  For tests and air-gapped runs.
@@ -141,6 +144,9 @@ class Settings(BaseSettings):
             secret = self.jwt_secret or ""
             if len(secret.encode()) < 32 or secret.lower() in _WEAK_SECRETS:
                 raise ValueError("TASKBOARD_JWT_SECRET must be set to at least 32 random bytes in production")
+            previous = self.previous_secret
+            if previous is not None and (len(previous.encode()) < 32 or previous.lower() in _WEAK_SECRETS):
+                raise ValueError("TASKBOARD_JWT_PREVIOUS_SECRET must be 32+ random bytes, or none, in production")
             if self.aws == "local":
                 raise ValueError("production never starts the embedded AWS emulator (TASKBOARD_AWS=local)")
             if self.provision:
@@ -153,6 +159,11 @@ class Settings(BaseSettings):
             return self.jwt_secret
         log.warning("TASKBOARD_JWT_SECRET is not set: using a random key; tokens die with this process")
         return secrets.token_urlsafe(48)
+
+    @property
+    def previous_secret(self) -> str | None:
+        value = (self.jwt_previous_secret or "").strip()
+        return None if value.lower() in ("", "none") else value
 
     @property
     def aws_mode(self) -> Literal["local", "aws", "off"]:
