@@ -13,7 +13,8 @@ import time
 
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 
-PREFIXES = {"usr": "User", "brd": "Board", "tsk": "Task", "lbl": "Label", "cmt": "Comment"}
+PREFIXES = {"usr": "User", "brd": "Board", "tsk": "Task", "lbl": "Label", "cmt": "Comment",
+            "inv": "BoardInvitation"}
 
 
 def _encode(value: int, length: int) -> str:

@@ -83,7 +83,8 @@ def render_account_mail(detail: Mapping[str, Any]) -> RenderedMail:
 def render_added_mail(detail: Mapping[str, Any], recipient: Mapping[str, Any]) -> RenderedMail:
     name = _clean(recipient.get("name") or recipient.get("email") or "", 100)
     board = _clean(detail.get("boardName") or "a board", 200)
-    actor = _clean(detail.get("actorEmail") or "Someone", 254)
+    # Accepting an invitation is being added by the one who invited.
+    actor = _clean(recipient.get("addedBy") or detail.get("actorEmail") or "Someone", 254)
     link = str(recipient.get("boardLink") or "")
     subject = _clean(f"[{board}] {actor} added you to the board", 250)
     footer = "You get this mail once, because you were added to this board."

@@ -8,7 +8,7 @@ from strawberry import ID
 
 from models import tables
 from models.errors import not_yet
-from resolvers import account_flows, members
+from resolvers import account_flows, invitations, members
 from resolvers.accounts import AuthResult
 from schema.account_types import BoardInvitation
 from schema.context import Info
@@ -78,17 +78,19 @@ class MembershipMutation:
     async def invite_to_board(self, info: Info, board_id: ID, email: str,
                               role: BoardRole = tables.BoardRole.MEMBER  # type: ignore[valid-type]
                               ) -> BoardInvitation:
-        raise not_yet("inviteToBoard")
+        return BoardInvitation.of(await invitations.invite(info.context, board_id=str(board_id), email=email,
+                                                           role=tables.BoardRole(role)))
 
     @strawberry.mutation
     async def revoke_invitation(self, info: Info, id: ID) -> bool:
-        raise not_yet("revokeInvitation")
+        return await invitations.revoke(info.context, invitation_id=str(id))
 
     @strawberry.mutation(description="By the invitee, signed in with the invited, verified address (by its id or "
                                      "by the mailed token).")
     async def accept_invitation(self, info: Info, id: ID | None = None, token: str | None = None) -> BoardMember:
-        raise not_yet("acceptInvitation")
+        return BoardMember.of(await invitations.accept(info.context, invitation_id=str(id) if id else None,
+                                                       token=token))
 
     @strawberry.mutation
     async def decline_invitation(self, info: Info, id: ID) -> bool:
-        raise not_yet("declineInvitation")
+        return await invitations.decline(info.context, invitation_id=str(id))
