@@ -8,7 +8,7 @@ from strawberry import ID
 
 from models import tables
 from models.errors import not_yet
-from resolvers import account_flows, invitations, members
+from resolvers import account_delete, account_flows, invitations, members
 from resolvers.accounts import AuthResult
 from schema.account_types import BoardInvitation
 from schema.context import Info
@@ -57,7 +57,7 @@ class AccountMutation:
     @strawberry.mutation(description="Deletes the viewer's account and personal data; refused (CONFLICT) while "
                                      "they are\nthe last owner of a board that has other members.")
     async def delete_account(self, info: Info, password: str) -> bool:
-        raise not_yet("deleteAccount")
+        return await account_delete.delete_account(info.context, password=password)
 
 
 @strawberry.type
