@@ -15,6 +15,8 @@ from resolvers.context import Ctx
 from resolvers.records import boards_t, members_t, users_t
 
 DELETED_NAME = "Deleted user"
+# Rows that hold the person's tokens, codes or address.
+_PERSONAL = (AccountToken.__table__, PhoneCode.__table__, AccountMessage.__table__)  # type: ignore[attr-defined]
 LAST_OWNER = "You are the last owner of a board that has other members: make someone else owner first"
 
 
@@ -45,8 +47,7 @@ async def delete_account(ctx: Ctx, *, password: str) -> bool:
         if alone:
             await s.execute(delete(boards_t).where(boards_t.c.id.in_(alone)))
         await s.execute(delete(refresh_t).where(refresh_t.c.user_id == viewer_id))
-        for table in (AccountToken, PhoneCode, AccountMessage):
-            t = table.__table__  # type: ignore[attr-defined]
+        for t in _PERSONAL:
             await s.execute(delete(t).where(t.c.user_id == viewer_id))
         inv = invitations.invitations_t
         await s.execute(update(inv).where(inv.c.invited_by == viewer_id, inv.c.status == invitations.OPEN)
