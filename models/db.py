@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -15,7 +17,37 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def make_engine(url: str, *, pool_size: int = 20, echo: bool = False) -> AsyncEngine:
+def is_mysql(url: str) -> bool:
+    return url.startswith("mysql")
+
+
+@dataclass(frozen=True)
+class DatabaseTls:
+    """TLS to MySQL: `require` verifies the server's certificate and name against
+    `ca_file` (the RDS CA bundle in the image; the system store when None), `off`
+    connects in plain text.  SQLite ignores it."""
+
+    mode: Literal["require", "off"] = "off"
+    ca_file: str | None = None
+
+    def ssl_context(self) -> ssl.SSLContext | None:
+        if self.mode == "off":
+            return None
+        context = ssl.create_default_context(cafile=self.ca_file)
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        # create_default_context already verifies; stated because asyncmy's own
+        # default for an ssl dict without a CA is CERT_NONE.
+        context.check_hostname = True
+        context.verify_mode = ssl.CERT_REQUIRED
+        return context
+
+
+def mysql_connect_args(tls: DatabaseTls | None) -> dict[str, Any]:
+    context = tls.ssl_context() if tls is not None else None
+    return {"ssl": context} if context is not None else {}
+
+
+def make_engine(url: str, *, pool_size: int = 20, echo: bool = False, tls: DatabaseTls | None = None) -> AsyncEngine:
     if is_sqlite(url):
         in_memory = ":memory:" in url or url.rstrip("/").endswith("sqlite+aiosqlite:")
         kwargs: dict[str, Any] = {"connect_args": {"timeout": 30}}
@@ -53,10 +85,11 @@ def make_engine(url: str, *, pool_size: int = 20, echo: bool = False) -> AsyncEn
         pool_recycle=1800,
         pool_pre_ping=True,
         isolation_level="READ COMMITTED",
+        connect_args=mysql_connect_args(tls),
     )
 
 
-def make_read_engine(url: str, *, pool_size: int = 20) -> AsyncEngine | None:
+def make_read_engine(url: str, *, pool_size: int = 20, tls: DatabaseTls | None = None) -> AsyncEngine | None:
     """MySQL connections in autocommit for single-statement reads: each read is one
     round trip, with no BEGIN and no ROLLBACK when the connection goes back to the
     pool.  (READ COMMITTED already gives every statement its own snapshot.)  None on
@@ -64,7 +97,8 @@ def make_read_engine(url: str, *, pool_size: int = 20) -> AsyncEngine | None:
     if is_sqlite(url):
         return None
     return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800,
-                               pool_pre_ping=False, pool_reset_on_return=None, isolation_level="AUTOCOMMIT")
+                               pool_pre_ping=False, pool_reset_on_return=None, isolation_level="AUTOCOMMIT",
+                               connect_args=mysql_connect_args(tls))
 
 
 def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -8,6 +8,8 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
+from models.db import DatabaseTls
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -18,10 +20,12 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-def upgrade(url: str, revision: str = "head") -> None:
-    command.upgrade(alembic_config(url), revision)
+def upgrade(url: str, revision: str = "head", *, tls: DatabaseTls | None = None) -> None:
+    cfg = alembic_config(url)
+    cfg.attributes["tls"] = tls
+    command.upgrade(cfg, revision)
 
 
-async def upgrade_async(url: str) -> None:
+async def upgrade_async(url: str, *, tls: DatabaseTls | None = None) -> None:
     # env.py runs its own event loop; keep it off the caller's.
-    await asyncio.to_thread(upgrade, url)
+    await asyncio.to_thread(upgrade, url, tls=tls)

@@ -22,6 +22,7 @@ from models.db import WriteGate, is_sqlite, make_engine, make_read_engine, make_
 from models.migrate import upgrade_async
 from resolvers.context import Services
 from resolvers.live import LiveEvent, LocalHub, RedisHub, board_seqs
+from taskboard import observability
 from taskboard.metrics import emit_metrics
 from taskboard.settings import Settings
 
@@ -57,12 +58,16 @@ class Runtime:
 
 
 async def build(settings: Settings, *, migrate: bool | None = None, start_background: bool = True) -> Runtime:
-    engine = make_engine(settings.database_url)
+    tls = settings.database_tls_config
+    engine = make_engine(settings.database_url, tls=tls)
     sqlite = is_sqlite(settings.database_url)
     if migrate if migrate is not None else settings.env != "production":
-        await upgrade_async(settings.database_url)
+        await upgrade_async(settings.database_url, tls=tls)
     session_factory = make_session_factory(engine)
-    read_engine = make_read_engine(settings.database_url)
+    read_engine = make_read_engine(settings.database_url, tls=tls)
+    for traced in (engine, read_engine):
+        if traced is not None:
+            observability.instrument_engine(traced)
 
     redis = None
     limiter: FailureLimiter
@@ -256,7 +261,7 @@ async def run_reminders(settings: Settings, now: Any) -> int:
     from notify.reminders import send_reminders
 
     endpoint = _external_aws(settings, "remind")
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, tls=settings.database_tls_config)
     try:
         boto = boto3.session.Session(region_name=settings.aws_region)
         ses = boto.client("ses", endpoint_url=endpoint, config=SEND_CONFIG)

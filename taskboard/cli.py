@@ -65,11 +65,22 @@ def serve(args: argparse.Namespace) -> None:
 
 
 def migrate(_: argparse.Namespace) -> None:
+    from models.app_user import AppUserError, ensure_app_user
     from models.migrate import upgrade
 
     settings = _settings()
-    upgrade(settings.database_url)
+    tls = settings.database_tls_config
+    upgrade(settings.database_url, tls=tls)
     print("database is up to date")
+    if settings.app_db_password:
+        try:
+            done = asyncio.run(ensure_app_user(settings.database_url, user=settings.app_db_user,
+                                               password=settings.app_db_password, tls=tls))
+        except AppUserError as exc:
+            print(f"taskboard: {exc}", file=sys.stderr)
+            raise SystemExit(1) from None
+        if done:
+            print(f"database user {settings.app_db_user} may read and write rows, nothing more")
 
 
 def worker(_: argparse.Namespace) -> None:
@@ -100,7 +111,7 @@ def prune(_: argparse.Namespace) -> None:
 
     settings = _settings()
     try:
-        result = asyncio.run(prune_database(settings.database_url,
+        result = asyncio.run(prune_database(settings.database_url, tls=settings.database_tls_config,
                                             event_retention=timedelta(days=settings.event_retention_days)))
     except SQLAlchemyError as exc:
         print(f"taskboard: prune failed: {type(exc).__name__}: {exc.__cause__ or exc}".splitlines()[0],

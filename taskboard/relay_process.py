@@ -27,6 +27,7 @@ import os
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+from taskboard import logs, observability
 from taskboard.settings import Settings
 
 if TYPE_CHECKING:
@@ -154,8 +155,13 @@ class RelayProcess:
 def child_main(settings: dict[str, Any], endpoint_url: str | None, reader: Any, counters: tuple[Any, ...]) -> None:
     with contextlib.suppress(OSError):
         os.nice(10)  # background work: the server's requests come first
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    asyncio.run(_child(Settings.model_validate(settings), endpoint_url, reader, counters))
+    config = Settings.model_validate(settings)
+    logs.configure(config.log_style)
+    observability.setup(config.tracing)  # the deliveries' spans continue the mutations' traces
+    try:
+        asyncio.run(_child(config, endpoint_url, reader, counters))
+    finally:
+        observability.flush()
 
 
 async def _child(settings: Settings, endpoint_url: str | None, reader: Any, counters: tuple[Any, ...]) -> None:
@@ -164,7 +170,8 @@ async def _child(settings: Settings, endpoint_url: str | None, reader: Any, coun
     from models.db import WriteGate, is_sqlite, make_engine, make_session_factory
 
     sqlite = is_sqlite(settings.database_url)
-    engine = make_engine(settings.database_url, pool_size=2)
+    engine = make_engine(settings.database_url, pool_size=2, tls=settings.database_tls_config)
+    observability.instrument_engine(engine)
     relay = outbox_relay(settings, make_session_factory(engine), sqlite=sqlite,
                          aws_session=aioboto3.Session(region_name=settings.aws_region), endpoint_url=endpoint_url,
                          gate=WriteGate(sqlite=sqlite))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import secrets
 from functools import cached_property
 from ipaddress import IPv4Network, IPv6Network, ip_network
@@ -11,6 +12,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from models.db import DatabaseTls, is_mysql
 
 log = logging.getLogger("taskboard")
 
@@ -22,6 +25,16 @@ class Settings(BaseSettings):
 
     env: Literal["development", "test", "production"] = "development"
     database_url: str = "sqlite+aiosqlite:///./taskboard.db"
+    # TLS to MySQL (models.db.DatabaseTls).  Unset: `require` in production with a
+    # MySQL URL, `off` otherwise; `off` in production must be said explicitly.
+    database_tls: Literal["require", "off"] | None = None
+    # CA bundle the server's certificate must chain to (the image carries RDS's);
+    # unset: the system store.
+    database_ca_file: str | None = None
+    # `taskboard migrate` creates or updates the least-privilege MySQL user the
+    # service connects as (models.app_user) when this password is set.
+    app_db_user: str = "taskboard_app"
+    app_db_password: str | None = None
     jwt_secret: str | None = None
     # During a key rotation, the key being retired: it verifies, never signs
     # (auth.tokens).  Empty or `none` (a Secrets Manager value cannot be empty): no previous key.
@@ -69,6 +82,13 @@ class Settings(BaseSettings):
     # AST); a document longer than document_cache_max_chars is parsed every time.
     document_cache_bytes: int = Field(default=32 * 1024 * 1024, ge=0)
     document_cache_max_chars: int = Field(default=16 * 1024, ge=0)
+    # Persisted operations (schema.persisted): documents remembered by their sha256,
+    # counted by their text; with Redis, shared by the instances.
+    persisted_cache_bytes: int = Field(default=8 * 1024 * 1024, ge=0)
+    # Only the web board's documents (the manifest its build writes) are accepted.
+    persisted_only: bool = False
+    # `{sha256: document}`; unset: persisted-manifest.json in the web build.
+    persisted_manifest: str | None = None
     max_subscriptions_per_socket: int = 50
     connection_init_timeout: float = 10.0
     keepalive_interval: float = 25.0
@@ -151,7 +171,18 @@ class Settings(BaseSettings):
                 raise ValueError("production never starts the embedded AWS emulator (TASKBOARD_AWS=local)")
             if self.provision:
                 raise ValueError("production never provisions AWS resources (Terraform does)")
+            tls = self.database_tls_config
+            if tls.mode == "require" and tls.ca_file and not os.path.isfile(tls.ca_file):
+                raise ValueError(f"TASKBOARD_DATABASE_CA_FILE {tls.ca_file} does not exist: the database's "
+                                 "certificate cannot be verified (or set TASKBOARD_DATABASE_TLS=off)")
         return self
+
+    @property
+    def database_tls_config(self) -> DatabaseTls:
+        mode = self.database_tls
+        if mode is None:
+            mode = "require" if self.env == "production" and is_mysql(self.database_url) else "off"
+        return DatabaseTls(mode=mode, ca_file=self.database_ca_file or None)
 
     @cached_property
     def secret(self) -> str:

@@ -23,7 +23,8 @@ def _run(connection: Connection) -> None:
 
 
 async def _online() -> None:
-    engine = make_engine(config.get_main_option("sqlalchemy.url") or "")
+    # TLS settings travel as an attribute: they are not part of the URL.
+    engine = make_engine(config.get_main_option("sqlalchemy.url") or "", tls=config.attributes.get("tls"))
     async with engine.connect() as conn:
         await conn.run_sync(_run)
     await engine.dispose()
