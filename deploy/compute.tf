@@ -268,6 +268,7 @@ locals {
 
   app_secrets = [
     { name = "TASKBOARD_JWT_SECRET", valueFrom = aws_secretsmanager_secret.jwt.arn },
+    { name = "TASKBOARD_JWT_PREVIOUS_SECRET", valueFrom = aws_secretsmanager_secret.jwt_previous.arn },
     { name = "TASKBOARD_REDIS_URL", valueFrom = aws_secretsmanager_secret.redis_url.arn },
     { name = "DB_USERNAME", valueFrom = "${local.db_secret_arn}:username::" },
     { name = "DB_PASSWORD", valueFrom = "${local.db_secret_arn}:password::" },

@@ -74,6 +74,7 @@ data "aws_iam_policy_document" "execution" {
     actions = ["secretsmanager:GetSecretValue"]
     resources = [
       aws_secretsmanager_secret.jwt.arn,
+      aws_secretsmanager_secret.jwt_previous.arn,
       aws_secretsmanager_secret.redis_url.arn,
       local.db_secret_arn,
     ]

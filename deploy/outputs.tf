@@ -65,6 +65,11 @@ output "jwt_secret_arn" {
   value       = aws_secretsmanager_secret.jwt.arn
 }
 
+output "jwt_previous_secret_arn" {
+  description = "Secret of the retiring JWT key during a rotation; `none` otherwise (deploy/RUNBOOK.md)."
+  value       = aws_secretsmanager_secret.jwt_previous.arn
+}
+
 output "redis_url_secret_arn" {
   description = "Secret to fill with the rediss:// URL including the AUTH token."
   value       = aws_secretsmanager_secret.redis_url.arn

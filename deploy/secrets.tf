@@ -10,6 +10,16 @@ resource "aws_secretsmanager_secret" "jwt" {
   recovery_window_in_days = 30
 }
 
+# The key being retired during a JWT key rotation (deploy/RUNBOOK.md): it verifies
+# tokens, never signs. `none` between rotations (a secret value cannot be empty,
+# and ECS refuses to start a task whose secret has no value).
+resource "aws_secretsmanager_secret" "jwt_previous" {
+  name                    = "${var.project}/${var.environment}/jwt-previous-secret"
+  description             = "TASKBOARD_JWT_PREVIOUS_SECRET: the retiring JWT key during a rotation, else none."
+  kms_key_id              = aws_kms_key.main.arn
+  recovery_window_in_days = 30
+}
+
 resource "aws_secretsmanager_secret" "redis_url" {
   name                    = "${var.project}/${var.environment}/redis-url"
   description             = "TASKBOARD_REDIS_URL: rediss://:<auth token>@<primary endpoint>:6379/0"
