@@ -126,7 +126,8 @@ def _user(name: str, **flags: Any) -> UserRec:
 
 def test_recipients_honour_each_setting_and_name_each_person_once() -> None:
     author, sup = _user("author"), _user("sup", email_on_task_change=False)
-    pic = _user("pic", email_on_mention=False, sms_on_task_change=True, phone_number="+821012345678")
+    pic = _user("pic", email_on_mention=False, sms_on_task_change=True, phone_number="+821012345678",
+                phone_verified=True)
     quiet = _user("quiet", email_on_mention=False)
     loud = _user("loud", email_on_task_change=False)
     got = comment_events.recipients(author.id, sup, pic, [pic, quiet, loud, author])
