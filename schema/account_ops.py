@@ -7,8 +7,7 @@ import strawberry
 from strawberry import ID
 
 from models import tables
-from models.errors import not_yet
-from resolvers import account_delete, account_flows, invitations, members
+from resolvers import account_delete, account_flows, invitations, members, phone
 from resolvers.accounts import AuthResult
 from schema.account_types import BoardInvitation
 from schema.context import Info
@@ -48,11 +47,11 @@ class AccountMutation:
     @strawberry.mutation(description="Texts a 6-digit code to the number (and sets it as the viewer's "
                                      "phoneNumber, unconfirmed).")
     async def request_phone_verification(self, info: Info, phone_number: str) -> bool:
-        raise not_yet("requestPhoneVerification")
+        return await phone.request_code(info.context, phone_number=phone_number)
 
     @strawberry.mutation
     async def verify_phone(self, info: Info, code: str) -> NotificationSettings:
-        raise not_yet("verifyPhone")
+        return NotificationSettings.of(await phone.verify_code(info.context, code=code))
 
     @strawberry.mutation(description="Deletes the viewer's account and personal data; refused (CONFLICT) while "
                                      "they are\nthe last owner of a board that has other members.")
