@@ -12,8 +12,18 @@ function currentRoute(): { page: "boards" } | { page: "board"; id: string } {
   return m ? { page: "board", id: decodeURIComponent(m[1]) } : { page: "boards" };
 }
 
-export function navigate(hash: string): void {
+// A notice for the next page (e.g. "the board was deleted"), shown there once.
+let flash: string | null = null;
+
+export function navigate(hash: string, notice?: string): void {
+  if (notice) flash = notice;
   if (window.location.hash !== hash) window.location.hash = hash;
+}
+
+export function takeFlash(): string | null {
+  const f = flash;
+  flash = null;
+  return f;
 }
 
 export function App() {

@@ -1,27 +1,32 @@
-// One board: columns by status, cards, filters, drag and drop and keyboard
-// moves, the live feed, and the side panels.
+// One board: loading it, following it live (every event kind applied in place,
+// never a refetch), columns in the board's manual order with drag and drop
+// and keyboard moves, and the side panels.
 
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
-import { describeError, gql, toApiError, type ApiError } from "./api";
+import { describeError, gql, type ApiError } from "./api";
 import { navigate } from "./app";
-import { dueState, formatDate } from "./dates";
+import { BoardMenu } from "./boardmenu";
+import { Card } from "./card";
+import { CommentBus } from "./comments";
+import { dropIndex, isNoop, neighboursAt, orderColumn, type Placement } from "./dnd";
 import { TaskEditor } from "./editor";
+import { FilterBar, NO_FILTERS, isFiltered, matches, type Filters } from "./filters";
+import { LabelManager } from "./labels";
 import { startBoardFeed, type LiveFeed, type LiveState } from "./live";
-import { ActivityPanel, MembersPanel } from "./panels";
-import { BOARD, BOARD_TASKS_PAGE, TASK, UPDATE_TASK } from "./queries";
-import { STATUSES, STATUS_LABEL, type Board, type BoardEvent, type Task, type TaskStatus, type User } from "./types";
+import { useMoves } from "./moves";
+import { ActivityPanel, MembersPanel, PanelHead } from "./panels";
+import { BOARD, BOARD_TASKS_PAGE } from "./queries";
+import { TaskPanel } from "./taskpanel";
+import { STATUSES, STATUS_LABEL, type Board, type BoardEvent, type Label, type Member, type Task, type TaskStatus, type User } from "./types";
 import { ErrorBanner } from "./ui";
 
-interface Filters {
-  assignee: string; // "" anyone, "me", "none", or a user id
-  status: "" | TaskStatus;
-  search: string;
-  dueSoon: boolean;
-}
-const NO_FILTERS: Filters = { assignee: "", status: "", search: "", dueSoon: false };
-
 type EditorState = { mode: "edit"; taskId: string } | { mode: "new"; status: TaskStatus };
-type PanelState = { kind: "activity"; taskId?: string } | { kind: "members" } | null;
+type PanelState =
+  | { kind: "activity"; taskId?: string }
+  | { kind: "members" }
+  | { kind: "labels" }
+  | { kind: "task"; taskId: string }
+  | null;
 
 interface TaskPage {
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
@@ -35,11 +40,17 @@ const LIVE_LABEL: Record<LiveState, string> = {
   offline: "Offline",
 };
 
+const PANEL_NAME = { activity: "Activity", members: "Members", labels: "Labels", task: "Task" } as const;
+
 declare global {
   interface Window {
     __taskboard?: { dropConnection(): void; lastSeq(): number; liveState(): LiveState };
   }
 }
+
+const withLabel = (list: Label[], l: Label): Label[] =>
+  list.some((x) => x.id === l.id) ? list.map((x) => (x.id === l.id ? l : x)) : [...list, l];
+const withMember = (list: Member[], m: Member): Member[] => [...list.filter((x) => x.user.id !== m.user.id), m];
 
 export function BoardPage(props: { boardId: string; me: User }) {
   const { boardId, me } = props;
@@ -55,77 +66,147 @@ export function BoardPage(props: { boardId: string; me: User }) {
   const [panel, setPanel] = useState<PanelState>(null);
   const [activityTick, setActivityTick] = useState(0);
   const [dragging, setDragging] = useState<string | null>(null);
-  const [dropTarget, setDropTarget] = useState<TaskStatus | null>(null);
+  const [dropAt, setDropAt] = useState<{ status: TaskStatus; index: number } | null>(null);
   const feedRef = useRef<LiveFeed | null>(null);
   const focusAfterRender = useRef<string | null>(null);
   const lastActor = useRef(new Map<string, string>());
   const liveRef = useRef<LiveState>("connecting");
+  const [bus] = useState(() => new CommentBus());
 
   // The newest version of each task the server told us of (events, answers).
   const known = useRef(new Map<string, Task>());
-  // Moves sent or queued per task: shown at once, sent one after another so
-  // each carries the version the previous one produced.
-  const [pending, setPending] = useState<Map<string, TaskStatus>>(new Map());
-  const moveQueue = useRef(new Map<string, { tail: Promise<void>; gen: number }>());
 
   const upsert = useCallback((t: Task) => {
     const cur = known.current.get(t.id);
     if (cur && cur.version > t.version) return;
-    known.current.set(t.id, t);
+    // The count is the loaded one plus the COMMENT_* events since: a task
+    // snapshot's count may already include events not applied yet.
+    const next = cur ? { ...t, commentCount: cur.commentCount } : t;
+    known.current.set(t.id, next);
     setTasks((prev) => {
       const shown = prev.get(t.id);
       if (shown && shown.version > t.version) return prev;
+      const m = new Map(prev);
+      m.set(t.id, next);
+      return m;
+    });
+  }, []);
+
+  const patchTasks = useCallback((fn: (t: Task) => Task) => {
+    let changed = false;
+    const patched = new Map<string, Task>();
+    for (const [id, t] of known.current) {
+      const n = fn(t);
+      if (n !== t) changed = true;
+      patched.set(id, n);
+    }
+    if (!changed) return;
+    known.current = patched;
+    setTasks((prev) => {
+      const m = new Map<string, Task>();
+      for (const [id, t] of prev) m.set(id, patched.get(id) ?? fn(t));
+      return m;
+    });
+  }, []);
+
+  const removeLocal = useCallback((id: string) => {
+    known.current.delete(id);
+    setTasks((prev) => {
+      if (!prev.has(id)) return prev;
       const next = new Map(prev);
-      next.set(t.id, t);
+      next.delete(id);
       return next;
     });
   }, []);
 
+  const { pending, move } = useMoves({
+    known,
+    upsert,
+    removeLocal,
+    announce: setAnnounce,
+    notice: setNotice,
+    lastActor: (id) => lastActor.current.get(id),
+  });
+
   const applyEvent = useCallback(
     (ev: BoardEvent) => {
       const mine = ev.actorEmail.toLowerCase() === me.email.toLowerCase();
+      const say = (text: string) => !mine && setAnnounce(`${ev.actorEmail} ${text}`);
       if (ev.taskId) lastActor.current.set(ev.taskId, ev.actorEmail);
       switch (ev.kind) {
         case "TASK_CREATED":
         case "TASK_UPDATED":
           if (ev.task) {
             upsert(ev.task);
-            if (!mine) setAnnounce(`${ev.actorEmail} ${ev.kind === "TASK_CREATED" ? "added" : "changed"} “${ev.task.title}”.`);
+            say(`${ev.kind === "TASK_CREATED" ? "added" : "changed"} “${ev.task.title}”.`);
           }
           break;
         case "TASK_DELETED":
           if (ev.taskId) {
-            const id = ev.taskId;
-            known.current.delete(id);
-            setTasks((prev) => {
-              if (!prev.has(id)) return prev;
-              const next = new Map(prev);
-              next.delete(id);
-              return next;
-            });
-            if (!mine) setAnnounce(`${ev.actorEmail} deleted a task.`);
+            removeLocal(ev.taskId);
+            say("deleted a task.");
           }
           break;
         case "MEMBER_ADDED":
+        case "MEMBER_ROLE_CHANGED":
           if (ev.member) {
             const m = ev.member;
-            setBoard((b) => (b ? { ...b, members: [...b.members.filter((x) => x.user.id !== m.user.id), m] } : b));
+            setBoard((b) => b && { ...b, members: withMember(b.members, m), viewerRole: m.user.id === me.id ? m.role : b.viewerRole });
           }
           break;
         case "MEMBER_REMOVED":
           if (ev.member) {
             const m = ev.member;
-            setBoard((b) => (b ? { ...b, members: b.members.filter((x) => x.user.id !== m.user.id) } : b));
+            setBoard((b) => b && { ...b, members: b.members.filter((x) => x.user.id !== m.user.id) });
             if (m.user.id === me.id) setFatal((f) => f ?? "You were removed from this board.");
           }
+          break;
+        case "COMMENT_ADDED":
+        case "COMMENT_DELETED":
+          if (ev.taskId) {
+            const id = ev.taskId;
+            const d = ev.kind === "COMMENT_ADDED" ? 1 : -1;
+            patchTasks((t) => (t.id === id ? { ...t, commentCount: Math.max(0, t.commentCount + d) } : t));
+            if (ev.kind === "COMMENT_ADDED") say(`commented on “${known.current.get(id)?.title ?? "a task"}”.`);
+          }
+          bus.publish(ev);
+          break;
+        case "COMMENT_UPDATED":
+          bus.publish(ev);
+          break;
+        case "LABEL_CREATED":
+        case "LABEL_UPDATED":
+          if (ev.label) {
+            const l = ev.label;
+            setBoard((b) => b && { ...b, labels: withLabel(b.labels, l) });
+          }
+          break;
+        case "LABEL_DELETED":
+          if (ev.labelId) dropLabel(ev.labelId);
+          break;
+        case "BOARD_RENAMED":
+          if (ev.boardName) {
+            const name = ev.boardName;
+            setBoard((b) => b && { ...b, name });
+            document.title = `${name} — Taskboard`;
+            say(`renamed the board to “${name}”.`);
+          }
+          break;
+        case "BOARD_DELETED":
+          navigate("#/", mine ? "The board was deleted." : `${ev.actorEmail} deleted the board you had open.`);
           break;
       }
       setActivityTick((n) => n + 1);
     },
-    [me.id, me.email, upsert],
+    [me.id, me.email, upsert, removeLocal, patchTasks, bus],
   );
   const applyRef = useRef(applyEvent);
   applyRef.current = applyEvent;
+
+  function dropLabel(id: string) {
+    setBoard((b) => b && { ...b, labels: b.labels.filter((l) => l.id !== id) });
+    patchTasks((t) => (t.labels.some((l) => l.id === id) ? { ...t, labels: t.labels.filter((l) => l.id !== id) } : t));
+  }
 
   // Load the board (tasks and lastSeq together), then follow it live from lastSeq.
   useEffect(() => {
@@ -199,92 +280,54 @@ export function BoardPage(props: { boardId: string; me: User }) {
     el?.focus();
   });
 
-  function setPendingStatus(id: string, status: TaskStatus | null) {
-    setPending((prev) => {
-      const next = new Map(prev);
-      if (status) next.set(id, status);
-      else next.delete(id);
-      return next;
-    });
-  }
+  // Each column in its order, a card with a move in flight where it was put.
+  const columnsOf = useMemo(() => {
+    const keep = matches(filters, me.id);
+    const out = new Map<TaskStatus, Task[]>(STATUSES.map((s) => [s, []]));
+    const moving = new Map<TaskStatus, { task: Task; place: Placement }[]>(STATUSES.map((s) => [s, []]));
+    for (const t of tasks.values()) {
+      const place = pending.get(t.id);
+      const shown = place ? { ...t, status: place.status } : t;
+      if (!keep(shown)) continue;
+      if (place) moving.get(place.status)?.push({ task: shown, place });
+      else out.get(t.status)?.push(t);
+    }
+    for (const s of STATUSES) out.set(s, orderColumn(out.get(s) ?? [], moving.get(s) ?? []));
+    return out;
+  }, [tasks, pending, filters, me.id]);
 
-  function moveTask(task: Task, status: TaskStatus, keepFocus: boolean) {
+  function moveTo(task: Task, place: Placement, keepFocus: boolean) {
+    if (isNoop(columnsOf.get(task.status) ?? [], task, place)) return;
     if (keepFocus) focusAfterRender.current = task.id;
-    setPendingStatus(task.id, status); // shown at once
-    const q = moveQueue.current.get(task.id) ?? { tail: Promise.resolve(), gen: 0 };
-    const gen = q.gen;
-    const tail = q.tail.then(() => (q.gen === gen ? sendMove(task.id, task.title, status, q) : undefined));
-    q.tail = tail;
-    moveQueue.current.set(task.id, q);
-    void tail.finally(() => {
-      if (q.tail === tail) {
-        moveQueue.current.delete(task.id);
-        setPendingStatus(task.id, null);
-      }
-    });
+    move(task, place);
   }
 
-  async function sendMove(id: string, title: string, status: TaskStatus, q: { gen: number }): Promise<void> {
-    const cur = known.current.get(id);
-    if (!cur) return;
-    if (cur.status === status) {
-      setAnnounce(`Moved “${title}” to ${STATUS_LABEL[status]}.`);
+  /** Keyboard: one place up or down in the column, announced once the server has it. */
+  function shift(task: Task, delta: -1 | 1) {
+    const column = columnsOf.get(task.status) ?? [];
+    const i = column.findIndex((t) => t.id === task.id);
+    const to = i + delta;
+    if (i < 0 || to < 0 || to >= column.length) {
+      setAnnounce(`“${task.title}” is already ${delta < 0 ? "first" : "last"} in ${STATUS_LABEL[task.status]}.`);
       return;
     }
-    try {
-      const d = await gql<{ updateTask: Task }>(UPDATE_TASK, { id, input: { status, expectedVersion: cur.version } });
-      upsert(d.updateTask);
-      setAnnounce(`Moved “${title}” to ${STATUS_LABEL[status]}.`);
-    } catch (e) {
-      q.gen += 1; // drop the moves queued behind this one
-      const err = toApiError(e);
-      if (err.code === "CONFLICT") {
-        const latest = await gql<{ task: Task | null }>(TASK, { id }).catch(() => ({ task: null }));
-        if (latest.task) {
-          upsert(latest.task);
-          const who = lastActor.current.get(id);
-          setNotice(
-            `“${title}” was changed${who ? ` by ${who}` : " by someone else"} before your move, so it was not moved. ` +
-              `It now shows the latest version (in ${STATUS_LABEL[latest.task.status]}). Move it again if you still want to.`,
-          );
-        } else {
-          removeLocal(id);
-          setNotice(`“${title}” was deleted by someone else.`);
-        }
-      } else {
-        if (err.code === "NOT_FOUND") removeLocal(id);
-        setNotice(describeError(err, `move “${title}”`));
-      }
-    }
+    const others = column.filter((t) => t.id !== task.id);
+    moveTo(task, { status: task.status, ...neighboursAt(others, to) }, true);
   }
 
-  function removeLocal(id: string) {
-    known.current.delete(id);
-    setTasks((prev) => {
-      const next = new Map(prev);
-      next.delete(id);
-      return next;
-    });
+  function onDrop(e: DragEvent, status: TaskStatus) {
+    e.preventDefault();
+    const id = e.dataTransfer?.getData("text/plain") || dragging;
+    const list = (e.currentTarget as HTMLElement).querySelector("ul.cards");
+    const index = dropIndex(list, e.clientY, id);
+    setDropAt(null);
+    setDragging(null);
+    const t = id ? tasks.get(id) : undefined;
+    if (!t) return;
+    const shown = pending.has(t.id) ? { ...t, status: pending.get(t.id)!.status } : t;
+    const others = (columnsOf.get(status) ?? []).filter((x) => x.id !== t.id);
+    moveTo(shown, { status, ...neighboursAt(others, index) }, false);
   }
-
-  const visible = useMemo(() => {
-    const q = filters.search.trim().toLowerCase();
-    return [...tasks.values()]
-      .map((t) => {
-        const p = pending.get(t.id);
-        return p && p !== t.status ? { ...t, status: p } : t;
-      })
-      .filter((t) => {
-        if (filters.assignee === "me" && t.assignee?.id !== me.id) return false;
-        if (filters.assignee === "none" && t.assignee) return false;
-        if (filters.assignee && !["me", "none"].includes(filters.assignee) && t.assignee?.id !== filters.assignee) return false;
-        if (filters.status && t.status !== filters.status) return false;
-        if (filters.dueSoon && !dueState(t)) return false;
-        if (q && !t.title.toLowerCase().includes(q) && !t.description.toLowerCase().includes(q)) return false;
-        return true;
-      })
-      .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : 1));
-  }, [tasks, pending, filters, me.id]);
 
   if (fatal) {
     return (
@@ -304,9 +347,12 @@ export function BoardPage(props: { boardId: string; me: User }) {
     );
   }
 
-  const filtered = filters !== NO_FILTERS && JSON.stringify(filters) !== JSON.stringify(NO_FILTERS);
+  const filtered = isFiltered(filters);
   const columns = filters.status ? [filters.status] : STATUSES;
+  const shownCount = STATUSES.reduce((n, s) => n + (columnsOf.get(s)?.length ?? 0), 0);
   const editing = editor?.mode === "edit" ? tasks.get(editor.taskId) : undefined;
+  const togglePanel = (p: NonNullable<PanelState>) => setPanel(panel?.kind === p.kind ? null : p);
+  const setLabel = (l: Label) => setBoard((b) => b && { ...b, labels: withLabel(b.labels, l) });
 
   return (
     <div class={panel ? "board-layout with-panel" : "board-layout"}>
@@ -318,12 +364,19 @@ export function BoardPage(props: { boardId: string; me: User }) {
             {LIVE_LABEL[live]}
           </p>
           <div class="board-actions">
-            <button type="button" aria-expanded={panel?.kind === "members"} onClick={() => setPanel(panel?.kind === "members" ? null : { kind: "members" })}>
+            <button type="button" aria-expanded={panel?.kind === "members"} onClick={() => togglePanel({ kind: "members" })}>
               Members ({board.members.length})
             </button>
-            <button type="button" aria-expanded={panel?.kind === "activity"} onClick={() => setPanel(panel?.kind === "activity" ? null : { kind: "activity" })}>
+            <button type="button" aria-expanded={panel?.kind === "activity"} onClick={() => togglePanel({ kind: "activity" })}>
               Activity
             </button>
+            <BoardMenu board={board} taskCount={tasks.size} labelsOpen={panel?.kind === "labels"}
+              onLabels={() => togglePanel({ kind: "labels" })}
+              onRenamed={(name) => {
+                setBoard((b) => b && { ...b, name });
+                document.title = `${name} — Taskboard`;
+              }}
+              onDeleted={() => navigate("#/", `The board “${board.name}” was deleted.`)} />
             <button type="button" class="primary" onClick={() => setEditor({ mode: "new", status: "TODO" })}>
               New task
             </button>
@@ -339,79 +392,34 @@ export function BoardPage(props: { boardId: string; me: User }) {
           </p>
         )}
 
-        <form class="filters" role="search" aria-label="Filter tasks" onSubmit={(e) => e.preventDefault()}>
-          <label>
-            Search
-            <input type="search" value={filters.search} placeholder="Title or description"
-              onInput={(e) => setFilters({ ...filters, search: e.currentTarget.value })} />
-          </label>
-          <label>
-            Assignee
-            <select value={filters.assignee} onChange={(e) => setFilters({ ...filters, assignee: e.currentTarget.value })}>
-              <option value="">Anyone</option>
-              <option value="me">Assigned to me</option>
-              <option value="none">Unassigned</option>
-              {board.members.map((m) => (
-                <option key={m.user.id} value={m.user.id}>
-                  {m.user.name} ({m.user.email})
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            Status
-            <select value={filters.status} onChange={(e) => setFilters({ ...filters, status: e.currentTarget.value as Filters["status"] })}>
-              <option value="">All statuses</option>
-              {STATUSES.map((s) => (
-                <option key={s} value={s}>
-                  {STATUS_LABEL[s]}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label class="check">
-            <input type="checkbox" checked={filters.dueSoon} onChange={(e) => setFilters({ ...filters, dueSoon: e.currentTarget.checked })} />
-            Due soon or overdue
-          </label>
-          {filtered && (
-            <button type="button" onClick={() => setFilters(NO_FILTERS)}>
-              Clear filters
-            </button>
-          )}
-          <p class="count" aria-live="polite">
-            {filtered ? `Showing ${visible.length} of ${tasks.size} tasks` : `${tasks.size} tasks`}
-          </p>
-        </form>
+        <FilterBar board={board} filters={filters} onChange={setFilters} shown={shownCount} total={tasks.size} />
 
         <p id="kbd-hint" class="sr-only">
-          Press the left or right arrow key to move this task to the previous or next column; Enter opens it.
+          Press the left or right arrow key to move this task to the previous or next column, up or down to move it
+          within its column; Enter opens it.
         </p>
         <div class="columns" style={{ "--cols": String(columns.length) }}>
           {columns.map((status) => {
-            const cards = visible.filter((t) => t.status === status);
+            const cards = columnsOf.get(status) ?? [];
+            const others = cards.filter((t) => t.id !== dragging);
+            const markerBefore = dropAt?.status === status ? others[dropAt.index]?.id ?? "end" : null;
             return (
               <section
                 key={status}
-                class={`column${dropTarget === status ? " drop" : ""}`}
+                class={`column${dropAt?.status === status ? " drop" : ""}`}
                 data-status={status}
                 aria-labelledby={`col-${status}`}
                 onDragOver={(e) => {
                   if (!dragging) return;
                   e.preventDefault();
                   if (e.dataTransfer) e.dataTransfer.dropEffect = "move";
-                  if (dropTarget !== status) setDropTarget(status);
+                  const index = dropIndex((e.currentTarget as HTMLElement).querySelector("ul.cards"), e.clientY, dragging);
+                  if (dropAt?.status !== status || dropAt.index !== index) setDropAt({ status, index });
                 }}
                 onDragLeave={(e) => {
-                  if (!(e.currentTarget as HTMLElement).contains(e.relatedTarget as Node | null)) setDropTarget(null);
+                  if (!(e.currentTarget as HTMLElement).contains(e.relatedTarget as Node | null)) setDropAt(null);
                 }}
-                onDrop={(e) => {
-                  e.preventDefault();
-                  const id = e.dataTransfer?.getData("text/plain") || dragging;
-                  setDropTarget(null);
-                  setDragging(null);
-                  const t = id ? visible.find((x) => x.id === id) ?? tasks.get(id) : undefined;
-                  if (t && t.status !== status) moveTask(t, status, false);
-                }}
+                onDrop={(e) => onDrop(e, status)}
               >
                 <div class="column-head">
                   <h2 id={`col-${status}`}>{STATUS_LABEL[status]}</h2>
@@ -424,17 +432,21 @@ export function BoardPage(props: { boardId: string; me: User }) {
                   </button>
                 </div>
                 <ul class="cards" aria-labelledby={`col-${status}`}>
-                  {cards.map((t) => (
-                    <Card key={t.id} task={t} dragging={dragging === t.id}
+                  {cards.map((t) => [
+                    markerBefore === t.id && <li key="drop-marker" class="drop-marker" aria-hidden="true" />,
+                    <Card key={t.id} task={t} labels={board.labels} dragging={dragging === t.id}
                       onOpen={() => setEditor({ mode: "edit", taskId: t.id })}
+                      onComments={() => setPanel({ kind: "task", taskId: t.id })}
                       onHistory={() => setPanel({ kind: "activity", taskId: t.id })}
-                      onMove={(s, kbd) => moveTask(t, s, kbd)}
+                      onMove={(s, kbd) => moveTo(t, { status: s, afterId: null, beforeId: null }, kbd)}
+                      onShift={(d) => shift(t, d)}
                       onDragStart={() => setDragging(t.id)}
                       onDragEnd={() => {
                         setDragging(null);
-                        setDropTarget(null);
-                      }} />
-                  ))}
+                        setDropAt(null);
+                      }} />,
+                  ])}
+                  {markerBefore === "end" && <li key="drop-marker" class="drop-marker" aria-hidden="true" />}
                 </ul>
                 {cards.length === 0 && <p class="empty">{filtered ? "No matching tasks" : "No tasks"}</p>}
               </section>
@@ -447,11 +459,21 @@ export function BoardPage(props: { boardId: string; me: User }) {
       </div>
 
       {panel && (
-        <aside class="side-panel" aria-label={panel.kind === "members" ? "Members" : "Activity"}>
+        <aside class="side-panel" aria-label={PANEL_NAME[panel.kind]}>
           {panel.kind === "members" ? (
             <MembersPanel board={board} me={me} onClose={() => setPanel(null)}
-              onMemberAdded={(m) => setBoard((b) => (b ? { ...b, members: [...b.members.filter((x) => x.user.id !== m.user.id), m] } : b))}
-              onMemberRemoved={(id) => setBoard((b) => (b ? { ...b, members: b.members.filter((x) => x.user.id !== id) } : b))} />
+              onMemberAdded={(m) => setBoard((b) => b && { ...b, members: withMember(b.members, m) })}
+              onMemberRemoved={(id) => setBoard((b) => b && { ...b, members: b.members.filter((x) => x.user.id !== id) })} />
+          ) : panel.kind === "labels" ? (
+            <div class="panel">
+              <PanelHead title="Labels" onClose={() => setPanel(null)} />
+              <LabelManager boardId={board.id} labels={board.labels} onSaved={setLabel} onDeleted={dropLabel} />
+            </div>
+          ) : panel.kind === "task" ? (
+            <TaskPanel key={panel.taskId} board={board} task={tasks.get(panel.taskId)} taskId={panel.taskId} me={me} bus={bus}
+              onEdit={() => setEditor({ mode: "edit", taskId: panel.taskId })}
+              onHistory={() => setPanel({ kind: "activity", taskId: panel.taskId })}
+              onClose={() => setPanel(null)} />
           ) : (
             <ActivityPanel boardId={board.id} task={panel.taskId ? tasks.get(panel.taskId) ?? { id: panel.taskId, title: "Deleted task" } : undefined}
               tick={activityTick} onBoard={() => setPanel({ kind: "activity" })} onClose={() => setPanel(null)} />
@@ -464,6 +486,7 @@ export function BoardPage(props: { boardId: string; me: User }) {
           key={editor.mode === "edit" ? editor.taskId : "new"}
           boardId={board.id}
           members={board.members}
+          labels={board.labels}
           initialStatus={editor.mode === "new" ? editor.status : undefined}
           task={editor.mode === "edit" ? editing ?? null : undefined}
           lastActor={(id) => lastActor.current.get(id)}
@@ -480,6 +503,10 @@ export function BoardPage(props: { boardId: string; me: User }) {
             setEditor(null);
             setPanel({ kind: "activity", taskId: id });
           }}
+          onComments={(id) => {
+            setEditor(null);
+            setPanel({ kind: "task", taskId: id });
+          }}
         />
       )}
       <p class="back">
@@ -488,84 +515,5 @@ export function BoardPage(props: { boardId: string; me: User }) {
         </a>
       </p>
     </div>
-  );
-}
-
-function Card(props: {
-  task: Task;
-  dragging: boolean;
-  onOpen: () => void;
-  onHistory: () => void;
-  onMove: (s: TaskStatus, keyboard: boolean) => void;
-  onDragStart: () => void;
-  onDragEnd: () => void;
-}) {
-  const t = props.task;
-  const due = dueState(t);
-  const idx = STATUSES.indexOf(t.status);
-  const titleId = `task-${t.id}-title`;
-  return (
-    <li
-      class={`card${due ? ` ${due}` : ""}${props.dragging ? " dragging" : ""}`}
-      data-task-id={t.id}
-      data-status={t.status}
-      draggable
-      aria-labelledby={titleId}
-      onDragStart={(e) => {
-        e.dataTransfer?.setData("text/plain", t.id);
-        if (e.dataTransfer) e.dataTransfer.effectAllowed = "move";
-        props.onDragStart();
-      }}
-      onDragEnd={props.onDragEnd}
-    >
-      <h3 class="card-h" id={titleId}>
-        <button
-          type="button"
-          class="card-title"
-          aria-describedby="kbd-hint"
-          onClick={props.onOpen}
-          onKeyDown={(e) => {
-            if ((e.key === "ArrowRight" || e.key === "ArrowLeft") && !e.altKey && !e.ctrlKey && !e.metaKey) {
-              const next = STATUSES[idx + (e.key === "ArrowRight" ? 1 : -1)];
-              e.preventDefault();
-              if (next) props.onMove(next, true);
-            }
-          }}
-        >
-          {t.title}
-        </button>
-      </h3>
-      <dl class="meta">
-        <div>
-          <dt>Assignee</dt>
-          <dd class="assignee">{t.assignee ? t.assignee.name : <span class="muted">Unassigned</span>}</dd>
-        </div>
-        {t.deadline && (
-          <div>
-            <dt>Deadline</dt>
-            <dd class="deadline">
-              <time dateTime={t.deadline}>{formatDate(t.deadline)}</time>
-              {due === "overdue" && <span class="tag overdue">Overdue</span>}
-              {due === "soon" && <span class="tag soon">Due soon</span>}
-            </dd>
-          </div>
-        )}
-      </dl>
-      <div class="card-actions">
-        <label class="move">
-          <span class="sr-only">Move “{t.title}” to</span>
-          <select value={t.status} onChange={(e) => props.onMove(e.currentTarget.value as TaskStatus, true)}>
-            {STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {s === t.status ? `${STATUS_LABEL[s]} (current)` : `Move to ${STATUS_LABEL[s]}`}
-              </option>
-            ))}
-          </select>
-        </label>
-        <button type="button" class="link" onClick={props.onHistory} aria-label={`History of “${t.title}”`}>
-          History
-        </button>
-      </div>
-    </li>
   );
 }

@@ -2,7 +2,7 @@
 
 import { useEffect, useState } from "preact/hooks";
 import { describeError, gql } from "./api";
-import { navigate } from "./app";
+import { navigate, takeFlash } from "./app";
 import { BOARDS, CREATE_BOARD } from "./queries";
 import type { BoardSummary } from "./types";
 import { ErrorBanner } from "./ui";
@@ -12,6 +12,7 @@ export function BoardsPage() {
   const [error, setError] = useState<string | null>(null);
   const [name, setName] = useState("");
   const [busy, setBusy] = useState(false);
+  const [notice] = useState(takeFlash);
 
   async function load() {
     try {
@@ -46,6 +47,11 @@ export function BoardsPage() {
   return (
     <div class="page boards-page">
       <h1>Your boards</h1>
+      {notice && (
+        <p class="banner info" role="status">
+          {notice}
+        </p>
+      )}
       <ErrorBanner message={error} onDismiss={() => setError(null)} />
       {boards === null ? (
         <p role="status">Loading boards…</p>

@@ -6,8 +6,9 @@
 import { useState } from "preact/hooks";
 import { describeError, gql, toApiError } from "./api";
 import { CREATE_TASK, DELETE_TASK, TASK, UPDATE_TASK } from "./queries";
-import { STATUSES, STATUS_LABEL, type Member, type Task, type TaskStatus } from "./types";
+import { STATUSES, STATUS_LABEL, type Label, type Member, type Task, type TaskStatus } from "./types";
 import { formatDate } from "./dates";
+import { LabelPicker } from "./labels";
 import { ErrorBanner, Modal } from "./ui";
 
 interface Form {
@@ -16,16 +17,21 @@ interface Form {
   status: TaskStatus;
   assigneeId: string; // "" = unassigned
   deadline: string; // "" = none
+  labels: string; // label ids, sorted and comma-joined, so fields compare as strings
 }
 type Field = keyof Form;
-const FIELDS: Field[] = ["title", "description", "status", "assigneeId", "deadline"];
+const FIELDS: Field[] = ["title", "description", "status", "assigneeId", "deadline", "labels"];
 const FIELD_LABEL: Record<Field, string> = {
   title: "Title",
   description: "Description",
   status: "Status",
   assigneeId: "Assignee",
   deadline: "Deadline",
+  labels: "Labels",
 };
+
+const joinIds = (ids: string[]): string => [...ids].sort().join(",");
+const splitIds = (s: string): string[] => (s ? s.split(",") : []);
 
 function formOf(t: Task): Form {
   return {
@@ -34,6 +40,7 @@ function formOf(t: Task): Form {
     status: t.status,
     assigneeId: t.assignee?.id ?? "",
     deadline: t.deadline ?? "",
+    labels: joinIds(t.labels.map((l) => l.id)),
   };
 }
 
@@ -47,6 +54,7 @@ function toInput(form: Form, fields: Field[]): Record<string, unknown> {
     if (f === "assigneeId") input.assigneeId = form.assigneeId || null;
     else if (f === "deadline") input.deadline = form.deadline || null;
     else if (f === "title") input.title = form.title.trim();
+    else if (f === "labels") input.labelIds = splitIds(form.labels);
     else input[f] = form[f];
   }
   return input;
@@ -62,6 +70,7 @@ interface Conflict {
 export function TaskEditor(props: {
   boardId: string;
   members: Member[];
+  labels: Label[];
   task?: Task | null; // edit mode: the live task (null once deleted); undefined: create mode
   initialStatus?: TaskStatus;
   lastActor: (taskId: string) => string | undefined;
@@ -69,12 +78,13 @@ export function TaskEditor(props: {
   onSaved: (t: Task) => void;
   onDeleted: (id: string) => void;
   onHistory: (taskId: string) => void;
+  onComments: (taskId: string) => void;
 }) {
   const creating = props.task === undefined;
   // The version this edit is based on; stays fixed while the live task moves on.
   const [base, setBase] = useState<Task | null>(props.task ?? null);
   const [form, setForm] = useState<Form>(
-    base ? formOf(base) : { title: "", description: "", status: props.initialStatus ?? "TODO", assigneeId: "", deadline: "" },
+    base ? formOf(base) : { title: "", description: "", status: props.initialStatus ?? "TODO", assigneeId: "", deadline: "", labels: "" },
   );
   const [conflict, setConflict] = useState<Conflict | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -95,6 +105,10 @@ export function TaskEditor(props: {
     if (f === "status") return STATUS_LABEL[v.status];
     if (f === "assigneeId") return memberName(v.assigneeId);
     if (f === "deadline") return v.deadline ? formatDate(v.deadline) : "No deadline";
+    if (f === "labels") {
+      const names = splitIds(v.labels).map((id) => props.labels.find((l) => l.id === id)?.name ?? "a deleted label");
+      return names.length ? names.join(", ") : "No labels";
+    }
     return v[f] || "(empty)";
   }
 
@@ -138,6 +152,7 @@ export function TaskEditor(props: {
             status: form.status,
             deadline: form.deadline || null,
             assigneeId: form.assigneeId || null,
+            labelIds: splitIds(form.labels),
           },
         });
         props.onSaved(d.createTask);
@@ -295,6 +310,8 @@ export function TaskEditor(props: {
             <input type="date" name="deadline" value={form.deadline} onInput={set("deadline")} onChange={set("deadline")} />
           </label>
         </div>
+        <LabelPicker labels={props.labels} selected={splitIds(form.labels)}
+          onChange={(ids) => setForm({ ...form, labels: joinIds(ids) })} />
         {base && (
           <p class="hint">
             Supervisor: {base.supervisor.name} ({base.supervisor.email}) · version {base.version}
@@ -314,6 +331,9 @@ export function TaskEditor(props: {
           </div>
           {!creating && base && (
             <div class="row">
+              <button type="button" class="link" onClick={() => props.onComments(base.id)}>
+                Comments ({live?.commentCount ?? base.commentCount})
+              </button>
               <button type="button" class="link" onClick={() => props.onHistory(base.id)}>
                 History
               </button>

@@ -7,7 +7,7 @@ import { ADD_MEMBER, BOARD_ACTIVITY, REMOVE_MEMBER, TASK_ACTIVITY, UPDATE_SETTIN
 import type { ActivityEntry, Board, BoardRole, Member, NotificationSettings, User } from "./types";
 import { ErrorBanner, Modal } from "./ui";
 
-function PanelHead(props: { title: string; onClose: () => void }) {
+export function PanelHead(props: { title: string; onClose: () => void }) {
   const ref = useRef<HTMLHeadingElement>(null);
   useEffect(() => ref.current?.focus(), []);
   return (

@@ -1,8 +1,13 @@
 // The GraphQL documents the client sends.
 
 const USER = "id email name";
-export const TASK_FIELDS = `id title description status deadline version createdAt updatedAt
-  assignee { ${USER} } supervisor { ${USER} }`;
+// labels: ids only; the board's labels give names and colours (a board page of
+// tasks with every label's fields would cost more than the limit allows).
+export const TASK_FIELDS = `id title description status deadline version createdAt updatedAt rank commentCount
+  assignee { ${USER} } supervisor { ${USER} } labels { id }`;
+const LABEL_FIELDS = "id name color";
+// No `mentions`: a plain list prices as a page per comment; the body's @emails say the same.
+const COMMENT_FIELDS = `id taskId body createdAt editedAt author { ${USER} }`;
 const MEMBER_FIELDS = `role addedAt user { ${USER} }`;
 const AUTH = `accessToken refreshToken expiresIn user { ${USER} }`;
 
@@ -18,6 +23,7 @@ export const BOARD = `query Board($id: ID!, $after: String) {
   board(id: $id) {
     id name viewerRole createdAt lastSeq
     members { ${MEMBER_FIELDS} }
+    labels { ${LABEL_FIELDS} }
     tasks(first: 100, after: $after, orderBy: {field: CREATED_AT, direction: ASC}) {
       totalCount pageInfo { hasNextPage endCursor } edges { node { ${TASK_FIELDS} } }
     }
@@ -58,5 +64,26 @@ export const BOARD_EVENTS = `subscription BoardEvents($boardId: ID!, $afterSeq: 
     kind seq boardId taskId actorEmail at
     task { ${TASK_FIELDS} }
     member { ${MEMBER_FIELDS} }
+    commentId comment { ${COMMENT_FIELDS} }
+    labelId label { ${LABEL_FIELDS} }
+    boardName
   }
 }`;
+
+export const MOVE_TASK = `mutation MoveTask($id: ID!, $input: MoveTaskInput!) { moveTask(id: $id, input: $input) { ${TASK_FIELDS} } }`;
+
+export const RENAME_BOARD = `mutation RenameBoard($id: ID!, $name: String!) { renameBoard(id: $id, name: $name) { id name } }`;
+export const DELETE_BOARD = `mutation DeleteBoard($id: ID!) { deleteBoard(id: $id) }`;
+
+export const CREATE_LABEL = `mutation CreateLabel($boardId: ID!, $name: String!, $color: String!) {
+  createLabel(boardId: $boardId, name: $name, color: $color) { ${LABEL_FIELDS} } }`;
+export const UPDATE_LABEL = `mutation UpdateLabel($id: ID!, $name: String, $color: String) {
+  updateLabel(id: $id, name: $name, color: $color) { ${LABEL_FIELDS} } }`;
+export const DELETE_LABEL = `mutation DeleteLabel($id: ID!) { deleteLabel(id: $id) }`;
+
+export const TASK_COMMENTS = `query TaskComments($id: ID!, $after: String) {
+  task(id: $id) { id comments(first: 20, after: $after) {
+    totalCount pageInfo { hasNextPage endCursor } edges { node { ${COMMENT_FIELDS} } } } } }`;
+export const ADD_COMMENT = `mutation AddComment($taskId: ID!, $body: String!) { addComment(taskId: $taskId, body: $body) { ${COMMENT_FIELDS} } }`;
+export const UPDATE_COMMENT = `mutation UpdateComment($id: ID!, $body: String!) { updateComment(id: $id, body: $body) { ${COMMENT_FIELDS} } }`;
+export const DELETE_COMMENT = `mutation DeleteComment($id: ID!) { deleteComment(id: $id) }`;

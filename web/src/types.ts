@@ -32,6 +32,26 @@ export interface Task {
   updatedAt: string;
   assignee: User | null;
   supervisor: User;
+  /** Opaque key of the task's place in its column: columns sort by (rank, id). */
+  rank: string;
+  /** Only the ids: names and colours come from the board's labels (one home, and a cheap board query). */
+  labels: { id: string }[];
+  commentCount: number;
+}
+
+export interface Label {
+  id: string;
+  name: string;
+  color: string; // #rrggbb
+}
+
+export interface Comment {
+  id: string;
+  taskId: string;
+  author: User;
+  body: string;
+  createdAt: string;
+  editedAt: string | null;
 }
 
 export interface BoardSummary {
@@ -44,6 +64,7 @@ export interface BoardSummary {
 export interface Board extends BoardSummary {
   lastSeq: number;
   members: Member[];
+  labels: Label[];
 }
 
 export interface ActivityEntry {
@@ -56,7 +77,21 @@ export interface ActivityEntry {
   at: string;
 }
 
-export type BoardEventKind = "TASK_CREATED" | "TASK_UPDATED" | "TASK_DELETED" | "MEMBER_ADDED" | "MEMBER_REMOVED";
+export type BoardEventKind =
+  | "TASK_CREATED"
+  | "TASK_UPDATED"
+  | "TASK_DELETED"
+  | "MEMBER_ADDED"
+  | "MEMBER_REMOVED"
+  | "MEMBER_ROLE_CHANGED"
+  | "COMMENT_ADDED"
+  | "COMMENT_UPDATED"
+  | "COMMENT_DELETED"
+  | "LABEL_CREATED"
+  | "LABEL_UPDATED"
+  | "LABEL_DELETED"
+  | "BOARD_RENAMED"
+  | "BOARD_DELETED";
 
 export interface BoardEvent {
   kind: BoardEventKind;
@@ -67,6 +102,11 @@ export interface BoardEvent {
   member: Member | null;
   actorEmail: string;
   at: string;
+  comment: Comment | null;
+  commentId: string | null;
+  label: Label | null;
+  labelId: string | null;
+  boardName: string | null;
 }
 
 export interface NotificationSettings {
