@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from sqlalchemy import text
+
 from tests.api.helpers import (
     activity,
     add_member,
@@ -12,6 +14,7 @@ from tests.api.helpers import (
     codes,
     create_task,
     new_board,
+    runtime_of,
     update_task,
 )
 from tests.conftest import Api
@@ -152,5 +155,20 @@ async def test_concurrent_moves_into_one_gap_both_succeed_in_a_deterministic_ord
     assert len({t["rank"] for t in col}) == 4
     new = (await board_seqs(api, board))[len(seqs):]
     changed = (await activity(api, owner, board))[: len(new)]
-    assert len(new) >= 1 and all(e["kind"] == "TASK_MOVED" for e in changed)
-    assert changed[0]["taskId"] == t1["id"]  # the move itself comes last
+    # t0 kept its key; the two that shared one got new keys; then the move itself.
+    assert len(new) == 3 and all(e["kind"] == "TASK_MOVED" for e in changed)
+    assert changed[0]["taskId"] == t1["id"] and {e["taskId"] for e in changed[1:]} == {t2["id"], t3["id"]}
+
+
+async def test_keys_grown_long_are_rebalanced(api: Api) -> None:
+    owner, board, (t0, t1, t2) = await _board(api, 3)
+    # As if hundreds of drops into one gap had happened: keys 49 characters long.
+    long0, long1 = "a0" + "V" * 46 + "1", "a0" + "V" * 46 + "2"
+    async with runtime_of(api.app).engine.begin() as conn:
+        for task, key in ((t0, long0), (t1, long1)):
+            await conn.execute(text("UPDATE tasks SET `rank` = :r WHERE id = :i"), {"r": key, "i": task["id"]})
+    body = await move(api, owner, t2, afterTaskId=t0["id"], beforeTaskId=t1["id"])
+    assert "errors" not in body, body
+    col = await column(api, owner, board)
+    assert titles(col) == ["t0", "t2", "t1"]
+    assert max(len(t["rank"]) for t in col) <= 3
