@@ -38,7 +38,7 @@ locals {
 # ---------------------------------------------------------------------------
 resource "aws_cloudwatch_metric_alarm" "ecs_cpu_high" {
   alarm_name          = "${local.name}-ecs-cpu-high"
-  alarm_description   = "Service CPU above 85% for 5 minutes (autoscaling should already be adding tasks)."
+  alarm_description   = "Service CPU above 85% for 5 minutes (autoscaling should already be adding tasks). Runbook: deploy/RUNBOOK.md#ecs_cpu_high"
   namespace           = "AWS/ECS"
   metric_name         = "CPUUtilization"
   dimensions          = { ClusterName = aws_ecs_cluster.main.name, ServiceName = aws_ecs_service.app.name }
@@ -54,7 +54,7 @@ resource "aws_cloudwatch_metric_alarm" "ecs_cpu_high" {
 
 resource "aws_cloudwatch_metric_alarm" "ecs_memory_high" {
   alarm_name          = "${local.name}-ecs-memory-high"
-  alarm_description   = "Service memory above 85% of the reservation for 5 minutes."
+  alarm_description   = "Service memory above 85% of the reservation for 5 minutes. Runbook: deploy/RUNBOOK.md#ecs_memory_high"
   namespace           = "AWS/ECS"
   metric_name         = "MemoryUtilization"
   dimensions          = { ClusterName = aws_ecs_cluster.main.name, ServiceName = aws_ecs_service.app.name }
@@ -73,7 +73,7 @@ resource "aws_cloudwatch_metric_alarm" "ecs_memory_high" {
 # ---------------------------------------------------------------------------
 resource "aws_cloudwatch_metric_alarm" "alb_target_5xx" {
   alarm_name          = "${local.name}-alb-target-5xx"
-  alarm_description   = "Targets answered 5xx more than 10 times a minute for 3 minutes."
+  alarm_description   = "Targets answered 5xx more than 10 times a minute for 3 minutes. Runbook: deploy/RUNBOOK.md#alb_target_5xx"
   namespace           = "AWS/ApplicationELB"
   metric_name         = "HTTPCode_Target_5XX_Count"
   dimensions          = { LoadBalancer = aws_lb.internal.arn_suffix, TargetGroup = aws_lb_target_group.app.arn_suffix }
@@ -89,7 +89,7 @@ resource "aws_cloudwatch_metric_alarm" "alb_target_5xx" {
 
 resource "aws_cloudwatch_metric_alarm" "alb_elb_5xx" {
   alarm_name          = "${local.name}-alb-elb-5xx"
-  alarm_description   = "The ALB itself answered 5xx (no healthy target, timeouts) more than 10 times a minute."
+  alarm_description   = "The ALB itself answered 5xx (no healthy target, timeouts) more than 10 times a minute. Runbook: deploy/RUNBOOK.md#alb_elb_5xx"
   namespace           = "AWS/ApplicationELB"
   metric_name         = "HTTPCode_ELB_5XX_Count"
   dimensions          = { LoadBalancer = aws_lb.internal.arn_suffix }
@@ -105,7 +105,7 @@ resource "aws_cloudwatch_metric_alarm" "alb_elb_5xx" {
 
 resource "aws_cloudwatch_metric_alarm" "alb_target_latency" {
   alarm_name          = "${local.name}-alb-target-latency-p95"
-  alarm_description   = "p95 target response time above 1 s for 5 minutes."
+  alarm_description   = "p95 target response time above 1 s for 5 minutes. Runbook: deploy/RUNBOOK.md#alb_target_latency"
   namespace           = "AWS/ApplicationELB"
   metric_name         = "TargetResponseTime"
   dimensions          = { LoadBalancer = aws_lb.internal.arn_suffix, TargetGroup = aws_lb_target_group.app.arn_suffix }
@@ -124,7 +124,7 @@ resource "aws_cloudwatch_metric_alarm" "alb_target_latency" {
 # ---------------------------------------------------------------------------
 resource "aws_cloudwatch_metric_alarm" "rds_cpu_high" {
   alarm_name          = "${local.name}-db-cpu-high"
-  alarm_description   = "Database CPU above 80% for 10 minutes."
+  alarm_description   = "Database CPU above 80% for 10 minutes. Runbook: deploy/RUNBOOK.md#rds_cpu_high"
   namespace           = "AWS/RDS"
   metric_name         = "CPUUtilization"
   dimensions          = local.db_alarm_dimensions
@@ -142,7 +142,7 @@ resource "aws_cloudwatch_metric_alarm" "rds_cpu_high" {
 # alarm watches the instances' FreeLocalStorage (temp tables, logs) instead.
 resource "aws_cloudwatch_metric_alarm" "rds_free_storage_low" {
   alarm_name          = "${local.name}-db-free-storage-low"
-  alarm_description   = "Database free storage below 5 GiB."
+  alarm_description   = "Database free storage below 5 GiB. Runbook: deploy/RUNBOOK.md#rds_free_storage_low"
   namespace           = "AWS/RDS"
   metric_name         = local.is_aurora ? "FreeLocalStorage" : "FreeStorageSpace"
   dimensions          = local.db_alarm_dimensions
@@ -163,7 +163,7 @@ resource "aws_cloudwatch_metric_alarm" "dlq_not_empty" {
   for_each = local.dead_letter_queues
 
   alarm_name          = "${local.name}-dlq-${each.key}-not-empty"
-  alarm_description   = "Messages are waiting in the ${each.key} dead-letter queue (${each.value}); see README 'Runbook'."
+  alarm_description   = "Messages are waiting in the ${each.key} dead-letter queue (${each.value}). Runbook: deploy/RUNBOOK.md#dlq_not_empty"
   namespace           = "AWS/SQS"
   metric_name         = "ApproximateNumberOfMessagesVisible"
   dimensions          = { QueueName = each.value }
@@ -182,7 +182,7 @@ resource "aws_cloudwatch_metric_alarm" "dlq_not_empty" {
 # ---------------------------------------------------------------------------
 resource "aws_cloudwatch_metric_alarm" "mailer_errors" {
   alarm_name          = "${local.name}-mailer-errors"
-  alarm_description   = "The mailer Lambda failed invocations (EventBridge retries them)."
+  alarm_description   = "The mailer Lambda failed invocations (EventBridge retries them). Runbook: deploy/RUNBOOK.md#mailer_errors"
   namespace           = "AWS/Lambda"
   metric_name         = "Errors"
   dimensions          = { FunctionName = aws_lambda_function.mailer.function_name }
@@ -198,7 +198,7 @@ resource "aws_cloudwatch_metric_alarm" "mailer_errors" {
 
 resource "aws_cloudwatch_metric_alarm" "events_failed_invocations" {
   alarm_name          = "${local.name}-events-failed-invocations"
-  alarm_description   = "EventBridge could not invoke the mailer (events go to the events DLQ after retries)."
+  alarm_description   = "EventBridge could not invoke the mailer (events go to the events DLQ after retries). Runbook: deploy/RUNBOOK.md#events_failed_invocations"
   namespace           = "AWS/Events"
   metric_name         = "FailedInvocations"
   dimensions          = { EventBusName = aws_cloudwatch_event_bus.main.name, RuleName = aws_cloudwatch_event_rule.task_mail.name }
@@ -218,7 +218,7 @@ resource "aws_cloudwatch_metric_alarm" "events_failed_invocations" {
 # service is caught by the ALB/ECS alarms.
 resource "aws_cloudwatch_metric_alarm" "outbox_backlog_age" {
   alarm_name          = "${local.name}-outbox-oldest-age"
-  alarm_description   = "The oldest undelivered outbox row is older than ${var.outbox_age_alarm_seconds}s: the relay is not delivering to DynamoDB/EventBridge."
+  alarm_description   = "The oldest undelivered outbox row is older than ${var.outbox_age_alarm_seconds}s: the relay is not delivering to DynamoDB/EventBridge. Runbook: deploy/RUNBOOK.md#outbox_backlog_age"
   namespace           = "Taskboard"
   metric_name         = "OutboxOldestAgeSeconds"
   statistic           = "Maximum"
@@ -237,7 +237,7 @@ resource "aws_cloudwatch_metric_alarm" "outbox_backlog_age" {
 # how an outage is seen.
 resource "aws_cloudwatch_metric_alarm" "redis_down" {
   alarm_name          = "${local.name}-redis-down"
-  alarm_description   = "A task could not reach Redis for 3 minutes: live updates between tasks are degraded to table polling."
+  alarm_description   = "A task could not reach Redis for 3 minutes: live updates between tasks are degraded to table polling. Runbook: deploy/RUNBOOK.md#redis_down"
   namespace           = "Taskboard"
   metric_name         = "RedisUp"
   statistic           = "Minimum"
@@ -257,7 +257,7 @@ resource "aws_cloudwatch_metric_alarm" "redis_down" {
 # operator resolves it; see deploy/README.md 'Runbook'.
 resource "aws_cloudwatch_metric_alarm" "activity_conflicts" {
   alarm_name          = "${local.name}-activity-conflicts"
-  alarm_description   = "The activity log refused an event whose board/seq holds another event (a reused seq, e.g. after a database restore)."
+  alarm_description   = "The activity log refused an event whose board/seq holds another event (a reused seq, e.g. after a database restore). Runbook: deploy/RUNBOOK.md#activity_conflicts"
   namespace           = "Taskboard"
   metric_name         = "ActivityConflicts"
   statistic           = "Sum"
