@@ -72,7 +72,7 @@ async def request_password_reset(ctx: Ctx, *, email: str) -> bool:
             token = await account_tokens.issue(s, account_tokens.RESET, row.id, row.email)
             await account_outbox.enqueue(
                 s, kinds.ACCOUNT_PASSWORD_RESET, user_id=row.id, to_email=row.email, to_name=row.name,
-                link=account_outbox.link(ctx, "/reset-password", token=token),
+                link=account_outbox.link(ctx, "/reset-password", token=token), cap=ctx.services.mail_quota,
                 expiresAt=iso(utcnow() + account_tokens.TTL[account_tokens.RESET]))
         else:
             await account_outbox.discarded(s, kinds.ACCOUNT_PASSWORD_RESET, token_hash)

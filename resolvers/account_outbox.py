@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from models import events as kinds
 from models.tables import AccountMessage, utcnow
-from resolvers import account_tokens
+from resolvers import account_tokens, quota
 from resolvers.context import Ctx
 from resolvers.events import iso
 
@@ -21,14 +21,24 @@ messages_t = AccountMessage.__table__  # type: ignore[attr-defined]
 
 
 async def enqueue(conn: AsyncConnection, detail_type: str, *, user_id: str | None, to_email: str | None = None,
-                  to_name: str = "", sms_number: str | None = None, **detail: Any) -> str:
-    """Write one message; its id is the bus event's id (the mailer's idempotency key)."""
+                  to_name: str = "", sms_number: str | None = None, cap: int | None = None, **detail: Any) -> str:
+    """Write one message; its id is the bus event's id (the mailer's idempotency key).
+    With `cap`, it counts against `user_id`'s daily quota (mail, or SMS for a
+    number): past it the row is kept, marked, and never sent."""
     message_id = str(uuid.uuid4())
     now = utcnow()
     payload = {"eventId": message_id, "detailType": detail_type, "userId": user_id, "at": iso(now),
                "to": {"email": to_email, "name": to_name, "smsNumber": sms_number}, **detail}
+    pending = True
+    if cap is not None and user_id is not None:
+        channel = quota.SMS if sms_number else quota.MAIL
+        if not await quota.take(conn, user_id, channel, cap):
+            pending = False
+            payload = {k: v for k, v in payload.items() if k not in ("link", "code")}
+            payload["notSent"] = "daily quota reached"
     await conn.execute(insert(messages_t).values(id=message_id, user_id=user_id, detail_type=detail_type,
-                                                 payload=payload, created_at=now, pending=True, attempts=0))
+                                                 payload=payload, created_at=now, pending=pending, attempts=0,
+                                                 delivered_at=None))
     return message_id
 
 
@@ -63,5 +73,5 @@ async def mail_verification(ctx: Ctx, conn: AsyncConnection, user_id: str, email
     token = await account_tokens.issue(conn, account_tokens.VERIFY, user_id, email)
     await enqueue(
         conn, kinds.ACCOUNT_EMAIL_VERIFICATION, user_id=user_id, to_email=email, to_name=name,
-        link=link(ctx, "/verify-email", token=token),
+        link=link(ctx, "/verify-email", token=token), cap=ctx.services.mail_quota,
         expiresAt=iso(utcnow() + account_tokens.TTL[account_tokens.VERIFY]))

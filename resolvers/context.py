@@ -21,6 +21,7 @@ from notify.activity_port import ActivityLog
 from resolvers import label_store
 from resolvers.label_store import LabelRec
 from resolvers.loaders import BatchLoader
+from resolvers.quota import QuotaUnitOfWork
 from resolvers.records import USER_COLUMNS, BoardRec, MemberRec, UserRec, boards_t, members_t, users_t, viewer_boards
 from resolvers.sessions import SessionRegistry
 
@@ -51,6 +52,9 @@ class Services:
     public_url: str = "http://localhost:8000"
     sessions: SessionRegistry = field(default_factory=SessionRegistry)
     account_mail_nudge: Callable[[], Any] | None = None
+    # Mail and SMS one user's actions may cause per UTC day (resolvers.quota).
+    mail_quota: int = 200
+    sms_quota: int = 20
 
 
     def reader(self) -> AsyncConnection:
@@ -133,8 +137,9 @@ class Ctx:
         return self.viewer_id
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.services.engine, self.services.gate, self.services.commit_listeners,
-                          lease_seconds=self.services.outbox_lease)
+        return QuotaUnitOfWork(self.services.engine, self.services.gate, self.services.commit_listeners,
+                               lease_seconds=self.services.outbox_lease, mail_cap=self.services.mail_quota,
+                               sms_cap=self.services.sms_quota)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:

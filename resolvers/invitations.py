@@ -105,7 +105,7 @@ async def invite(ctx: Ctx, *, board_id: str, email: str, role: BoardRole) -> Inv
         await account_outbox.enqueue(
             uow.conn, kinds.ACCOUNT_INVITATION, user_id=viewer_id, to_email=email, boardName=board.name,
             invitedBy=inviter.email, role=role.value, invitationId=rec.id,
-            link=account_outbox.link(ctx, "/invitations/accept", id=rec.id, token=token),
+            link=account_outbox.link(ctx, "/invitations/accept", id=rec.id, token=token), cap=ctx.services.mail_quota,
             expiresAt=events.iso(rec.expires_at))
         await uow.commit()
     account_outbox.nudge(ctx)

@@ -41,7 +41,8 @@ async def request_code(ctx: Ctx, *, phone_number: str) -> bool:
         await s.execute(insert(codes_t).values(user_id=viewer_id, phone_number=number,
                                                code_hash=_digest(viewer_id, code), expires_at=now + CODE_TTL,
                                                attempts=0))
-        await account_outbox.enqueue(s, kinds.ACCOUNT_PHONE_CODE, user_id=viewer_id, sms_number=number, code=code)
+        await account_outbox.enqueue(s, kinds.ACCOUNT_PHONE_CODE, user_id=viewer_id, sms_number=number, code=code,
+                                     cap=ctx.services.sms_quota)
         await s.commit()
     account_outbox.nudge(ctx)
     return True

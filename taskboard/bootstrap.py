@@ -98,6 +98,8 @@ async def build(settings: Settings, *, migrate: bool | None = None, start_backgr
         max_page_size=settings.max_page_size,
         hub=hub,
         public_url=settings.public_url,
+        mail_quota=settings.mail_quota,
+        sms_quota=settings.sms_quota,
     )
     services.commit_listeners.append(lambda rows: hub.publish([LiveEvent.of(r) for r in rows]))
     rt = Runtime(settings=settings, engine=engine, services=services, redis=redis, read_engine=read_engine)
