@@ -254,7 +254,7 @@ resource "aws_cloudwatch_metric_alarm" "redis_down" {
 # different event: a seq was reused (a database restored to an earlier point).
 # The row stays undelivered to the log (its last_error says which event holds
 # the slot) and is retried with backoff, so the metric keeps counting until an
-# operator resolves it; see deploy/README.md 'Runbook'.
+# operator resolves it; see deploy/RUNBOOK.md#activity_conflicts.
 resource "aws_cloudwatch_metric_alarm" "activity_conflicts" {
   alarm_name          = "${local.name}-activity-conflicts"
   alarm_description   = "The activity log refused an event whose board/seq holds another event (a reused seq, e.g. after a database restore). Runbook: deploy/RUNBOOK.md#activity_conflicts"
