@@ -194,3 +194,12 @@ async def test_comment_counts_of_a_page_cost_the_same_statements_for_3_and_30_ta
     # Counts, first pages of comments and their authors: one batched query each,
     # whatever the number of tasks.
     assert n_big == n_small, (n_small, n_big)
+
+
+async def test_a_deleted_tasks_comments_go_with_it(api: Api) -> None:
+    owner, _, _, _, task = await _team(api)
+    c = (await api.ok(ADD, {"t": task["id"], "b": "soon gone"}, owner["token"]))["addComment"]
+    await api.ok("mutation($id: ID!) { deleteTask(id: $id) }", {"id": task["id"]}, owner["token"])
+    assert codes(await api.gql(NODE, {"id": c["id"]}, owner["token"])) == ["NOT_FOUND"]
+    assert codes(await api.gql(UPDATE, {"id": c["id"], "b": "x"}, owner["token"])) == ["NOT_FOUND"]
+    assert codes(await add(api, owner, task["id"], "late")) == ["NOT_FOUND"]
