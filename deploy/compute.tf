@@ -264,14 +264,27 @@ locals {
     { name = "DB_HOST", value = local.db_host },
     { name = "DB_PORT", value = "3306" },
     { name = "DB_NAME", value = var.db_name },
+    # TLS to MySQL, verified against the RDS CA bundle in the image
+    # (TASKBOARD_DATABASE_CA_FILE, set in the Dockerfile).
+    { name = "TASKBOARD_DATABASE_TLS", value = "require" },
   ]
 
   app_secrets = [
     { name = "TASKBOARD_JWT_SECRET", valueFrom = aws_secretsmanager_secret.jwt.arn },
     { name = "TASKBOARD_JWT_PREVIOUS_SECRET", valueFrom = aws_secretsmanager_secret.jwt_previous.arn },
     { name = "TASKBOARD_REDIS_URL", valueFrom = aws_secretsmanager_secret.redis_url.arn },
+  ]
+
+  # serve, remind and prune connect as the least-privilege app user (rows only);
+  # only migrate gets the master credentials, and the app user's password to set.
+  app_db_environment = [{ name = "DB_USERNAME", value = var.app_db_username }]
+  app_db_secrets     = [{ name = "DB_PASSWORD", valueFrom = aws_secretsmanager_secret.app_db_password.arn }]
+
+  migrate_db_environment = [{ name = "TASKBOARD_APP_DB_USER", value = var.app_db_username }]
+  migrate_db_secrets = [
     { name = "DB_USERNAME", valueFrom = "${local.db_secret_arn}:username::" },
     { name = "DB_PASSWORD", valueFrom = "${local.db_secret_arn}:password::" },
+    { name = "TASKBOARD_APP_DB_PASSWORD", valueFrom = aws_secretsmanager_secret.app_db_password.arn },
   ]
 
   healthcheck_command = [
@@ -287,8 +300,8 @@ locals {
     user                   = "10001"
     readonlyRootFilesystem = true
     privileged             = false
-    environment            = local.app_environment
-    secrets                = local.app_secrets
+    environment            = concat(local.app_environment, local.app_db_environment)
+    secrets                = concat(local.app_secrets, local.app_db_secrets)
     mountPoints            = [{ sourceVolume = "tmp", containerPath = "/tmp", readOnly = false }]
     linuxParameters = {
       initProcessEnabled = true
@@ -319,9 +332,12 @@ resource "aws_ecs_task_definition" "app" {
     name = "tmp"
   }
 
+  # The app and the ADOT collector that takes its spans (observability.tf).
   container_definitions = jsonencode([merge(local.container_base, {
     command      = ["python", "-c", local.launcher, "serve", "--host", "0.0.0.0", "--port", tostring(local.container_port), "--workers", tostring(var.uvicorn_workers)]
     portMappings = [{ containerPort = local.container_port, protocol = "tcp", name = "http" }]
+    environment  = concat(local.container_base.environment, local.tracing_environment)
+    dependsOn    = [{ containerName = local.otel_container_name, condition = "START" }]
     healthCheck = {
       command     = local.healthcheck_command
       interval    = 15
@@ -334,19 +350,20 @@ resource "aws_ecs_task_definition" "app" {
       logDriver = "awslogs"
       options   = merge(local.log_options, { "awslogs-stream-prefix" = "app" })
     }
-  })])
+  }), local.otel_collector_container])
 }
 
-# One-off tasks share the image, roles, secrets and network: `taskboard migrate`
+# One-off tasks share the image, execution role and network: `taskboard migrate`
 # (run by the deploy workflow before the service rolls), `taskboard remind` and
-# `taskboard prune` (run by EventBridge Scheduler).
+# `taskboard prune` (run by EventBridge Scheduler). Each has the task role of
+# what it does (iam.tf): migrate and prune touch only the database.
 resource "aws_ecs_task_definition" "migrate" {
   family                   = "${local.name}-migrate"
   network_mode             = "awsvpc"
   requires_compatibilities = ["EC2"]
   cpu                      = 256
   memory                   = 512
-  task_role_arn            = aws_iam_role.task.arn
+  task_role_arn            = aws_iam_role.task_database_only.arn
   execution_role_arn       = aws_iam_role.execution.arn
 
   volume {
@@ -354,7 +371,9 @@ resource "aws_ecs_task_definition" "migrate" {
   }
 
   container_definitions = jsonencode([merge(local.container_base, {
-    command = ["python", "-c", local.launcher, "migrate"]
+    command     = ["python", "-c", local.launcher, "migrate"]
+    environment = concat(local.app_environment, local.migrate_db_environment)
+    secrets     = concat(local.app_secrets, local.migrate_db_secrets)
     logConfiguration = {
       logDriver = "awslogs"
       options   = merge(local.log_options, { "awslogs-stream-prefix" = "migrate" })
@@ -368,7 +387,7 @@ resource "aws_ecs_task_definition" "remind" {
   requires_compatibilities = ["EC2"]
   cpu                      = 256
   memory                   = 512
-  task_role_arn            = aws_iam_role.task.arn
+  task_role_arn            = aws_iam_role.task_remind.arn
   execution_role_arn       = aws_iam_role.execution.arn
 
   volume {
@@ -392,7 +411,7 @@ resource "aws_ecs_task_definition" "prune" {
   requires_compatibilities = ["EC2"]
   cpu                      = 256
   memory                   = 512
-  task_role_arn            = aws_iam_role.task.arn
+  task_role_arn            = aws_iam_role.task_database_only.arn
   execution_role_arn       = aws_iam_role.execution.arn
 
   volume {

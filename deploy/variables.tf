@@ -309,9 +309,44 @@ variable "db_backup_retention_days" {
 }
 
 variable "db_require_tls" {
-  description = "Set require_secure_transport on the database. Enable once the service's database URL carries TLS parameters (see README)."
+  description = "Set require_secure_transport on the database. The service connects with TLS, verifying the RDS CA bundle the image carries (TASKBOARD_DATABASE_TLS=require)."
   type        = bool
-  default     = false
+  default     = true
+}
+
+variable "app_db_username" {
+  description = "MySQL user the service connects as; `taskboard migrate` (as the master user) creates it with SELECT, INSERT, UPDATE, DELETE on the schema only."
+  type        = string
+  default     = "taskboard_app"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_]{1,32}$", var.app_db_username))
+    error_message = "app_db_username: letters, digits and _ only, at most 32."
+  }
+}
+
+variable "app_db_password_version" {
+  description = "Bump to generate a new password for the app database user (the next migrate sets it; then roll the service)."
+  type        = number
+  default     = 1
+}
+
+variable "ses_bounce_rate_alarm" {
+  description = "Alarm when the SES account's Reputation.BounceRate reaches this fraction (SES reviews at 0.05)."
+  type        = number
+  default     = 0.04
+}
+
+variable "ses_complaint_rate_alarm" {
+  description = "Alarm when the SES account's Reputation.ComplaintRate reaches this fraction (SES reviews at 0.001)."
+  type        = number
+  default     = 0.0008
+}
+
+variable "redis_auth_token_version" {
+  description = "Bump to generate a new Redis AUTH token (applied with the ROTATE strategy; roll the service afterwards)."
+  type        = number
+  default     = 1
 }
 
 variable "activity_table_name" {
@@ -455,4 +490,10 @@ variable "outbox_age_alarm_seconds" {
   description = "Alarm when the oldest undelivered outbox row (Taskboard/OutboxOldestAgeSeconds) is older than this."
   type        = number
   default     = 300
+}
+
+variable "otel_collector_image" {
+  description = "The AWS Distro for OpenTelemetry collector image run beside the service (observability.tf); pin a release tag or a digest."
+  type        = string
+  default     = "public.ecr.aws/aws-observability/aws-otel-collector:v0.40.0"
 }
