@@ -12,9 +12,9 @@ fields that only read an attribute skip its per-field machinery."""
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 import strawberry
 from graphql import (
@@ -23,181 +23,36 @@ from graphql import (
     ExecutionResult,
     FragmentDefinitionNode,
     GraphQLError,
-    GraphQLObjectType,
-    GraphQLSchema,
     OperationDefinitionNode,
     OperationType,
-    Undefined,
     execute,
-    get_nullable_type,
     get_operation_ast,
-    is_leaf_type,
-    is_non_null_type,
     parse,
     specified_rules,
     validate,
 )
 from graphql.execution.incremental.incremental_executor import IncrementalExecutor
-from graphql.pyutils import Path, gather_with_cancel
 from graphql.validation import NoSchemaIntrospectionCustomRule
+from opentelemetry import trace
+from opentelemetry.trace import Status, StatusCode
 from strawberry.execution.is_awaitable import optimized_is_awaitable
-from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 from models.errors import ErrorCode
+from schema.compiled import compiled_executor
 from schema.cost import cost_error, query_cost
+from schema.fast import FastExecutor
+from schema.fast import plans_for as plans_for  # tests build executors of their own
 from schema.limits import contract_errors_of, limits_rule
 
-
-@dataclass(frozen=True, slots=True)
-class Step:
-    """How to complete one plain-attribute field without graphql-core's per-field
-    machinery: a scalar or enum (`coerce`), or an object type (`object_type`, whose
-    values must be exactly `cls` when the type checks what it is given)."""
-
-    attribute: str
-    nullable: bool
-    return_type: Any
-    coerce: Callable[[Any], Any] | None = None
-    object_type: GraphQLObjectType | None = None
-    cls: type | None = None
-
-
-# Per object type name: response field name -> Step.
-Plans = dict[str, dict[str, Step]]
-
-
-def plans_for(schema: GraphQLSchema) -> Plans:
-    """The plain-attribute fields (their resolvers carry `plain_attribute`, set when
-    the schema is built) that return a scalar, an enum or an object type."""
-    plans: Plans = {}
-    for gql_type in schema.type_map.values():
-        if not isinstance(gql_type, GraphQLObjectType) or gql_type.name.startswith("__"):
-            continue
-        plan = {}
-        for name, field in gql_type.fields.items():
-            attribute = getattr(field.resolve, "plain_attribute", None)
-            if attribute is None or field.args:
-                continue
-            nullable = not is_non_null_type(field.type)
-            named = get_nullable_type(field.type)
-            if is_leaf_type(named):
-                plan[name] = Step(attribute, nullable, field.type, coerce=named.coerce_output_value)
-            elif isinstance(named, GraphQLObjectType):
-                cls = None
-                if named.is_type_of is not None:
-                    definition = (named.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
-                    cls = getattr(definition, "origin", None)
-                    if cls is None:
-                        continue
-                plan[name] = Step(attribute, nullable, field.type, object_type=named, cls=cls)
-        if plan:
-            plans[gql_type.name] = plan
-    return plans
-
-
-class FastExecutor(IncrementalExecutor):
-    """graphql-core's executor, with a short way for plain-attribute fields (~800 on a
-    board page): a scalar or enum is read and coerced, an object's selection is
-    executed at once, without the resolve info, argument check, awaitable checks and
-    completion steps that graphql-core spends on every field.  The result is the
-    same: a value that is missing, null where null is not allowed, refused by its
-    type, or of an unexpected class takes graphql-core's own way, which reports it
-    as it always does, and an error below an object is located and propagated as
-    graphql-core does.  `plans` is set per schema by `for_schema`."""
-
-    plans: Plans = {}
-
-    @classmethod
-    def for_schema(cls, schema: GraphQLSchema) -> type[FastExecutor]:
-        return type("FastExecutor", (cls,), {"plans": plans_for(schema)})
-
-    def execute_fields(self, parent_type: GraphQLObjectType, source_value: Any, path: Any,
-                       grouped_field_set: Any, position_context: Any) -> Any:
-        plan = self.plans.get(parent_type.name)
-        if plan is None:
-            return super().execute_fields(parent_type, source_value, path, grouped_field_set, position_context)
-        fast: dict[str, Any] = {}
-        rest = {}
-        pending = []
-        try:
-            for response_name, details in grouped_field_set.items():
-                step = plan.get(details[0].node.name.value)
-                if step is not None:
-                    value = getattr(source_value, step.attribute, Undefined)
-                    if value is None:
-                        if step.nullable:
-                            fast[response_name] = None
-                            continue
-                    elif value is Undefined:
-                        pass
-                    elif step.coerce is not None:
-                        try:
-                            coerced = step.coerce(value)
-                        except Exception:
-                            coerced = None
-                        if coerced is not None and coerced is not Undefined:
-                            fast[response_name] = coerced
-                            continue
-                    elif step.cls is None or type(value) is step.cls:
-                        done = self._object(step, value, details, Path(path, response_name, parent_type.name),
-                                            position_context)
-                        fast[response_name] = done
-                        if self.is_awaitable(done):
-                            pending.append(response_name)
-                        continue
-                rest[response_name] = details
-            results = (super().execute_fields(parent_type, source_value, path, rest, position_context)
-                       if rest else {})
-        except Exception:
-            # As graphql-core does: what was started is settled, not abandoned.
-            if pending:
-                self.settle_in_background([fast[name] for name in pending])
-            raise
-        if not pending and isinstance(results, dict):
-            return _in_order(grouped_field_set, fast, results)
-        return self._gathered(grouped_field_set, fast, pending, results)
-
-    def _object(self, step: Step, value: Any, details: Any, path: Path, position_context: Any) -> Any:
-        try:
-            result = self.collect_and_execute_subfields(cast(GraphQLObjectType, step.object_type), details, path,
-                                                        value, position_context)
-        except Exception as error:
-            self.handle_field_error(error, step.return_type, details, path)
-            return None
-        if self.is_awaitable(result):
-            return self._awaited_object(result, step, details, path)
-        return result
-
-    async def _awaited_object(self, result: Awaitable[Any], step: Step, details: Any, path: Path) -> Any:
-        try:
-            return await result
-        except Exception as error:
-            self.handle_field_error(error, step.return_type, details, path)
-            return None
-
-    @staticmethod
-    async def _gathered(grouped_field_set: Any, fast: dict[str, Any], pending: list[str], results: Any) -> Any:
-        awaitables = [fast[name] for name in pending]
-        if not isinstance(results, dict):
-            awaitables.append(results)
-        awaited = await gather_with_cancel(*awaitables)
-        for name, value in zip(pending, awaited, strict=False):  # the rest's results may come last
-            fast[name] = value
-        if not isinstance(results, dict):
-            results = awaited[-1]
-        return _in_order(grouped_field_set, fast, results)
-
-
-def _in_order(grouped_field_set: Any, fast: dict[str, Any], results: dict[str, Any]) -> dict[str, Any]:
-    """Both parts in the order of the selection, as graphql-core would give them."""
-    return {name: fast[name] if name in fast else results[name]
-            for name in grouped_field_set if name in fast or name in results}
+_tracer = trace.get_tracer("taskboard.graphql")
 
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
     document: DocumentNode
     operation: OperationDefinitionNode
+    # A persisted operation's compiled executor (schema.compiled), when it has one.
+    executor_class: type[IncrementalExecutor] | None = None
 
 
 # A parsed document holds about 100 bytes per character of its text (graphql-core's
@@ -213,7 +68,7 @@ class _Parsed:
     """A valid document as the cache holds it, with its fragments and the costs
     computed for it (cost depends on the variables a `first` takes)."""
 
-    __slots__ = ("costs", "document", "fragments", "size", "variables_of")
+    __slots__ = ("compiled", "costs", "document", "fragments", "size", "variables_of")
 
     def __init__(self, document: DocumentNode, size: int) -> None:
         self.document = document
@@ -221,6 +76,7 @@ class _Parsed:
         self.fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
         self.variables_of: dict[str | None, frozenset[str]] = {}
         self.costs: dict[tuple[Any, ...], int] = {}
+        self.compiled: Any = None  # schema.compiled's plans, made on a persisted run
 
 
 class Operations:
@@ -273,10 +129,16 @@ class Operations:
                 self._bytes -= self._documents.popitem(last=False)[1].size
         return parsed
 
-    def prepare(self, query: str, operation_name: str | None,
-                variables: dict[str, Any] | None = None) -> Prepared | list[GraphQLError]:
+    def prepare_document(self, query: str) -> list[GraphQLError]:
+        """Why a document is refused; empty when it is valid (and now cached)."""
+        parsed = self._parsed(query)
+        return parsed if isinstance(parsed, list) else []
+
+    def prepare(self, query: str, operation_name: str | None, variables: dict[str, Any] | None = None,
+                *, persisted: bool = False) -> Prepared | list[GraphQLError]:
         """The operation to run, or why it is refused: the document, or its cost with
-        these variables (checked before anything runs)."""
+        these variables (checked before anything runs).  A persisted operation runs
+        compiled (schema.compiled) when the compiler takes it."""
         parsed = self._parsed(query)
         if isinstance(parsed, list):
             return parsed
@@ -288,7 +150,10 @@ class Operations:
         cost = self.cost(parsed, operation, operation_name, variables)
         if cost > self.max_cost:
             return [cost_error(cost, self.max_cost)]
-        return Prepared(parsed.document, operation)
+        if not persisted:
+            return Prepared(parsed.document, operation)
+        return Prepared(parsed.document, operation,
+                        compiled_executor(self.executor_class, self.schema, parsed, operation, variables))
 
     def cost(self, parsed: _Parsed, operation: OperationDefinitionNode, operation_name: str | None,
              variables: dict[str, Any] | None) -> int:
@@ -306,14 +171,24 @@ class Operations:
 
     async def run(self, prepared: Prepared, ctx: Any, variables: dict[str, Any] | None,
                   operation_name: str | None) -> dict[str, Any]:
-        """The response body: `data`, and `errors` as the contract shows them."""
-        result: Any = execute(self.schema, prepared.document, context_value=ctx, variable_values=variables,
-                              operation_name=operation_name,
-                              is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]  # a bool-returning TypeGuard
-                              hide_suggestions=self.production, executor_class=self.executor_class)
-        if isinstance(result, Awaitable):
-            result = await result
-        return self.body(result, getattr(ctx, "request_id", "-"))
+        """The response body: `data`, and `errors` as the contract shows them.  In a
+        span of its own: Strawberry's tracing extension never runs on this path."""
+        kind = prepared.operation.operation.value
+        name = operation_name or (prepared.operation.name.value if prepared.operation.name else "")
+        with _tracer.start_as_current_span(f"graphql.{kind} {name}".rstrip(), attributes={
+                "graphql.operation.type": kind, "graphql.operation.name": name}) as span:
+            result: Any = execute(self.schema, prepared.document, context_value=ctx, variable_values=variables,
+                                  operation_name=operation_name,
+                                  is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]  # a bool-returning TypeGuard
+                                  hide_suggestions=self.production,
+                                  executor_class=prepared.executor_class or self.executor_class)
+            if isinstance(result, Awaitable):
+                result = await result
+            body = self.body(result, getattr(ctx, "request_id", "-"))
+            if body.get("errors"):
+                code = (body["errors"][0].get("extensions") or {}).get("code", "")
+                span.set_status(Status(StatusCode.ERROR, str(code)))
+            return body
 
     def body(self, result: ExecutionResult, request_id: str) -> dict[str, Any]:
         out: dict[str, Any] = {}

@@ -23,7 +23,8 @@ from starlette.websockets import WebSocket
 
 from schema import build_schema
 from schema.execution import Operations
-from taskboard import bootstrap, logs
+from schema.persisted import MANIFEST_NAME, PersistedStore, load_manifest
+from taskboard import bootstrap, logs, observability
 from taskboard.admission import QueryGate
 from taskboard.cache import ResponseCache
 from taskboard.http import GraphQLEndpoint
@@ -39,6 +40,7 @@ REPO_WEB_DIST = Path(__file__).resolve().parent.parent / "web" / "dist"
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
     logs.configure(settings.log_style)
+    observability.setup(settings.tracing)
     production = settings.production
     schema = build_schema()
     operations = Operations(schema, max_depth=settings.max_depth, max_aliases=settings.max_aliases,
@@ -47,6 +49,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                             cache_bytes=settings.document_cache_bytes,
                             cache_document_chars=settings.document_cache_max_chars)
     state: dict[str, Any] = {}
+    web_dir = Path(settings.web_dir) if settings.web_dir else REPO_WEB_DIST
+    manifest = persisted_manifest(settings, operations, web_dir)
 
     async def graphql_http(request: Request) -> Response:
         return await state["endpoint"](request)
@@ -99,10 +103,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
                  if settings.response_cache else None)
         gate = (QueryGate(rt.services.gate, settings.queries_while_writing)
                 if settings.queries_while_writing else None)
+        persisted = PersistedStore(max_bytes=settings.persisted_cache_bytes,
+                                   max_document_chars=settings.document_cache_max_chars, redis=rt.redis,
+                                   manifest=manifest, only=settings.persisted_only)
         state["endpoint"] = GraphQLEndpoint(operations, rt.services, max_body=settings.max_body_bytes,
                                             graphiql=not production, cache=cache, query_gate=gate,
-                                            trusted_proxies=settings.trusted_networks)
-        state["ws"] = ProtocolConfig(operations, rt.services, settings)
+                                            trusted_proxies=settings.trusted_networks, persisted=persisted)
+        state["ws"] = ProtocolConfig(operations, rt.services, settings, persisted)
         if settings.gc_tuning:
             # A server with thousands of live sockets keeps a large, long-lived heap; the
             # default thresholds rescan it often and stall every delivery for 100+ ms.
@@ -120,6 +127,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             yield
         finally:
             await bootstrap.close(rt)
+            observability.flush()
 
     routes: list[Any] = [
         Route("/graphql", graphql_http, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]),
@@ -130,16 +138,31 @@ def create_app(settings: Settings | None = None) -> Starlette:
     ]
     if settings.env == "development" and settings.aws_mode == "local":
         routes.append(Route("/dev/mail", dev_mail))
-    web_dir = Path(settings.web_dir) if settings.web_dir else REPO_WEB_DIST
     if (web_dir / "index.html").exists():
         routes.append(Mount("/", app=StaticFiles(directory=web_dir, html=True), name="web"))
     else:
         routes.append(Route("/", _no_web))
-    middleware = []
+    middleware = observability.middleware()
     if settings.cors_origins:
         middleware.append(Middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["POST"],
                                      allow_headers=["authorization", "content-type"]))
     return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+
+
+def persisted_manifest(settings: Settings, operations: Operations, web_dir: Path) -> dict[str, str]:
+    """The web build's documents by hash; with TASKBOARD_PERSISTED_ONLY required, and
+    each checked (parsed and validated) now rather than on a first request."""
+    path = Path(settings.persisted_manifest) if settings.persisted_manifest else web_dir / MANIFEST_NAME
+    manifest = load_manifest(path) if settings.persisted_manifest or path.exists() else {}
+    if settings.persisted_only:
+        if not manifest:
+            raise ValueError("TASKBOARD_PERSISTED_ONLY needs the manifest of the web board's documents "
+                             f"(TASKBOARD_PERSISTED_MANIFEST, or {MANIFEST_NAME} in the web build): {path}")
+        for digest, document in manifest.items():
+            refused = operations.prepare_document(document)
+            if refused:
+                raise ValueError(f"{path}: the document {digest[:16]}... is not valid here: {refused[0].message}")
+    return manifest
 
 
 async def _no_web(_: Request) -> Response:

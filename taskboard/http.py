@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import orjson
-from graphql import OperationType
+from graphql import GraphQLError, OperationType
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
@@ -16,6 +16,7 @@ from auth.tokens import InvalidToken, TokenService, bearer
 from models.errors import ErrorCode
 from resolvers.context import Ctx, Services
 from schema.execution import Operations, Prepared
+from schema.persisted import PersistedStore, Resolved, is_not_found
 from taskboard import logs
 from taskboard.admission import QueryGate
 from taskboard.cache import ResponseCache
@@ -60,10 +61,28 @@ def viewer_from(tokens: TokenService, header: str | None) -> tuple[str | None, b
 
 
 
+def _get_fields(request: Request) -> tuple[Any, Any, Any, Any] | Response:
+    """(query, variables, operationName, extensions) of a GET: persisted queries only
+    (the contract's operations are POSTs; a hash in the URL is what a CDN can cache)."""
+    params = request.query_params
+    decoded: list[Any] = []
+    for name in ("variables", "extensions"):
+        text = params.get(name)
+        try:
+            decoded.append(orjson.loads(text) if text else None)
+        except orjson.JSONDecodeError:
+            return error_response(400, ErrorCode.BAD_USER_INPUT, f"`{name}` is not valid JSON")
+    variables, extensions = decoded
+    if not isinstance(extensions, dict) or "persistedQuery" not in extensions:
+        return error_response(405, ErrorCode.BAD_USER_INPUT, "Use POST with a JSON body (GET: persisted queries only)",
+                              {"Allow": "POST"})
+    return params.get("query"), variables, params.get("operationName"), extensions
+
+
 class GraphQLEndpoint:
     def __init__(self, operations: Operations, services: Services, *, max_body: int, graphiql: bool,
                  cache: ResponseCache | None = None, query_gate: QueryGate | None = None,
-                 trusted_proxies: Sequence[Network] = ()) -> None:
+                 trusted_proxies: Sequence[Network] = (), persisted: PersistedStore | None = None) -> None:
         self.operations = operations
         self.services = services
         self.max_body = max_body
@@ -71,6 +90,7 @@ class GraphQLEndpoint:
         self.cache = cache
         self.query_gate = query_gate
         self.trusted_proxies = trusted_proxies
+        self.persisted = persisted
 
     async def __call__(self, request: Request) -> Response:
         """One operation, and its log line (taskboard.logs)."""
@@ -89,7 +109,10 @@ class GraphQLEndpoint:
         if request.method == "GET":
             if self.graphiql and "text/html" in request.headers.get("accept", ""):
                 return HTMLResponse(_GRAPHIQL)
-            return error_response(405, ErrorCode.BAD_USER_INPUT, "Use POST with a JSON body", {"Allow": "POST"})
+            fields = _get_fields(request)
+            if isinstance(fields, Response):
+                return fields
+            return await self._operation(request, op, *fields, over_get=True)
         if request.method != "POST":
             return error_response(405, ErrorCode.BAD_USER_INPUT, "Use POST with a JSON body", {"Allow": "POST"})
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -105,13 +128,25 @@ class GraphQLEndpoint:
             return error_response(400, ErrorCode.BAD_USER_INPUT, "The body is not valid JSON")
         if not isinstance(body, dict):
             return error_response(400, ErrorCode.BAD_USER_INPUT, "Send one operation as a JSON object (no batches)")
-        query, variables, op_name = body.get("query"), body.get("variables"), body.get("operationName")
-        if not isinstance(query, str) or not query.strip():
-            return error_response(400, ErrorCode.BAD_USER_INPUT, "`query` must be a non-empty string")
+        return await self._operation(request, op, body.get("query"), body.get("variables"),
+                                     body.get("operationName"), body.get("extensions"), over_get=False)
+
+    async def _operation(self, request: Request, op: logs.Operation, query: Any, variables: Any, op_name: Any,
+                         extensions: Any, *, over_get: bool) -> Response:
+        if self.persisted is None or (extensions is None and not self.persisted.only):
+            if not isinstance(query, str) or not query.strip():
+                return error_response(400, ErrorCode.BAD_USER_INPUT, "`query` must be a non-empty string")
+            resolved: Resolved | list[GraphQLError] = Resolved(query)
+        else:
+            resolved = await self.persisted.resolve(query, extensions)
         if variables is not None and not isinstance(variables, dict):
             return error_response(400, ErrorCode.BAD_USER_INPUT, "`variables` must be an object")
         if op_name is not None and not isinstance(op_name, str):
             return error_response(400, ErrorCode.BAD_USER_INPUT, "`operationName` must be a string")
+        if isinstance(resolved, list):
+            # Not found is Apollo's cue to resend with the document: a 200, never stored by a cache.
+            return self._refused(resolved, op.request_id, 200 if is_not_found(resolved) else 400)
+        query = resolved.query
 
         viewer_id, bad_token = viewer_from(self.services.tokens, request.headers.get("authorization"))
         if bad_token:
@@ -120,13 +155,15 @@ class GraphQLEndpoint:
         request_id = op.request_id
         op.user_id = viewer_id
         # Parsed and validated once per document text; refused here when over the cost limit.
-        prepared = self.operations.prepare(query, op_name, variables)
+        prepared = self.operations.prepare(query, op_name, variables, persisted=resolved.hash is not None)
         if isinstance(prepared, list):  # the document itself was refused
-            formatted = self.operations.format(prepared, request_id)
-            logs.note_errors(formatted)
-            return Response(orjson.dumps({"errors": formatted, "data": None}),
-                            status_code=400, media_type="application/json", headers={"x-request-id": request_id})
+            return self._refused(prepared, request_id, 400)
+        if self.persisted is not None:
+            await self.persisted.register(resolved)
         operation = prepared.operation.operation
+        if over_get and operation != OperationType.QUERY:
+            return error_response(405, ErrorCode.BAD_USER_INPUT, "Mutations are never accepted over GET",
+                                  {"Allow": "POST"})
         op.operation_type = operation.value
         op.operation = op_name or (prepared.operation.name.value if prepared.operation.name else None)
         if operation == OperationType.SUBSCRIPTION:
@@ -137,6 +174,13 @@ class GraphQLEndpoint:
             return await self._respond(prepared, ctx, query, variables, op_name)
         async with self.query_gate.query():
             return await self._respond(prepared, ctx, query, variables, op_name)
+
+    def _refused(self, errors: list[GraphQLError], request_id: str, status: int) -> Response:
+        formatted = self.operations.format(errors, request_id)
+        logs.note_errors(formatted)
+        return Response(orjson.dumps({"errors": formatted, "data": None}), status_code=status,
+                        media_type="application/json",
+                        headers={"x-request-id": request_id, "cache-control": "no-store"})
 
     async def _respond(self, prepared: Prepared, ctx: Ctx, query: str, variables: dict[str, Any] | None,
                        op_name: str | None) -> Response:

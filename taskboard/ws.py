@@ -33,6 +33,7 @@ from models.errors import ApiError, ErrorCode
 from resolvers.context import Ctx, Services
 from resolvers.live import SlowConsumer
 from schema.execution import Operations, Prepared, is_subscription
+from schema.persisted import PersistedStore, Resolved
 from taskboard import logs
 from taskboard.clientaddr import connection_address
 from taskboard.live_render import EventRenderer, selection_key
@@ -47,8 +48,10 @@ SLOW_CONSUMER = 1013  # "try again later": reconnect and resume with afterSeq
 
 
 class ProtocolConfig:
-    def __init__(self, operations: Operations, services: Services, settings: Settings) -> None:
+    def __init__(self, operations: Operations, services: Services, settings: Settings,
+                 persisted: PersistedStore | None = None) -> None:
         self.operations = operations
+        self.persisted = persisted
         self.schema: GraphQLSchema = operations.schema
         self.services = services
         self.settings = settings
@@ -271,7 +274,10 @@ class LiveSocket:
             await self.close(DUPLICATE_ID, f"Subscriber for {op_id} already exists")
             return
         query, variables, op_name = payload.get("query"), payload.get("variables"), payload.get("operationName")
-        if (not isinstance(query, str) or (variables is not None and not isinstance(variables, dict))
+        extensions = payload.get("extensions")
+        persisted = self.cfg.persisted
+        apq = persisted is not None and (extensions is not None or persisted.only)
+        if ((not apq and not isinstance(query, str)) or (variables is not None and not isinstance(variables, dict))
                 or (op_name is not None and not isinstance(op_name, str))):
             await self.close(BAD_MESSAGE, "Invalid subscribe payload")
             return
@@ -280,10 +286,18 @@ class LiveSocket:
                 f"At most {self.cfg.settings.max_subscriptions_per_socket} operations per socket",
                 extensions={"code": ErrorCode.BAD_USER_INPUT.value})])
             return
-        prepared = self.cfg.operations.prepare(query, op_name, variables)  # the cost limit too
+        resolved = await persisted.resolve(query, extensions) if apq and persisted is not None else Resolved(str(query))
+        if isinstance(resolved, list):  # PERSISTED_QUERY_NOT_FOUND: the client resubscribes with the document
+            await self._error(op_id, resolved)
+            return
+        query = resolved.query
+        prepared = self.cfg.operations.prepare(query, op_name, variables,  # the cost limit too
+                                               persisted=resolved.hash is not None)
         if isinstance(prepared, list):
             await self._error(op_id, prepared)
             return
+        if persisted is not None:
+            await persisted.register(resolved)
         line = {"operation": op_name or (prepared.operation.name.value if prepared.operation.name else None),
                 "operation_type": prepared.operation.operation.value, "user_id": self.viewer_id}
         if is_subscription(prepared):
