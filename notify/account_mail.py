@@ -31,6 +31,7 @@ from notify.mailer import (
     nothing_sent,
     release_marker,
     send_mail,
+    suppressed_recipient,
 )
 
 ACCOUNT_DETAIL_TYPES = frozenset(ACCOUNT_MAIL_DETAIL_TYPES)
@@ -148,6 +149,8 @@ def _deliver(dynamodb: Any, table: str, event_id: str, kind: str, to: str, subje
              ttl_days: int, send: Any) -> bool:
     """Claim, send, confirm (as task mail does): True when sent now, False when it
     was sent before.  The message's body (a link, a code) is not kept in the marker."""
+    if kind == "email" and suppressed_recipient(dynamodb, table, to, {}):
+        return False  # it hard-bounced or complained: SES would drop it, and it would count against us
     pk, sk = f"MAIL#{event_id}", f"{to}#{kind}"
     sent_at = moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
     attributes: dict[str, str | int] = {"ExpiresAt": int(moment.timestamp()) + ttl_days * 86400, "Kind": kind,

@@ -27,6 +27,7 @@ import email.policy
 import html
 import json
 import logging
+import os
 import re
 import threading
 import time
@@ -45,6 +46,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
+from models import tracing
 from models.events import (
     ACCOUNT_MAIL_DETAIL_TYPES,
     COMMENT_MAIL_DETAIL_TYPES,
@@ -52,6 +54,7 @@ from models.events import (
     SOURCE,
     TASK_MAIL_DETAIL_TYPES,
 )
+from notify.suppression import SES_SOURCE, is_suppressed, record_feedback
 
 TASK_DETAIL_TYPES = frozenset(TASK_MAIL_DETAIL_TYPES)
 # Board changes that mail the recipients their event names: task changes, new comments.
@@ -313,8 +316,18 @@ def build_mime(
     return msg.as_bytes()
 
 
+# The SES configuration set every send names (deploy/mail.tf): its bounces and
+# complaints come back as suppressions (notify/suppression.py) and count in the
+# reputation alarms.  From the environment, as the Lambda's other settings are.
+CONFIGURATION_SET_ENV = "TASKBOARD_SES_CONFIGURATION_SET"
+
+
 def send_mail(ses: Any, mail: RenderedMail, mail_from: str, *, event_id: str | None = None) -> str:
-    resp = ses.send_raw_email(Source=mail_from, RawMessage={"Data": build_mime(mail, mail_from, event_id=event_id)})
+    extra: dict[str, str] = {}
+    if configuration_set := os.environ.get(CONFIGURATION_SET_ENV):
+        extra["ConfigurationSetName"] = configuration_set
+    resp = ses.send_raw_email(Source=mail_from, RawMessage={"Data": build_mime(mail, mail_from, event_id=event_id)},
+                              **extra)
     return str(resp.get("MessageId", ""))
 
 
@@ -469,6 +482,20 @@ def _sent_unconfirmed(dynamodb: Any, table: str, pk: str, sk: str) -> bool:
     return True
 
 
+def suppressed_recipient(dynamodb: Any, table: str, address: str, counts: dict[str, int]) -> bool:
+    """True (and counted) when `address` hard-bounced or complained: no mail to it.
+    When the record cannot be read the mail goes: SES's account-level suppression
+    list still drops it if the address is on it, and a mail is not lost to a read."""
+    try:
+        if not is_suppressed(dynamodb, table, address):
+            return False
+    except Exception as exc:
+        log.warning("could not read the suppression of a recipient (%s); sending", type(exc).__name__)
+        return False
+    counts["suppressed"] = counts.get("suppressed", 0) + 1
+    return True
+
+
 def _detail(event: Mapping[str, Any]) -> dict[str, Any]:
     detail = event.get("detail")
     if isinstance(detail, str):
@@ -490,6 +517,8 @@ def handle_event(
     """Mail (and text) the recipients of one task event.  Returns
     {"sent": emails sent, "skipped": deliveries already done before, "sms": SMS sent}.
     Member events and foreign events are ignored (all zero)."""
+    if event.get("source") == SES_SOURCE:  # a bounce or complaint (deploy/mail.tf's rule)
+        return {"suppressed": record_feedback(event, dynamodb=dynamodb, table=table)}
     counts = {"sent": 0, "skipped": 0, "sms": 0}
     detail_type = str(event.get("detail-type") or event.get("DetailType") or "")
     if event.get("source", SOURCE) == SOURCE and detail_type in ACCOUNT_MAIL_DETAIL_TYPES + MEMBER_MAIL_DETAIL_TYPES:
@@ -514,7 +543,26 @@ def handle_event(
     pk = f"MAIL#{event_id}"
     errors: list[BaseException] = []
 
-    def deliver(kind: str, to: str, subject: str, text: str, send: Callable[[], object]) -> str:
+    def deliver(kind: str, to: str, subject: str, text: str, send: Callable[[], object], user_id: Any) -> str:
+        """`send_one` in a span continuing the change's trace, and its log line."""
+        started = time.monotonic()
+        outcome = "error"
+        with tracing.span("mail.send", detail.get("traceparent"), {
+                "taskboard.event_id": event_id, "taskboard.detail_type": detail_type, "taskboard.channel": kind,
+                "taskboard.recipient_id": str(user_id or "")}) as span:
+            try:
+                outcome = send_one(kind, to, subject, text, send)
+                return outcome
+            except Exception as exc:
+                outcome = f"error: {type(exc).__name__}"
+                raise
+            finally:
+                log.info("mail delivery", extra={
+                    "event_id": event_id, "detail_type": detail_type, "channel": kind, "user_id": user_id,
+                    "outcome": outcome, "duration_ms": round((time.monotonic() - started) * 1000, 1),
+                    "trace_id": tracing.trace_id(span)})
+
+    def send_one(kind: str, to: str, subject: str, text: str, send: Callable[[], object]) -> str:
         """Claim, send, confirm one delivery: 'sent' or 'skipped'.  A send that
         failed for sure is retried, then its claim released and the error raised;
         a send with an unknown outcome keeps its claim (see the module's doc)."""
@@ -548,11 +596,11 @@ def handle_event(
         if not isinstance(rcpt, Mapping):
             continue
         address = rcpt.get("email")
-        if rcpt.get("sendEmail") and address:
+        if rcpt.get("sendEmail") and address and not suppressed_recipient(dynamodb, table, str(address), counts):
             mail = render_mail(detail, rcpt)
             try:
                 done = deliver("email", str(address), mail.subject, mail.text,
-                               partial(send_mail, ses, mail, mail_from, event_id=event_id))
+                               partial(send_mail, ses, mail, mail_from, event_id=event_id), rcpt.get("userId"))
                 counts["sent" if done == "sent" else "skipped"] += 1
             except Exception as exc:
                 errors.append(exc)
@@ -561,7 +609,7 @@ def handle_event(
             text = sms_text(detail, rcpt)
             try:
                 done = deliver("sms", str(number), "", text,
-                               partial(sns.publish, PhoneNumber=str(number), Message=text))
+                               partial(sns.publish, PhoneNumber=str(number), Message=text), rcpt.get("userId"))
                 counts["sms" if done == "sent" else "skipped"] += 1
             except Exception as exc:
                 errors.append(exc)

@@ -25,6 +25,7 @@ from notify.mailer import (
     nothing_sent,
     release_marker,
     send_mail,
+    suppressed_recipient,
 )
 
 log = logging.getLogger("taskboard.notify.reminders")
@@ -100,6 +101,8 @@ async def send_reminders(
     sent = 0
     for tasks in by_user.values():
         who = tasks[0]
+        if await asyncio.to_thread(suppressed_recipient, dynamodb, table, who["email"], {}):
+            continue  # it hard-bounced or complained (notify.suppression)
         kept: list[dict[str, Any]] = []
         for task in tasks:
             try:

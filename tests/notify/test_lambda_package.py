@@ -75,9 +75,9 @@ def test_zip_is_deterministic_and_minimal(tmp_path: Path) -> None:
     two = builder.build(REPO, tmp_path / "b.zip")
     assert hashlib.sha256(one.read_bytes()).digest() == hashlib.sha256(two.read_bytes()).digest()
     with zipfile.ZipFile(one) as zf:
-        assert zf.namelist() == ["models/__init__.py", "models/events.py", "notify/__init__.py",
+        assert zf.namelist() == ["models/__init__.py", "models/events.py", "models/tracing.py", "notify/__init__.py",
                                 "notify/account_mail.py", "notify/comment_mail.py", "notify/lambda_handler.py",
-                                "notify/mailer.py"]
+                                "notify/mailer.py", "notify/suppression.py"]
         assert zf.read("models/__init__.py") == b""
         assert {i.date_time for i in zf.infolist()} == {(1980, 1, 1, 0, 0, 0)}
         assert zf.read("notify/__init__.py") == b""
@@ -104,7 +104,8 @@ def test_handler_runs_with_only_stdlib_and_boto3(tmp_path: Path, aws: AwsEnv) ->
     allowed = stage_boto3(tmp_path / "deps")
     assert {"boto3", "botocore"} <= allowed
 
-    event = task_event()
+    # A traced change's event: without OpenTelemetry in the package the trace context is ignored.
+    event = task_event(traceparent="00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
     again = {"messageId": "m-dup", "body": json.dumps(event)}
     broken = {"messageId": "m-bad", "body": "{not json"}
     other = task_event()
