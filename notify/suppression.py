@@ -94,3 +94,25 @@ async def suppression_reason_async(client: Any, table: str, address: str) -> str
     """The same read with an aiobotocore DynamoDB client (the API server)."""
     resp = await client.get_item(TableName=table, Key=_key(address))
     return _reason(resp.get("Item"))
+
+
+class SuppressionReader:
+    """The API server's view of the suppressions (NotificationSettings.emailSuppressed)."""
+
+    def __init__(self, aws_session: Any, *, table: str, endpoint_url: str | None, region: str,
+                 client_config: Any = None) -> None:
+        self._aws_session = aws_session
+        self.table = table
+        self._kw: dict[str, Any] = {"endpoint_url": endpoint_url, "region_name": region}
+        if client_config is not None:
+            self._kw["config"] = client_config
+
+    async def reason(self, address: str) -> str | None:
+        """BOUNCE, COMPLAINT or None; None too when DynamoDB cannot be read (the
+        settings still answer; the mailer checks again before every send)."""
+        try:
+            async with self._aws_session.client("dynamodb", **self._kw) as ddb:
+                return await suppression_reason_async(ddb, self.table, address)
+        except Exception as exc:
+            log.warning("could not read a mail suppression: %s", type(exc).__name__)
+            return None

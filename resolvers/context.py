@@ -52,6 +52,9 @@ class Services:
     public_url: str = "http://localhost:8000"
     sessions: SessionRegistry = field(default_factory=SessionRegistry)
     account_mail_nudge: Callable[[], Any] | None = None
+    # notify.suppression.SuppressionReader when AWS is on: whether mail to an
+    # address stopped after a hard bounce or a complaint.  None: never.
+    mail_suppressions: Any = None
     # Mail and SMS one user's actions may cause per UTC day (resolvers.quota).
     mail_quota: int = 200
     sms_quota: int = 20

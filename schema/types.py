@@ -71,12 +71,30 @@ class NotificationSettings:
         "True once the number was confirmed with the code texted to it; SMS goes only to confirmed numbers."))
     email_on_mention: bool = strawberry.field(default=True,
                                               description="Mail me when someone mentions me in a comment.")
+    _email: Private[str | None] = None
+
+    @strawberry.field(description=(
+        "True when no more mail goes to the viewer's address: a mail to it bounced for good or was "
+        "reported as spam (an extension of the contract)."))
+    async def email_suppressed(self, info: Info) -> bool:
+        return await self._suppression(info) is not None
+
+    @strawberry.field(description="BOUNCE or COMPLAINT when emailSuppressed, else null (an extension of the contract).")
+    async def email_suppressed_reason(self, info: Info) -> str | None:
+        return await self._suppression(info)
+
+    async def _suppression(self, info: Info) -> str | None:
+        reader = info.context.services.mail_suppressions
+        if reader is None or not self._email:
+            return None
+        reason: str | None = await reader.reason(self._email)
+        return reason
 
     @classmethod
     def of(cls, u: UserRec) -> NotificationSettings:
         return cls(email_on_task_change=u.email_on_task_change, email_deadline_reminders=u.email_deadline_reminders,
                    sms_on_task_change=u.sms_on_task_change, phone_number=u.phone_number,
-                   phone_verified=u.phone_verified, email_on_mention=u.email_on_mention)
+                   phone_verified=u.phone_verified, email_on_mention=u.email_on_mention, _email=u.email)
 
 
 @strawberry.type

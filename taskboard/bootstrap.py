@@ -149,6 +149,11 @@ async def build(settings: Settings, *, migrate: bool | None = None, start_backgr
                           region=settings.aws_region, client_config=fast),
         SqlActivityLog(make_session_factory(read_engine) if read_engine is not None else session_factory),
     )
+    from notify.suppression import SuppressionReader
+
+    services.mail_suppressions = SuppressionReader(rt.aws_session, table=settings.activity_table,
+                                                   endpoint_url=rt.endpoint_url, region=settings.aws_region,
+                                                   client_config=fast)
     rt.relay = outbox_relay(settings, session_factory, sqlite=sqlite, aws_session=rt.aws_session,
                             endpoint_url=rt.endpoint_url, gate=services.gate)
     if start_background and settings.relay_in_process(sqlite):

@@ -4,8 +4,10 @@ that hard-bounced or complained gets no more mail (moto's SES and DynamoDB)."""
 from __future__ import annotations
 
 from email.utils import getaddresses
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from notify_testkit import AwsEnv, Db, add_board, add_user, sync_client, task_event
 from test_notify_reminders import NOW, TODAY, add_task
@@ -14,6 +16,8 @@ from notify import lambda_handler, mailer
 from notify.emulator import sent_mails
 from notify.reminders import send_reminders
 from notify.suppression import feedback_of, is_suppressed, suppression_reason
+from taskboard.app import create_app
+from tests.conftest import Api, test_settings
 
 
 def clients(aws: AwsEnv, ses: Any = None) -> dict[str, Any]:
@@ -117,3 +121,29 @@ async def test_reminders_skip_a_suppressed_address(sqlite_db: Db, aws: AwsEnv) -
     assert sent == 1
     to = {a for m in sent_mails() for _, a in getaddresses(m["to"])}
     assert kept.email in to and gone.email not in to
+
+
+SETTINGS = "query { viewer { notificationSettings { emailOnTaskChange emailSuppressed emailSuppressedReason } } }"
+
+
+async def test_the_viewer_sees_that_mail_to_them_stopped(aws: AwsEnv, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", aws.endpoint_url)
+    settings = test_settings(f"sqlite+aiosqlite:///{tmp_path}/s.db", aws="aws", activity_table=aws.table,
+                             event_bus=aws.bus, relay_mode="inline")
+    app = create_app(settings)
+    async with app.router.lifespan_context(app), httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        api = Api(client, app)
+        me, other = await api.signup("Me"), await api.signup("Other")
+        mailer.handle_event(ses_event("Complaint", me["email"]), **clients(aws))
+        mine = (await api.ok(SETTINGS, token=me["token"]))["viewer"]["notificationSettings"]
+        assert mine == {"emailOnTaskChange": True, "emailSuppressed": True, "emailSuppressedReason": "COMPLAINT"}
+        theirs = (await api.ok(SETTINGS, token=other["token"]))["viewer"]["notificationSettings"]
+        assert theirs["emailSuppressed"] is False and theirs["emailSuppressedReason"] is None
+
+
+async def test_without_aws_nothing_is_suppressed(api: Api) -> None:
+    me = await api.signup("Offline")
+    mine = (await api.ok(SETTINGS, token=me["token"]))["viewer"]["notificationSettings"]
+    assert mine["emailSuppressed"] is False and mine["emailSuppressedReason"] is None
