@@ -32,6 +32,7 @@ from models.tables import (
     BoardRole,
     utcnow,
 )
+from models.tracing import current_traceparent
 
 boards_t = Board.__table__  # type: ignore[attr-defined]
 events_t = BoardEventRow.__table__  # type: ignore[attr-defined]
@@ -155,6 +156,8 @@ class UnitOfWork:
             actorEmail=actor_email,
         )
         body.setdefault("at", _iso(now))
+        if (traceparent := current_traceparent()) is not None:
+            body["traceparent"] = traceparent  # the relay's and the mailer's spans continue this trace
         row = BoardEventRow(
             id=event_id,
             board_id=board.id,

@@ -50,6 +50,7 @@ from sqlmodel import col
 from models.db import WriteGate
 from models.tables import LOG_TYPES, ActivityKind, BoardEventRow, utcnow
 from notify.claims import Claimed, LeaseRenewal, claim
+from notify.delivery_trace import delivery
 
 SOURCE = "taskboard"
 MAX_ENTRIES_PER_PUT = 10
@@ -257,9 +258,10 @@ class OutboxRelay:
         delivered = 0
         while self._handed and not self._stopping:
             batch, self._handed = self._handed[: self.batch_size], self._handed[self.batch_size:]
-            async with self._renewing(batch):
-                await self._deliver(batch)
-            delivered += await self._mark(batch)
+            with delivery(batch, self._log):
+                async with self._renewing(batch):
+                    await self._deliver(batch)
+                delivered += await self._mark(batch)
         return delivered
 
     async def run(self) -> None:
@@ -340,9 +342,10 @@ class OutboxRelay:
         claimed = await self._claim()
         if not claimed:
             return 0, 0
-        async with self._renewing(claimed):
-            await self._deliver(claimed)
-        delivered = await self._mark(claimed)
+        with delivery(claimed, self._log):
+            async with self._renewing(claimed):
+                await self._deliver(claimed)
+            delivered = await self._mark(claimed)
         return len(claimed), delivered
 
     async def _claim(self) -> list[Claimed]:
