@@ -54,6 +54,7 @@ async def due_tasks(session_factory: async_sessionmaker[AsyncSession], now: date
             col(Task.deadline).is_not(None),
             col(Task.deadline) <= horizon,
             col(User.email_deadline_reminders) == True,  # noqa: E712
+            col(User.email_verified_at).is_not(None),  # mail goes only to a verified address
         )
         .order_by(col(User.id), col(Task.deadline), col(Task.id))
     )

@@ -171,6 +171,7 @@ async def add_user(
     reminders: bool = True,
     email_on_change: bool = True,
     phone: str | None = None,
+    verified: bool = True,
 ) -> User:
     user = User(
         id=new_id("usr"),
@@ -182,6 +183,8 @@ async def add_user(
         email_deadline_reminders=reminders,
         sms_on_task_change=phone is not None,
         phone_number=phone,
+        email_verified_at=utcnow() if verified else None,
+        phone_verified_at=utcnow() if verified and phone else None,
     )
     async with db.session_factory() as session:
         session.add(user)

@@ -55,6 +55,7 @@ async def test_reminders_once_per_task_per_day(sqlite_db: Db, aws: AwsEnv) -> No
     alice = await add_user(db, name="Alice")
     bob = await add_user(db, name="Bob", reminders=False)
     carol = await add_user(db, name="Carol")
+    dave = await add_user(db, name="Dave", verified=False)
     board = await add_board(db, boss, "Sprint 3")
     await add_task(db, board, boss, alice, "Due today", TODAY)
     await add_task(db, board, boss, alice, "Overdue <b>", TODAY - timedelta(days=3), TaskStatus.IN_PROGRESS)
@@ -64,6 +65,7 @@ async def test_reminders_once_per_task_per_day(sqlite_db: Db, aws: AwsEnv) -> No
     await add_task(db, board, boss, bob, "Bob opted out", TODAY + timedelta(days=1))
     await add_task(db, board, boss, carol, "Carol tomorrow", TODAY + timedelta(days=1))
     await add_task(db, board, boss, None, "Nobody's", TODAY)
+    await add_task(db, board, boss, dave, "Dave never confirmed his address", TODAY)
 
     clients = {
         "ses": aws.client("ses"),
@@ -82,6 +84,7 @@ async def test_reminders_once_per_task_per_day(sqlite_db: Db, aws: AwsEnv) -> No
     (carols,) = mails_to(carol.email)
     assert carols["subject"] == '[Sprint 3] "Carol tomorrow" is due tomorrow'
     assert mails_to(bob.email) == []
+    assert mails_to(dave.email) == []
 
     # The same day again: nothing new.
     assert await send_reminders(db.session_factory, now=NOW + timedelta(hours=3), **clients) == 0
