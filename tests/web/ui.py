@@ -132,3 +132,85 @@ def eventually(fn: Any, timeout: float = 10) -> Any:
         if value or time.monotonic() > deadline:
             return value
         time.sleep(0.1)
+
+
+# ---------------------------------------------------------------------------
+# Labels, comments, the board menu and manual order
+
+
+def column_titles(page: Page, status: str) -> Locator:
+    """The titles of a column's cards, in the order shown."""
+    return column(page, status).locator("li.card .card-title")
+
+
+def board_menu(page: Page, item: str) -> None:
+    """Choose an entry of the board menu (Rename board…, Labels, Delete board…)."""
+    page.get_by_role("button", name="Board ▾").click()
+    page.locator("#board-menu").get_by_role("button", name=item).click()
+
+
+def open_labels(page: Page) -> Locator:
+    panel = page.get_by_role("complementary", name="Labels")
+    if not panel.count():
+        board_menu(page, "Labels")
+    expect(panel).to_be_visible()
+    return panel
+
+
+def create_label(page: Page, name: str, color: str) -> None:
+    panel = open_labels(page)
+    form = panel.get_by_role("form", name="New label")
+    form.get_by_label("New label").fill(name)
+    form.get_by_label("Colour").fill(color)
+    form.get_by_role("button", name="Add label").click()
+    expect(panel.get_by_role("form", name=f"Label {name}")).to_be_visible()
+
+
+def chips(locator: Locator) -> Locator:
+    return locator.locator("ul.chips .chip")
+
+
+def open_comments(page: Page, title: str) -> Locator:
+    """The task panel of a card, with its comments."""
+    card(page, title).get_by_role("button", name=re.compile(r"^Comments on “" + re.escape(title) + "”")).click()
+    panel = page.get_by_role("complementary", name="Task")
+    expect(panel.get_by_role("heading", name=title)).to_be_visible()
+    expect(panel.get_by_text("Loading comments…")).to_have_count(0)
+    return panel
+
+
+def comment_bodies(panel: Locator) -> Locator:
+    return panel.locator("ol.comment-list .comment-body")
+
+
+def add_comment(panel: Locator, text: str) -> None:
+    before = comment_bodies(panel).count()
+    panel.get_by_role("combobox", name="Add a comment").fill(text)
+    panel.get_by_role("button", name="Comment", exact=True).click()
+    expect(comment_bodies(panel)).to_have_count(before + 1)
+
+
+# ---------------------------------------------------------------------------
+# Setting a board up through the API (faster than clicking, for what a test does not look at)
+
+
+def api_board(server: Any, owner: Any, name: str, *members: Any) -> str:
+    board_id: str = server.gql("mutation($n: String!) { createBoard(name: $n) { id } }", {"n": name}, owner.token)[
+        "createBoard"
+    ]["id"]
+    for m in members:
+        server.gql(
+            "mutation($b: ID!, $e: String!) { addBoardMember(boardId: $b, email: $e) { role } }",
+            {"b": board_id, "e": m.email},
+            owner.token,
+        )
+    return board_id
+
+
+def api_task(server: Any, who: Any, board_id: str, title: str, **extra: object) -> str:
+    task_id: str = server.gql(
+        "mutation($i: CreateTaskInput!) { createTask(input: $i) { id } }",
+        {"i": {"boardId": board_id, "title": title, **extra}},
+        who.token,
+    )["createTask"]["id"]
+    return task_id

@@ -72,6 +72,8 @@ export function BoardPage(props: { boardId: string; me: User }) {
   const lastActor = useRef(new Map<string, string>());
   const liveRef = useRef<LiveState>("connecting");
   const [bus] = useState(() => new CommentBus());
+  const nameRef = useRef(""); // for the notice after BOARD_DELETED
+  nameRef.current = board?.name ?? nameRef.current;
 
   // The newest version of each task the server told us of (events, answers).
   const known = useRef(new Map<string, Task>());
@@ -193,7 +195,7 @@ export function BoardPage(props: { boardId: string; me: User }) {
           }
           break;
         case "BOARD_DELETED":
-          navigate("#/", mine ? "The board was deleted." : `${ev.actorEmail} deleted the board you had open.`);
+          navigate("#/", mine ? `The board “${nameRef.current}” was deleted.` : `${ev.actorEmail} deleted the board “${nameRef.current}”.`);
           break;
       }
       setActivityTick((n) => n + 1);
