@@ -2,11 +2,12 @@
 // never a refetch), columns in the board's manual order with drag and drop
 // and keyboard moves, and the side panels.
 
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { describeError, gql, type ApiError } from "./api";
 import { navigate } from "./app";
+import { applyBoardEvent, withLabel, withMember } from "./boardevents";
 import { BoardMenu } from "./boardmenu";
-import { Card } from "./card";
+import { Column, type CardActions } from "./column";
 import { CommentBus } from "./comments";
 import { dropIndex, isNoop, neighboursAt, orderColumn, type Placement } from "./dnd";
 import { TaskEditor } from "./editor";
@@ -17,7 +18,8 @@ import { useMoves } from "./moves";
 import { ActivityPanel, MembersPanel, PanelHead } from "./panels";
 import { BOARD, BOARD_TASKS_PAGE } from "./queries";
 import { TaskPanel } from "./taskpanel";
-import { STATUSES, STATUS_LABEL, type Board, type BoardEvent, type Label, type Member, type Task, type TaskStatus, type User } from "./types";
+import { useTaskStore } from "./taskstore";
+import { STATUSES, STATUS_LABEL, type Board, type BoardEvent, type Label, type Task, type TaskStatus, type User } from "./types";
 import { ErrorBanner } from "./ui";
 
 type EditorState = { mode: "edit"; taskId: string } | { mode: "new"; status: TaskStatus };
@@ -48,14 +50,10 @@ declare global {
   }
 }
 
-const withLabel = (list: Label[], l: Label): Label[] =>
-  list.some((x) => x.id === l.id) ? list.map((x) => (x.id === l.id ? l : x)) : [...list, l];
-const withMember = (list: Member[], m: Member): Member[] => [...list.filter((x) => x.user.id !== m.user.id), m];
 
 export function BoardPage(props: { boardId: string; me: User }) {
   const { boardId, me } = props;
   const [board, setBoard] = useState<Board | null>(null);
-  const [tasks, setTasks] = useState<Map<string, Task>>(new Map());
   const [fatal, setFatal] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [announce, setAnnounce] = useState("");
@@ -75,51 +73,7 @@ export function BoardPage(props: { boardId: string; me: User }) {
   const nameRef = useRef(""); // for the notice after BOARD_DELETED
   nameRef.current = board?.name ?? nameRef.current;
 
-  // The newest version of each task the server told us of (events, answers).
-  const known = useRef(new Map<string, Task>());
-
-  const upsert = useCallback((t: Task) => {
-    const cur = known.current.get(t.id);
-    if (cur && cur.version > t.version) return;
-    // The count is the loaded one plus the COMMENT_* events since: a task
-    // snapshot's count may already include events not applied yet.
-    const next = cur ? { ...t, commentCount: cur.commentCount } : t;
-    known.current.set(t.id, next);
-    setTasks((prev) => {
-      const shown = prev.get(t.id);
-      if (shown && shown.version > t.version) return prev;
-      const m = new Map(prev);
-      m.set(t.id, next);
-      return m;
-    });
-  }, []);
-
-  const patchTasks = useCallback((fn: (t: Task) => Task) => {
-    let changed = false;
-    const patched = new Map<string, Task>();
-    for (const [id, t] of known.current) {
-      const n = fn(t);
-      if (n !== t) changed = true;
-      patched.set(id, n);
-    }
-    if (!changed) return;
-    known.current = patched;
-    setTasks((prev) => {
-      const m = new Map<string, Task>();
-      for (const [id, t] of prev) m.set(id, patched.get(id) ?? fn(t));
-      return m;
-    });
-  }, []);
-
-  const removeLocal = useCallback((id: string) => {
-    known.current.delete(id);
-    setTasks((prev) => {
-      if (!prev.has(id)) return prev;
-      const next = new Map(prev);
-      next.delete(id);
-      return next;
-    });
-  }, []);
+  const { tasks, known, upsert, patchTasks, removeLocal, reset } = useTaskStore();
 
   const { pending, move } = useMoves({
     known,
@@ -130,80 +84,19 @@ export function BoardPage(props: { boardId: string; me: User }) {
     lastActor: (id) => lastActor.current.get(id),
   });
 
-  const applyEvent = useCallback(
-    (ev: BoardEvent) => {
-      const mine = ev.actorEmail.toLowerCase() === me.email.toLowerCase();
-      const say = (text: string) => !mine && setAnnounce(`${ev.actorEmail} ${text}`);
-      if (ev.taskId) lastActor.current.set(ev.taskId, ev.actorEmail);
-      switch (ev.kind) {
-        case "TASK_CREATED":
-        case "TASK_UPDATED":
-          if (ev.task) {
-            upsert(ev.task);
-            say(`${ev.kind === "TASK_CREATED" ? "added" : "changed"} “${ev.task.title}”.`);
-          }
-          break;
-        case "TASK_DELETED":
-          if (ev.taskId) {
-            removeLocal(ev.taskId);
-            say("deleted a task.");
-          }
-          break;
-        case "MEMBER_ADDED":
-        case "MEMBER_ROLE_CHANGED":
-          if (ev.member) {
-            const m = ev.member;
-            setBoard((b) => b && { ...b, members: withMember(b.members, m), viewerRole: m.user.id === me.id ? m.role : b.viewerRole });
-          }
-          break;
-        case "MEMBER_REMOVED":
-          if (ev.member) {
-            const m = ev.member;
-            setBoard((b) => b && { ...b, members: b.members.filter((x) => x.user.id !== m.user.id) });
-            if (m.user.id === me.id) setFatal((f) => f ?? "You were removed from this board.");
-          }
-          break;
-        case "COMMENT_ADDED":
-        case "COMMENT_DELETED":
-          if (ev.taskId) {
-            const id = ev.taskId;
-            const d = ev.kind === "COMMENT_ADDED" ? 1 : -1;
-            patchTasks((t) => (t.id === id ? { ...t, commentCount: Math.max(0, t.commentCount + d) } : t));
-            if (ev.kind === "COMMENT_ADDED") say(`commented on “${known.current.get(id)?.title ?? "a task"}”.`);
-          }
-          bus.publish(ev);
-          break;
-        case "COMMENT_UPDATED":
-          bus.publish(ev);
-          break;
-        case "LABEL_CREATED":
-        case "LABEL_UPDATED":
-          if (ev.label) {
-            const l = ev.label;
-            setBoard((b) => b && { ...b, labels: withLabel(b.labels, l) });
-          }
-          break;
-        case "LABEL_DELETED":
-          if (ev.labelId) dropLabel(ev.labelId);
-          break;
-        case "BOARD_RENAMED":
-          if (ev.boardName) {
-            const name = ev.boardName;
-            setBoard((b) => b && { ...b, name });
-            document.title = `${name} — Taskboard`;
-            say(`renamed the board to “${name}”.`);
-          }
-          break;
-        case "BOARD_DELETED":
-          navigate("#/", mine ? `The board “${nameRef.current}” was deleted.` : `${ev.actorEmail} deleted the board “${nameRef.current}”.`);
-          break;
-      }
-      setActivityTick((n) => n + 1);
-    },
-    [me.id, me.email, upsert, removeLocal, patchTasks, bus],
-  );
-  const applyRef = useRef(applyEvent);
-  applyRef.current = applyEvent;
+  // Every kind is applied in place: the board is never refetched for an event.
+  const applyRef = useRef<(ev: BoardEvent) => void>(() => undefined);
+  applyRef.current = (ev) => {
+    if (ev.taskId) lastActor.current.set(ev.taskId, ev.actorEmail);
+    applyBoardEvent(ev, {
+      me, known, upsert, removeLocal, patchTasks, dropLabel, bus,
+      setBoard: (fn) => setBoard((b) => b && fn(b)),
+      announce: setAnnounce,
+      fatal: (m) => setFatal((f) => f ?? m),
+      boardName: nameRef.current,
+    });
+    setActivityTick((n) => n + 1);
+  };
 
   function dropLabel(id: string) {
     setBoard((b) => b && { ...b, labels: b.labels.filter((l) => l.id !== id) });
@@ -233,8 +126,7 @@ export function BoardPage(props: { boardId: string; me: User }) {
         }
         const { tasks: _t, ...rest } = d.board;
         setBoard(rest);
-        known.current = new Map(all.map((t) => [t.id, t]));
-        setTasks(new Map(all.map((t) => [t.id, t])));
+        reset(all);
         document.title = `${rest.name} — Taskboard`;
         // Later pages may already hold changes after lastSeq: the replay
         // re-applies them, and versions keep the newest.
@@ -354,6 +246,18 @@ export function BoardPage(props: { boardId: string; me: User }) {
   const shownCount = STATUSES.reduce((n, s) => n + (columnsOf.get(s)?.length ?? 0), 0);
   const editing = editor?.mode === "edit" ? tasks.get(editor.taskId) : undefined;
   const togglePanel = (p: NonNullable<PanelState>) => setPanel(panel?.kind === p.kind ? null : p);
+  const cardActions: CardActions = {
+    open: (t) => setEditor({ mode: "edit", taskId: t.id }),
+    comments: (t) => setPanel({ kind: "task", taskId: t.id }),
+    history: (t) => setPanel({ kind: "activity", taskId: t.id }),
+    move: (t, status, kbd) => moveTo(t, { status, afterId: null, beforeId: null }, kbd),
+    shift,
+    dragStart: (t) => setDragging(t.id),
+    dragEnd: () => {
+      setDragging(null);
+      setDropAt(null);
+    },
+  };
   const setLabel = (l: Label) => setBoard((b) => b && { ...b, labels: withLabel(b.labels, l) });
 
   return (
@@ -401,59 +305,15 @@ export function BoardPage(props: { boardId: string; me: User }) {
           within its column; Enter opens it.
         </p>
         <div class="columns" style={{ "--cols": String(columns.length) }}>
-          {columns.map((status) => {
-            const cards = columnsOf.get(status) ?? [];
-            const others = cards.filter((t) => t.id !== dragging);
-            const markerBefore = dropAt?.status === status ? others[dropAt.index]?.id ?? "end" : null;
-            return (
-              <section
-                key={status}
-                class={`column${dropAt?.status === status ? " drop" : ""}`}
-                data-status={status}
-                aria-labelledby={`col-${status}`}
-                onDragOver={(e) => {
-                  if (!dragging) return;
-                  e.preventDefault();
-                  if (e.dataTransfer) e.dataTransfer.dropEffect = "move";
-                  const index = dropIndex((e.currentTarget as HTMLElement).querySelector("ul.cards"), e.clientY, dragging);
-                  if (dropAt?.status !== status || dropAt.index !== index) setDropAt({ status, index });
-                }}
-                onDragLeave={(e) => {
-                  if (!(e.currentTarget as HTMLElement).contains(e.relatedTarget as Node | null)) setDropAt(null);
-                }}
-                onDrop={(e) => onDrop(e, status)}
-              >
-                <div class="column-head">
-                  <h2 id={`col-${status}`}>{STATUS_LABEL[status]}</h2>
-                  <span class="badge" aria-label={`${cards.length} tasks`}>
-                    {cards.length}
-                  </span>
-                  <button type="button" class="icon" aria-label={`Add task to ${STATUS_LABEL[status]}`}
-                    onClick={() => setEditor({ mode: "new", status })}>
-                    +
-                  </button>
-                </div>
-                <ul class="cards" aria-labelledby={`col-${status}`}>
-                  {cards.map((t) => [
-                    markerBefore === t.id && <li key="drop-marker" class="drop-marker" aria-hidden="true" />,
-                    <Card key={t.id} task={t} labels={board.labels} dragging={dragging === t.id}
-                      onOpen={() => setEditor({ mode: "edit", taskId: t.id })}
-                      onComments={() => setPanel({ kind: "task", taskId: t.id })}
-                      onHistory={() => setPanel({ kind: "activity", taskId: t.id })}
-                      onMove={(s, kbd) => moveTo(t, { status: s, afterId: null, beforeId: null }, kbd)}
-                      onShift={(d) => shift(t, d)}
-                      onDragStart={() => setDragging(t.id)}
-                      onDragEnd={() => {
-                        setDragging(null);
-                        setDropAt(null);
-                      }} />,
-                  ])}
-                  {markerBefore === "end" && <li key="drop-marker" class="drop-marker" aria-hidden="true" />}
-                </ul>
-                {cards.length === 0 && <p class="empty">{filtered ? "No matching tasks" : "No tasks"}</p>}
-              </section>
-            );
-          })}
+          {columns.map((status) => (
+            <Column key={status} status={status} cards={columnsOf.get(status) ?? []} labels={board.labels} filtered={filtered}
+              dragging={dragging} dropAt={dropAt?.status === status ? dropAt.index : null}
+              onDragOverAt={(index) => setDropAt({ status, index })}
+              onDragOut={() => setDropAt(null)}
+              onDrop={(e) => onDrop(e, status)}
+              onAdd={() => setEditor({ mode: "new", status })}
+              actions={cardActions} />
+          ))}
         </div>
         <p class="sr-only" role="status" aria-live="polite" id="announcer">
           {announce}
