@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     # still happens and the message is recorded as not sent.
     mail_quota: int = Field(default=200, ge=0)
     sms_quota: int = Field(default=20, ge=0)
+    # Seconds between each process's look for sessions ended elsewhere (a password
+    # reset or change on another instance), whose live sockets it then closes.
+    session_revocation_poll: float = Field(default=5.0, gt=0)
     aws_region: str = Field(default="us-east-1", validation_alias="AWS_REGION")
 
     access_token_ttl: int = 900

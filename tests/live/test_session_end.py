@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from tests.api.accounts_kit import CHANGE, REQUEST_RESET, RESET, mails_to, token_of
+import asyncio
+
+from tests.api.accounts_kit import CHANGE, LOGIN, REQUEST_RESET, RESET, mails_to, token_of
 from tests.api.helpers import create_task, new_board
-from tests.live.conftest import LiveServer, closed_with, events, subscribe
+from tests.conftest import test_settings
+from tests.live.conftest import LiveServer, closed_with, events, serve, subscribe
 
 
 async def test_change_password_closes_the_users_sockets_4403(live: LiveServer) -> None:
@@ -37,3 +40,17 @@ async def test_reset_password_closes_the_users_sockets_4403(live: LiveServer, da
     await create_task(api, {"token": new_token}, board, "After reset")
     (event,) = await events(fresh, 1)
     assert event["kind"] == "TASK_CREATED"
+
+
+async def test_a_socket_on_another_instance_closes_too(database_url: str) -> None:
+    settings = test_settings(database_url, session_revocation_poll=0.2)
+    async with serve(settings) as first, serve(settings) as second:
+        user = await first.api.signup("Dee")
+        elsewhere = await second.socket(user["token"])
+        await first.api.ok(CHANGE, {"c": "password-123", "p": "new-password-456"}, user["token"])
+        assert await closed_with(elsewhere, timeout=5) == 4403
+        # A socket opened after the change, with the new session, stays.
+        token = (await first.api.ok(LOGIN, {"e": user["email"], "p": "new-password-456"}))["login"]["accessToken"]
+        fresh = await second.socket(token)
+        await asyncio.sleep(0.6)
+        assert fresh.close_code is None
