@@ -2,6 +2,7 @@
 # Taskboard service image.
 #   web     : builds the web client (web/ -> web/dist)
 #   builder : builds wheels; dependencies in their own (cached) layer
+#   rds-ca  : fetches the RDS CA bundle (TLS to MySQL), throwaway
 #   runtime : slim Python, no compilers, non-root (uid 10001)
 # Base images are pinned to exact versions; CI additionally resolves and
 # records their digests (see deploy/README.md, "Image").
@@ -16,6 +17,20 @@ COPY web/package.json web/package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY web/ ./
 RUN npm run build
+
+# ---------------------------------------------------------------------------
+# The CA bundle the service verifies the database's certificate against
+# (TASKBOARD_DATABASE_CA_FILE). RDS's CAs (rds-ca-rsa2048-g1, ...) are not public
+# roots, so the system store cannot. Fetched over https only (urllib verifies
+# the server against the base image's CA store) and checked to be a PEM bundle of
+# CA certificates; no checksum pin, because Amazon adds CAs to the bundle.
+FROM ${PYTHON_IMAGE} AS rds-ca
+ARG RDS_CA_BUNDLE_URL=https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem
+RUN python -c "import ssl, sys, urllib.request; \
+url = sys.argv[1]; assert url.startswith('https://'), url; \
+open('/rds-global-bundle.pem', 'wb').write(urllib.request.urlopen(url, timeout=60).read()); \
+context = ssl.create_default_context(cafile='/rds-global-bundle.pem'); \
+assert context.get_ca_certs(), 'no CA certificate in the RDS bundle'" "${RDS_CA_BUNDLE_URL}"
 
 # ---------------------------------------------------------------------------
 FROM ${PYTHON_IMAGE} AS builder
@@ -50,7 +65,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     TASKBOARD_ENV=production \
-    TASKBOARD_WEB_DIR=/app/web/dist
+    TASKBOARD_WEB_DIR=/app/web/dist \
+    TASKBOARD_DATABASE_CA_FILE=/etc/taskboard/rds-global-bundle.pem
 
 RUN groupadd --system --gid 10001 taskboard \
     && useradd --system --uid 10001 --gid 10001 --home-dir /app --no-create-home --shell /usr/sbin/nologin taskboard
@@ -65,6 +81,8 @@ RUN --mount=type=bind,from=builder,source=/wheels/app,target=/wheels/app \
 WORKDIR /app
 # Static web client, owned by root: read-only for the service user.
 COPY --from=web /src/web/dist /app/web/dist
+# TLS to MySQL verifies against this (root-owned, read-only).
+COPY --from=rds-ca /rds-global-bundle.pem /etc/taskboard/rds-global-bundle.pem
 
 USER 10001:10001
 EXPOSE 8000

@@ -254,6 +254,10 @@ locals {
     { name = "TASKBOARD_ACTIVITY_TABLE", value = aws_dynamodb_table.activity.name },
     { name = "TASKBOARD_EVENT_BUS", value = aws_cloudwatch_event_bus.main.name },
     { name = "TASKBOARD_MAIL_FROM", value = var.mail_from },
+    # Account mails link to the web board (verify, reset, invitation).
+    { name = "TASKBOARD_PUBLIC_URL", value = "https://${var.app_domain_name}" },
+    # `taskboard remind` sends through the configuration set, as the mailer Lambda does.
+    { name = "TASKBOARD_SES_CONFIGURATION_SET", value = aws_sesv2_configuration_set.main.configuration_set_name },
     { name = "TASKBOARD_WEB_DIR", value = "/app/web/dist" },
     # The server's RELOAD answer to an old afterSeq and `taskboard prune` agree on it.
     { name = "TASKBOARD_EVENT_RETENTION_DAYS", value = tostring(var.event_retention_days) },

@@ -221,6 +221,9 @@ resource "aws_elasticache_replication_group" "main" {
   at_rest_encryption_enabled = true
   kms_key_id                 = aws_kms_key.main.arn
   transit_encryption_enabled = true
+  # The service reads the same token from the redis_url secret (secrets.tf).
+  auth_token                 = random_password.redis_auth.result
+  auth_token_update_strategy = "ROTATE"
 
   auto_minor_version_upgrade = true
   snapshot_retention_limit   = 7
@@ -232,11 +235,5 @@ resource "aws_elasticache_replication_group" "main" {
     destination_type = "cloudwatch-logs"
     log_format       = "json"
     log_type         = "slow-log"
-  }
-
-  lifecycle {
-    # The AUTH token is set out of band (README: "Redis AUTH token") so it
-    # never reaches Terraform state.
-    ignore_changes = [auth_token, auth_token_update_strategy]
   }
 }

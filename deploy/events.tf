@@ -78,7 +78,7 @@ data "aws_iam_policy_document" "events_dlq" {
     condition {
       test     = "ArnEquals"
       variable = "aws:SourceArn"
-      values   = [aws_cloudwatch_event_rule.task_mail.arn]
+      values   = [aws_cloudwatch_event_rule.task_mail.arn, aws_cloudwatch_event_rule.mail_feedback.arn]
     }
   }
 }

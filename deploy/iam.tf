@@ -76,6 +76,7 @@ data "aws_iam_policy_document" "execution" {
       aws_secretsmanager_secret.jwt.arn,
       aws_secretsmanager_secret.jwt_previous.arn,
       aws_secretsmanager_secret.redis_url.arn,
+      aws_secretsmanager_secret.app_db_password.arn,
       local.db_secret_arn,
     ]
   }
@@ -99,7 +100,12 @@ resource "aws_iam_role_policy" "execution" {
 }
 
 # ---------------------------------------------------------------------------
-# ECS task role: what the service itself may do
+# ECS task roles: one per kind of task, each with what that task calls.
+#   task               `taskboard serve`: the activity table (the relay writes
+#                      it, the API reads it and the mail suppressions), the
+#                      event bus, its own metrics. It sends no mail.
+#   task_remind        `taskboard remind`: mail through SES and its markers.
+#   task_database_only `taskboard migrate` and `taskboard prune`: no AWS API.
 # ---------------------------------------------------------------------------
 resource "aws_iam_role" "task" {
   name_prefix        = "${local.name}-task-"
@@ -114,21 +120,6 @@ data "aws_iam_policy_document" "task" {
       aws_dynamodb_table.activity.arn,
       "${aws_dynamodb_table.activity.arn}/index/ByTask",
     ]
-  }
-
-  # `taskboard remind` runs with this role (EventBridge Scheduler -> ECS RunTask):
-  # it mails from the configured identity and keeps one marker per task and day,
-  # deleting it again when a send fails so that the next run retries.
-  statement {
-    sid       = "ReminderMail"
-    actions   = ["ses:SendEmail", "ses:SendRawEmail"]
-    resources = [aws_sesv2_email_identity.mail.arn]
-  }
-
-  statement {
-    sid       = "ReminderMarkers"
-    actions   = ["dynamodb:UpdateItem", "dynamodb:DeleteItem"]
-    resources = [aws_dynamodb_table.activity.arn]
   }
 
   statement {
@@ -167,6 +158,57 @@ resource "aws_iam_role_policy" "task" {
   policy = data.aws_iam_policy_document.task.json
 }
 
+resource "aws_iam_role" "task_remind" {
+  name_prefix        = "${local.name}-remind-"
+  assume_role_policy = data.aws_iam_policy_document.assume_ecs_tasks.json
+}
+
+# `taskboard remind` (notify/reminders.py): mails from the configured identity
+# through the configuration set, skips suppressed addresses and keeps one marker
+# per task and day, deleting it again when a send fails so that the next run retries.
+data "aws_iam_policy_document" "task_remind" {
+  statement {
+    sid       = "ReminderMail"
+    actions   = ["ses:SendEmail", "ses:SendRawEmail"]
+    resources = [aws_sesv2_email_identity.mail.arn, aws_sesv2_configuration_set.main.arn]
+    condition {
+      test     = "StringEquals"
+      variable = "ses:FromAddress"
+      values   = [var.mail_from]
+    }
+  }
+
+  statement {
+    sid       = "ReminderMarkersAndSuppressions"
+    actions   = ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+    resources = [aws_dynamodb_table.activity.arn]
+  }
+
+  statement {
+    sid       = "TableEncryptionKey"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"]
+    resources = [aws_kms_key.main.arn]
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["dynamodb.${var.region}.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "task_remind" {
+  name   = "remind"
+  role   = aws_iam_role.task_remind.id
+  policy = data.aws_iam_policy_document.task_remind.json
+}
+
+# Migrate and prune reach only MySQL (with credentials the execution role puts
+# in their environment): their role has no policy at all.
+resource "aws_iam_role" "task_database_only" {
+  name_prefix        = "${local.name}-dbonly-"
+  assume_role_policy = data.aws_iam_policy_document.assume_ecs_tasks.json
+}
+
 # ---------------------------------------------------------------------------
 # Mailer Lambda
 # ---------------------------------------------------------------------------
@@ -195,7 +237,7 @@ data "aws_iam_policy_document" "mailer" {
   statement {
     sid       = "SendMailFromTheVerifiedIdentityOnly"
     actions   = ["ses:SendEmail", "ses:SendRawEmail"]
-    resources = [aws_sesv2_email_identity.mail.arn]
+    resources = [aws_sesv2_email_identity.mail.arn, aws_sesv2_configuration_set.main.arn]
     condition {
       test     = "StringEquals"
       variable = "ses:FromAddress"
@@ -310,7 +352,7 @@ data "aws_iam_policy_document" "scheduler" {
   statement {
     sid       = "PassTaskRoles"
     actions   = ["iam:PassRole"]
-    resources = [aws_iam_role.task.arn, aws_iam_role.execution.arn]
+    resources = [aws_iam_role.task_remind.arn, aws_iam_role.task_database_only.arn, aws_iam_role.execution.arn]
     condition {
       test     = "StringEquals"
       variable = "iam:PassedToService"

@@ -30,8 +30,9 @@ resource "aws_lambda_function" "mailer" {
 
   environment {
     variables = {
-      TASKBOARD_ACTIVITY_TABLE = aws_dynamodb_table.activity.name
-      TASKBOARD_MAIL_FROM      = var.mail_from
+      TASKBOARD_ACTIVITY_TABLE        = aws_dynamodb_table.activity.name
+      TASKBOARD_MAIL_FROM             = var.mail_from
+      TASKBOARD_SES_CONFIGURATION_SET = aws_sesv2_configuration_set.main.configuration_set_name
     }
   }
 
@@ -110,7 +111,127 @@ resource "aws_route53_record" "dmarc" {
 }
 
 # ---------------------------------------------------------------------------
-# SNS SMS (account-wide preferences)
+# Mail reputation: every send names this configuration set (the mailer Lambda
+# and `taskboard remind` read TASKBOARD_SES_CONFIGURATION_SET). Its hard bounces
+# and complaints go to EventBridge (SES publishes to the default bus only), and a
+# rule hands them to the mailer Lambda, which records the address as suppressed
+# in the activity table (notify/suppression.py): the mailer sends nothing more to
+# it, and the viewer sees NotificationSettings.emailSuppressed. The account-level
+# suppression list (BOUNCE, COMPLAINT) is SES's own second line: it drops mail
+# to those addresses even if the record above were lost.
+# ---------------------------------------------------------------------------
+resource "aws_sesv2_configuration_set" "main" {
+  configuration_set_name = "${local.name}-mail"
+
+  delivery_options {
+    tls_policy = "REQUIRE"
+  }
+
+  reputation_options {
+    reputation_metrics_enabled = true
+  }
+
+  sending_options {
+    sending_enabled = true
+  }
+
+  suppression_options {
+    suppressed_reasons = ["BOUNCE", "COMPLAINT"]
+  }
+}
+
+resource "aws_sesv2_account_suppression_attributes" "main" {
+  suppressed_reasons = ["BOUNCE", "COMPLAINT"]
+}
+
+resource "aws_sesv2_configuration_set_event_destination" "bounces_and_complaints" {
+  configuration_set_name = aws_sesv2_configuration_set.main.configuration_set_name
+  event_destination_name = "bounces-and-complaints"
+
+  event_destination {
+    enabled              = true
+    matching_event_types = ["BOUNCE", "COMPLAINT"]
+
+    event_bridge_destination {
+      event_bus_arn = "arn:${local.partition}:events:${var.region}:${local.account_id}:event-bus/default"
+    }
+  }
+}
+
+resource "aws_cloudwatch_event_rule" "mail_feedback" {
+  name           = "${local.name}-mail-feedback"
+  description    = "SES hard bounces and complaints of the taskboard configuration set -> mailer Lambda (suppression)"
+  event_bus_name = "default"
+
+  event_pattern = jsonencode({
+    source        = ["aws.ses"]
+    "detail-type" = ["Email Bounced", "Email Complaint Received"]
+    detail = {
+      mail = { tags = { "ses:configuration-set" = [aws_sesv2_configuration_set.main.configuration_set_name] } }
+    }
+  })
+}
+
+resource "aws_cloudwatch_event_target" "mail_feedback_lambda" {
+  rule           = aws_cloudwatch_event_rule.mail_feedback.name
+  event_bus_name = "default"
+  target_id      = "mailer-lambda"
+  arn            = aws_lambda_function.mailer.arn
+
+  retry_policy {
+    maximum_event_age_in_seconds = 86400
+    maximum_retry_attempts       = 185
+  }
+
+  dead_letter_config {
+    arn = aws_sqs_queue.events_dlq.arn
+  }
+}
+
+resource "aws_lambda_permission" "mail_feedback_invoke_mailer" {
+  statement_id  = "AllowEventBridgeMailFeedbackRule"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.mailer.function_name
+  principal     = "events.amazonaws.com"
+  source_arn    = aws_cloudwatch_event_rule.mail_feedback.arn
+}
+
+# SES pauses an account's sending at a 10 % bounce or 0.5 % complaint rate (and
+# reviews it from 5 % and 0.1 %): these alarm well before either.
+resource "aws_cloudwatch_metric_alarm" "ses_bounce_rate" {
+  alarm_name          = "${local.name}-ses-bounce-rate"
+  alarm_description   = "SES account bounce rate above ${var.ses_bounce_rate_alarm * 100} % (SES reviews at 5 %, pauses at 10 %). Runbook: deploy/RUNBOOK.md#ses_bounce_rate"
+  namespace           = "AWS/SES"
+  metric_name         = "Reputation.BounceRate"
+  statistic           = "Maximum"
+  period              = 3600
+  evaluation_periods  = 1
+  threshold           = var.ses_bounce_rate_alarm
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+}
+
+resource "aws_cloudwatch_metric_alarm" "ses_complaint_rate" {
+  alarm_name          = "${local.name}-ses-complaint-rate"
+  alarm_description   = "SES account complaint rate above ${var.ses_complaint_rate_alarm * 100} % (SES reviews at 0.1 %, pauses at 0.5 %). Runbook: deploy/RUNBOOK.md#ses_complaint_rate"
+  namespace           = "AWS/SES"
+  metric_name         = "Reputation.ComplaintRate"
+  statistic           = "Maximum"
+  period              = 3600
+  evaluation_periods  = 1
+  threshold           = var.ses_complaint_rate_alarm
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+}
+
+# ---------------------------------------------------------------------------
+# SNS SMS (account-wide preferences: this resource sets them for the whole
+# account and region, including any other stack's SMS; the monthly spend limit
+# caps every SMS the account sends. deploy/README.md, "SMS spend limit")
 # ---------------------------------------------------------------------------
 resource "aws_sns_sms_preferences" "main" {
   default_sender_id                     = var.sms_sender_id

@@ -325,7 +325,7 @@ variable "app_db_username" {
   }
 }
 
-variable "app_db_password_version" {
+variable "app_db_credentials_version" {
   description = "Bump to generate a new password for the app database user (the next migrate sets it; then roll the service)."
   type        = number
   default     = 1
@@ -343,7 +343,7 @@ variable "ses_complaint_rate_alarm" {
   default     = 0.0008
 }
 
-variable "redis_auth_token_version" {
+variable "redis_auth_version" {
   description = "Bump to generate a new Redis AUTH token (applied with the ROTATE strategy; roll the service afterwards)."
   type        = number
   default     = 1

@@ -7,6 +7,12 @@ terraform {
       source  = "hashicorp/aws"
       version = ">= 6.0.0, < 7.0.0"
     }
+    # Generated credentials: the Redis AUTH token and the app database user's
+    # password (an ephemeral random_password needs 3.7+).
+    random = {
+      source  = "hashicorp/random"
+      version = ">= 3.7.0, < 4.0.0"
+    }
   }
 
   # Partial configuration: bucket, key and region are supplied at init time,

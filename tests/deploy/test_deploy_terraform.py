@@ -192,11 +192,10 @@ def test_task_definition_hardening_and_secrets(tf: Terraform) -> None:
     assert base["readonlyRootFilesystem"] is True
     assert base["user"] == "10001"
     assert {"sourceVolume": "tmp", "containerPath": "/tmp", "readOnly": False} in base["mountPoints"]
-    assert base["secrets"] == "${local.app_secrets}"
     assert "var.image_tag" in base["image"] and "aws_ecr_repository.app" in base["image"]
-    secrets = {s["name"]: s["valueFrom"] for s in tf.locals["app_secrets"]}
+    secrets = {s["name"]: s["valueFrom"] for s in tf.resolve_list(base["secrets"])}
     assert secrets["TASKBOARD_JWT_SECRET"] == "${aws_secretsmanager_secret.jwt.arn}"
-    assert "local.db_secret_arn" in secrets["DB_PASSWORD"]
+    assert secrets["DB_PASSWORD"] == "${aws_secretsmanager_secret.app_db_password.arn}"
     environment = {e["name"]: e["value"] for e in tf.locals["app_environment"]}
     assert environment["TASKBOARD_ENV"] == "production"
     assert environment["TASKBOARD_PROVISION"] == "0"
@@ -452,7 +451,8 @@ def test_mailer_least_privilege(tf: Terraform) -> None:
     by_sid = {s["sid"]: s for s in blocks(doc, "statement")}
     ses = by_sid["SendMailFromTheVerifiedIdentityOnly"]
     assert sorted(ses["actions"]) == ["ses:SendEmail", "ses:SendRawEmail"]
-    assert ses["resources"] == ["${aws_sesv2_email_identity.mail.arn}"]
+    # Sending through a configuration set needs the permission on it too.
+    assert ses["resources"] == ["${aws_sesv2_email_identity.mail.arn}", "${aws_sesv2_configuration_set.main.arn}"]
     # A failed send releases its marker so the retry mails (notify.mailer.release_marker).
     # Claim (put; read back when its answer is lost), move to sending and confirm as
     # sent (update), release on a failed send (delete).
@@ -473,8 +473,12 @@ def test_task_role_permissions(tf: Terraform) -> None:
 def test_no_secret_values_in_variables_state_or_outputs(tf: Terraform) -> None:
     for name in tf.variables:
         assert not re.search(r"password|secret|token|private_key", name), f"variable {name} looks secret"
-    assert not tf.all_of("aws_secretsmanager_secret_version"), "secret values would land in state"
-    assert not tf.all_of("random_password"), "random_password stores the value in state"
+    for name, version in tf.all_of("aws_secretsmanager_secret_version").items():
+        assert "secret_string" not in version and "secret_binary" not in version, f"{name}: value in state"
+        assert "secret_string_wo" in version and "secret_string_wo_version" in version, name
+    # One deliberate exception: the Redis AUTH token (the replication group's
+    # write-only auth_token_wo is in no provider release this could pin; README).
+    assert set(tf.all_of("random_password")) == {"redis_auth"}, "random_password stores the value in state"
     for name, output in tf.outputs.items():
         value = refs(output["value"])
         assert "secret_string" not in value and "auth_token" not in value, name
@@ -500,3 +504,151 @@ def test_tfvars_example_matches_variables(tf: Terraform) -> None:
     assert required <= set(example), f"required variables missing from example: {required - set(example)}"
     for name, var in tf.variables.items():
         assert var.get("description"), f"variable {name} has no description"
+
+
+# ---------------------------------------------------------------------------
+# Data path (issue 14, item 5)
+# ---------------------------------------------------------------------------
+def _container(tf: Terraform, task: str) -> dict[str, Any]:
+    """A one-off task's container: container_base merged with what the task sets."""
+    text = tf.resource("aws_ecs_task_definition", task)["container_definitions"]
+    base = dict(tf.locals["container_base"])
+    for key in ("environment", "secrets"):
+        found = re.search(key + r'"?\s*[=:]\s*(\$\{)?(concat\([^)]*\))', text)
+        if found:
+            inherited = str(base[key]).removeprefix("${").removesuffix("}")
+            base[key] = "${" + found.group(2).replace(f"local.container_base.{key}", inherited) + "}"
+    return base
+
+
+def _named(tf: Terraform, expr: Any, value: str) -> dict[str, str]:
+    return {item["name"]: item[value] for item in tf.resolve_list(expr)}
+
+
+def test_mysql_tls_is_required_by_the_database_and_the_service(tf: Terraform) -> None:
+    assert tf.variables["db_require_tls"]["default"] is True
+    mysql = block(tf.resource("aws_db_parameter_group", "mysql"), "parameter")
+    assert mysql["name"] == "require_secure_transport" and "var.db_require_tls" in mysql["value"]
+    aurora = block(tf.resource("aws_rds_cluster_parameter_group", "aurora"), "parameter")
+    assert aurora["name"] == "require_secure_transport" and "var.db_require_tls" in aurora["value"]
+    for task in ("app", "migrate", "remind", "prune"):
+        env = _named(tf, _container(tf, task)["environment"], "value")
+        assert env["TASKBOARD_DATABASE_TLS"] == "require", task
+
+
+def test_serve_remind_prune_connect_as_the_app_user_and_only_migrate_as_the_master(tf: Terraform) -> None:
+    master = "local.db_secret_arn"
+    for task in ("app", "remind", "prune"):
+        container = _container(tf, task)
+        env, secrets = _named(tf, container["environment"], "value"), _named(tf, container["secrets"], "valueFrom")
+        assert env["DB_USERNAME"] == "${var.app_db_username}", task
+        assert secrets["DB_PASSWORD"] == "${aws_secretsmanager_secret.app_db_password.arn}", task
+        assert not any(master in v for v in secrets.values()), f"{task} can read the master credentials"
+        assert "TASKBOARD_APP_DB_PASSWORD" not in secrets, task
+    migrate = _container(tf, "migrate")
+    env, secrets = _named(tf, migrate["environment"], "value"), _named(tf, migrate["secrets"], "valueFrom")
+    assert master in secrets["DB_USERNAME"] and master in secrets["DB_PASSWORD"]
+    assert secrets["TASKBOARD_APP_DB_PASSWORD"] == "${aws_secretsmanager_secret.app_db_password.arn}"
+    assert env["TASKBOARD_APP_DB_USER"] == "${var.app_db_username}"
+    assert "DB_USERNAME" not in env
+    # The app user's password never passes through state or plan.
+    version = tf.resource("aws_secretsmanager_secret_version", "app_db_password")
+    assert version["secret_string_wo"] == "${ephemeral.random_password.app_db.result}"
+    assert "aws_secretsmanager_secret.app_db_password.arn" in refs(tf.data["aws_iam_policy_document"]["execution"])
+
+
+def _statements(tf: Terraform, doc: str) -> dict[str, dict[str, Any]]:
+    return {s["sid"]: s for s in blocks(tf.data["aws_iam_policy_document"][doc], "statement")}
+
+
+def test_each_task_has_the_role_of_what_it_does(tf: Terraform) -> None:
+    roles = {t: tf.resource("aws_ecs_task_definition", t)["task_role_arn"] for t in ("app", "migrate", "remind", "prune")}
+    assert roles["app"] == "${aws_iam_role.task.arn}"
+    assert roles["remind"] == "${aws_iam_role.task_remind.arn}"
+    assert roles["migrate"] == roles["prune"] == "${aws_iam_role.task_database_only.arn}"
+    # migrate and prune: no AWS API at all.
+    attached = [refs(p["role"]) for p in tf.all_of("aws_iam_role_policy").values()]
+    attached += [refs(p["role"]) for p in tf.all_of("aws_iam_role_policy_attachment").values()]
+    assert not any("task_database_only" in r for r in attached)
+    # serve sends no mail: the mailer Lambda and `taskboard remind` do.
+    serve = refs(tf.data["aws_iam_policy_document"]["task"])
+    assert "ses:" not in serve and "dynamodb:DeleteItem" not in serve
+    remind = _statements(tf, "task_remind")
+    assert sorted(remind["ReminderMail"]["actions"]) == ["ses:SendEmail", "ses:SendRawEmail"]
+    assert "${aws_sesv2_configuration_set.main.arn}" in remind["ReminderMail"]["resources"]
+    text = refs(tf.data["aws_iam_policy_document"]["task_remind"])
+    assert "events:" not in text and "cloudwatch:" not in text and "sns:" not in text
+    # The scheduler may hand the scheduled tasks their roles, and not the service's.
+    passed = _statements(tf, "scheduler")["PassTaskRoles"]["resources"]
+    assert "${aws_iam_role.task_remind.arn}" in passed and "${aws_iam_role.task_database_only.arn}" in passed
+    assert "${aws_iam_role.task.arn}" not in passed
+
+
+def test_redis_auth_comes_from_terraform_not_a_manual_step(tf: Terraform) -> None:
+    redis = tf.resource("aws_elasticache_replication_group", "main")
+    assert redis["auth_token"] == "${random_password.redis_auth.result}"
+    assert "ignore_changes" not in refs(redis.get("lifecycle", {}))
+    url = tf.resource("aws_secretsmanager_secret_version", "redis_url")
+    assert url["secret_id"] == "${aws_secretsmanager_secret.redis_url.id}"
+    assert "random_password.redis_auth.result" in url["secret_string_wo"]
+    assert url["secret_string_wo"].startswith("rediss://")
+    assert "primary_endpoint_address" in url["secret_string_wo"]
+    providers = {k: v for t in tf.terraform for p in blocks(t, "required_providers") for k, v in p.items()}
+    assert providers["random"]["source"] == "hashicorp/random"
+    assert "--auth-token" not in (DEPLOY_DIR / "README.md").read_text(), "the README still sets the token by hand"
+
+
+def test_checkov_skips_for_database_tls_and_redis_auth_are_gone() -> None:
+    skipped = re.findall(r"^\s*-\s*(CKV\S+)", (DEPLOY_DIR / ".checkov.yaml").read_text(), re.MULTILINE)
+    assert skipped and "CKV2_AWS_69" not in skipped and "CKV_AWS_31" not in skipped
+
+
+# ---------------------------------------------------------------------------
+# Mail reputation (issue 14, item 6)
+# ---------------------------------------------------------------------------
+def test_every_send_goes_through_the_configuration_set(tf: Terraform) -> None:
+    config_set = tf.resource("aws_sesv2_configuration_set", "main")
+    assert block(config_set, "suppression_options")["suppressed_reasons"] == ["BOUNCE", "COMPLAINT"]
+    assert block(config_set, "reputation_options")["reputation_metrics_enabled"] is True
+    name = "${aws_sesv2_configuration_set.main.configuration_set_name}"
+    lambda_env = block(tf.resource("aws_lambda_function", "mailer"), "environment")["variables"]
+    assert lambda_env["TASKBOARD_SES_CONFIGURATION_SET"] == name
+    env = _named(tf, _container(tf, "remind")["environment"], "value")
+    assert env["TASKBOARD_SES_CONFIGURATION_SET"] == name
+    account = tf.resource("aws_sesv2_account_suppression_attributes", "main")
+    assert account["suppressed_reasons"] == ["BOUNCE", "COMPLAINT"]
+
+
+def test_bounces_and_complaints_reach_the_mailer(tf: Terraform) -> None:
+    dest = tf.resource("aws_sesv2_configuration_set_event_destination", "bounces_and_complaints")
+    assert dest["configuration_set_name"] == "${aws_sesv2_configuration_set.main.configuration_set_name}"
+    inner = block(dest, "event_destination")
+    assert inner["enabled"] is True and sorted(inner["matching_event_types"]) == ["BOUNCE", "COMPLAINT"]
+    assert block(inner, "event_bridge_destination")["event_bus_arn"].endswith("event-bus/default")
+    rule = tf.resource("aws_cloudwatch_event_rule", "mail_feedback")
+    assert rule["event_bus_name"] == "default"
+    pattern = rule["event_pattern"]
+    assert "aws.ses" in pattern and "Email Bounced" in pattern and "Email Complaint Received" in pattern
+    target = tf.resource("aws_cloudwatch_event_target", "mail_feedback_lambda")
+    assert target["arn"] == "${aws_lambda_function.mailer.arn}" and target["event_bus_name"] == "default"
+    permission = tf.resource("aws_lambda_permission", "mail_feedback_invoke_mailer")
+    assert permission["source_arn"] == "${aws_cloudwatch_event_rule.mail_feedback.arn}"
+    assert "aws_cloudwatch_event_rule.mail_feedback.arn" in refs(tf.data["aws_iam_policy_document"]["events_dlq"])
+
+
+def test_alarms_on_the_ses_bounce_and_complaint_rates(tf: Terraform) -> None:
+    for name, metric, limit in (("ses_bounce_rate", "Reputation.BounceRate", 0.05),
+                                ("ses_complaint_rate", "Reputation.ComplaintRate", 0.001)):
+        alarm = tf.resource("aws_cloudwatch_metric_alarm", name)
+        assert (alarm["namespace"], alarm["metric_name"]) == ("AWS/SES", metric)
+        assert alarm["alarm_actions"] == "${local.alarm_actions}"
+        variable = alarm["threshold"].removeprefix("${var.").removesuffix("}")
+        assert 0 < tf.variables[variable]["default"] < limit, "alarm before SES starts a review"
+
+
+def test_sms_spend_limit_is_set_and_said_to_be_account_wide(tf: Terraform) -> None:
+    sms = tf.resource("aws_sns_sms_preferences", "main")
+    assert sms["monthly_spend_limit"] == "${var.sms_monthly_spend_limit}"
+    assert "account" in tf.variables["sms_monthly_spend_limit"]["description"].lower()
+    readme = (DEPLOY_DIR / "README.md").read_text()
+    assert "SMS spend limit" in readme and "account-wide" in readme

@@ -187,3 +187,15 @@ def test_the_runtime_lock_has_every_dependency_and_no_emulator() -> None:
     assert not EMULATOR_ONLY & set(runtime), "the production image must not carry the emulator"
     assert "moto" in names(project["optional-dependencies"]["local"])
     assert {"moto", "flask", "pytest"} <= set(dev), "development installs the emulator and the tools"
+
+
+def test_the_image_carries_the_rds_ca_bundle_the_service_verifies_mysql_with(stages: list[Stage]) -> None:
+    """RDS's CAs (rds-ca-rsa2048-g1, ...) are not public roots: TLS to MySQL verifies
+    against Amazon's bundle, fetched over https only in a throwaway stage."""
+    fetch = next(s for s in stages if s.name == "rds-ca")
+    text = " ".join(fetch.all("RUN") + fetch.all("ARG"))
+    assert "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem" in text
+    assert "get_ca_certs" in text, "the fetched file must be checked to hold certificates"
+    final = stages[-1]
+    assert any("--from=rds-ca" in c and "/etc/taskboard/rds-global-bundle.pem" in c for c in final.all("COPY"))
+    assert "TASKBOARD_DATABASE_CA_FILE=/etc/taskboard/rds-global-bundle.pem" in " ".join(final.all("ENV"))
