@@ -108,3 +108,33 @@ def test_being_added_to_a_board_is_mailed_once(aws: AwsEnv) -> None:
     assert "Sprint 3" in mail["subject"] and "http://localhost:8000/boards/brd_x" in mail["text"]
     nobody = {**event, "detail": {**detail, "eventId": "evt-added-2", "recipients": []}}
     assert mailer.handle_event(nobody, **handler) == {"sent": 0, "skipped": 0, "sms": 0}
+
+
+async def test_invitation_and_verification_mails_are_sent_once_each(db: Db, aws: AwsEnv) -> None:
+    from models.events import ACCOUNT_EMAIL_VERIFICATION, ACCOUNT_INVITATION
+
+    user = await add_user(db, name="Owner")
+    invite_link = "http://localhost:8000/invitations/accept?id=inv_x&token=tok-inv"
+    verify_link = "http://localhost:8000/verify-email?token=tok-ver"
+    ids = [
+        await enqueue(db, ACCOUNT_INVITATION, user_id=user.id, to_email="guest@example.com", boardName="Roadmap",
+                      invitedBy=user.email, role="MEMBER", link=invite_link, expiresAt="2026-12-10T13:00:00.000Z"),
+        await enqueue(db, ACCOUNT_EMAIL_VERIFICATION, user_id=user.id, to_email=user.email, to_name=user.name,
+                      link=verify_link, expiresAt="2026-12-04T13:00:00.000Z"),
+    ]
+    r = relay(db, aws)
+    try:
+        assert await r.deliver_once() == 2
+    finally:
+        await r.aclose()
+    events = aws.drain_queue()
+    assert sorted(e["detail-type"] for e in events) == sorted([ACCOUNT_INVITATION, ACCOUNT_EMAIL_VERIFICATION])
+    handler = dict(ses=aws.client("ses"), sns=aws.client("sns"), dynamodb=aws.client("dynamodb"), table=aws.table,
+                   mail_from=aws.mail_from)
+    for event in events + events:  # each delivered twice: mailed once
+        mailer.handle_event(event, **handler)
+    invitation, = [m for m in sent_mails(REGION) if m["event_id"] == ids[0]]
+    assert "Roadmap" in invitation["subject"] and user.email in invitation["subject"]
+    assert invite_link in invitation["text"] and "guest@example.com" in invitation["to"][0]
+    verification, = [m for m in sent_mails(REGION) if m["event_id"] == ids[1]]
+    assert verify_link in verification["text"] and "Confirm" in verification["subject"]
