@@ -5,14 +5,14 @@ A list's length is what the request may get back at most:
 - a connection's `edges`: the connection field's `first` (its literal, else the
   variable's value, else the variable's default, else the argument's default);
 - a list field with a `first` argument of its own: that `first`;
-- a plain list (`boards`, `members`, `labels`, `invitations`, `mentions`): it has no
-  argument that bounds it, so it counts as one full page (the page size, 100).
-  Counting it as 1 would price `boards { tasks(first: 100) { ... } }` at one board's
-  tasks whatever the viewer's board count; a whole page is the largest count any one
-  list of the API is meant to hand out, and the web board's own documents stay far
-  under the limit with it (tests/unit/test_query_cost.py);
-- a plain list whose length the API itself caps (`LIST_BOUNDS`, e.g. a task's labels):
-  that cap, so a board page may show each card's labels.
+- a plain list (`members`, `labels`, `invitations`, `mentions`): it has no argument that
+  bounds it, so it counts as `PLAIN_LIST` (10) items, what a board's lists hold in
+  practice, unless `LIST_BOUNDS` knows better: a task's labels count their cap (20), and
+  the viewer's `boards` count as a full page (100), so `boards { tasks(first: 100) { ... } }`
+  is priced for a person with many boards, not one. The contract multiplies by `first`
+  arguments only; this prices the plain lists too, so the bound stays an upper bound of
+  what one request may fetch, and a board page with its members, and a `myTasks` page with
+  each task's board members, stay far under the limit (tests/unit/test_query_cost.py).
 
 Fields under @skip/@include count as selected (the cost is an upper bound), and
 introspection's `__schema`/`__type` are exempt as they are from the depth limit.
@@ -47,8 +47,10 @@ from models.errors import ErrorCode
 from resolvers.label_store import MAX_LABELS_PER_TASK
 
 INTROSPECTION_ROOTS = {"__schema", "__type"}
-# Plain lists the API never lets grow past a cap: (type, field) -> that cap.
-LIST_BOUNDS: dict[tuple[str, str], int] = {("Task", "labels"): MAX_LABELS_PER_TASK}
+# What a plain list (no `first`) counts as: LIST_BOUNDS for the lists whose length is known
+# (a cap the API keeps, or a page), PLAIN_LIST for the others.
+PLAIN_LIST = 10
+LIST_BOUNDS: dict[tuple[str, str], int] = {("Task", "labels"): MAX_LABELS_PER_TASK, ("Query", "boards"): 100}
 # What `extensions.cost` may say: a JSON number every client reads exactly.
 MAX_REPORTED_COST = 2**53 - 1
 
@@ -100,7 +102,7 @@ class _Costing:
                 child = get_named_type(field.type)
                 if is_list_type(get_nullable_type(field.type)):
                     length = (first if first is not None else page if page is not None
-                              else LIST_BOUNDS.get((getattr(parent, "name", ""), name), self.page_size))
+                              else LIST_BOUNDS.get((getattr(parent, "name", ""), name), PLAIN_LIST))
                     total += length * self.selection(node.selection_set, child, None)
                 else:
                     total += self.selection(node.selection_set, child, first)

@@ -10,9 +10,9 @@ import pytest
 
 from tests.live.conftest import LiveServer, events, next_message, subscribe
 
-# 10 deep; per event: 100 tasks of the board times each one's board's members (a page each)
-EXPENSIVE = "kind seq task { board { tasks(first: 100) { edges { node { board { members { user { id } } } } } } } }"
-CHEAP = "kind seq task { board { tasks(first: 10) { edges { node { board { members { user { id } } } } } } } }"
+# 10 deep; per event: 100 tasks of the board times a page of 100 comments each
+EXPENSIVE = "kind seq task { board { tasks(first: 100) { edges { node { comments(first: 100) { edges { node { id } } } } } } } }"
+CHEAP = "kind seq task { board { tasks(first: 10) { edges { node { comments(first: 10) { edges { node { id } } } } } } } }"
 
 
 async def test_an_over_cost_subscription_is_refused_with_its_cost(live: LiveServer) -> None:

@@ -14,7 +14,7 @@ from graphql import FragmentDefinitionNode, GraphQLError, get_operation_ast, par
 
 from resolvers.label_store import MAX_LABELS_PER_TASK
 from schema import build_schema
-from schema.cost import query_cost
+from schema.cost import PLAIN_LIST, query_cost
 from schema.execution import Operations, Prepared
 from taskboard.settings import Settings
 
@@ -60,8 +60,11 @@ def test_each_field_costs_the_lengths_of_the_lists_it_sits_in() -> None:
     assert cost(TASKS_IN_TASKS, {"n": 7}) == 3 + 4 * 100 + 3 * 700
     # pageInfo and totalCount are one value each, not one per item
     assert cost('{ board(id: "b") { tasks(first: 100) { totalCount pageInfo { hasNextPage } } } }') == 5
-    # a plain list (no `first`) counts as one full page
+    # the viewer's boards count as one full page; other plain lists as PLAIN_LIST items
     assert cost("{ boards { id name } }") == 1 + 2 * 100
+    assert cost('{ board(id: "b") { members { role } } }') == 2 + PLAIN_LIST
+    # so many boards' pages of tasks are priced as such
+    assert cost("{ boards { tasks(first: 100) { edges { node { id } } } } }") == 1 + 100 * (2 + 2 * 100)
     # an argument's default: tasks(first: 50)
     assert cost('{ board(id: "b") { tasks { edges { node { id } } } } }') == 3 + 2 * 50
 
@@ -143,7 +146,7 @@ def test_a_huge_cost_is_reported_as_a_safe_integer() -> None:
 
 # 10 deep; each event: 100 tasks of the board times their board's members (a page each)
 EXPENSIVE_SUBSCRIPTION = """subscription($b: ID!) { boardEvents(boardId: $b) { task { board {
-  tasks(first: 100) { edges { node { board { members { user { id } } } } } } } } } }"""
+  tasks(first: 100) { edges { node { comments(first: 100) { edges { node { id } } } } } } } } } }"""
 
 
 def test_subscriptions_are_priced_too() -> None:
