@@ -99,14 +99,17 @@ def test_comments_oldest_first_with_load_more(new_page, server: Server) -> None:
     bodies = ui.comment_bodies(panel)
     expect(bodies).to_have_count(20)
     expect(bodies.first).to_have_text("note 1")
-    # A comment written meanwhile waits behind the older pages, so the order stays oldest first.
+    # A comment written meanwhile shows apart, below "load more", until the older pages are in.
     ui.api_task(server, a, board_id, "Unrelated")  # (an event of another kind in between)
     server.gql("mutation($t: ID!, $b: String!) { addComment(taskId: $t, body: $b) { id } }",
                {"t": task_id, "b": "note 24"}, a.token)
     expect(ui.card(page, "Busy task").locator(".comment-count")).to_have_text("💬 24")
-    expect(bodies).to_have_count(20)
+    newer = panel.get_by_role("list", name="Newer comments")
+    expect(newer.locator(".comment-body")).to_have_text(["note 24"])
+    expect(bodies).to_have_count(21)
     panel.get_by_role("button", name="Load more comments").click()
     expect(bodies).to_have_count(24)
     expect(bodies).to_have_text([f"note {i}" for i in range(1, 25)])
     expect(panel.get_by_role("button", name="Load more comments")).to_have_count(0)
+    expect(newer).to_have_count(0)
     expect(panel.get_by_role("heading", name=re.compile("Busy task"))).to_be_visible()

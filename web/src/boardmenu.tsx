@@ -29,7 +29,10 @@ export function BoardMenu(props: {
   }
 
   return (
-    <div class="menu">
+    <div class="menu" onFocusOut={(e) => {
+      // Closes when the focus leaves it (a click elsewhere, Tab past the end).
+      if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setOpen(false);
+    }}>
       <button type="button" aria-haspopup="true" aria-expanded={open} aria-controls="board-menu" onClick={() => setOpen(!open)}
         onKeyDown={(e) => e.key === "Escape" && setOpen(false)}>
         Board ▾

@@ -3,7 +3,7 @@
 // completion from the board's members, and live COMMENT_* events applied in
 // place. Bodies are plain text and rendered as text nodes only.
 
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { describeError, gql } from "./api";
 import { formatDateTime } from "./dates";
 import { MentionBox } from "./mentions";
@@ -148,9 +148,9 @@ export function Comments(props: { taskId: string; me: User; role: BoardRole; mem
   const [error, setError] = useState<string | null>(null);
   const [draft, setDraft] = useState("");
   const [busy, setBusy] = useState(false);
-  // Comments added after the first page was read, live or by us: shown at the
-  // end only once the earlier pages are all loaded, so the order stays oldest first.
-  const pendingTail = useRef<Comment[]>([]);
+  // Comments added while older pages are still unread, live or by us: shown
+  // apart below "load more" until those pages are in, then joined at the end.
+  const [tail, setTail] = useState<Comment[]>([]);
 
   function add(list: Comment[], c: Comment): Comment[] {
     return list.some((x) => x.id === c.id) ? list.map((x) => (x.id === c.id ? c : x)) : [...list, c];
@@ -164,7 +164,7 @@ export function Comments(props: { taskId: string; me: User; role: BoardRole; mem
   useEffect(() => {
     let cancelled = false;
     setItems(null);
-    pendingTail.current = [];
+    setTail([]);
     fetchPage(null)
       .then((p) => {
         if (cancelled) return;
@@ -179,15 +179,14 @@ export function Comments(props: { taskId: string; me: User; role: BoardRole; mem
 
   /** A comment changed: replace it where it is shown. */
   function changed(c: Comment) {
-    pendingTail.current = pendingTail.current.map((x) => (x.id === c.id ? c : x));
+    setTail((cur) => cur.map((x) => (x.id === c.id ? c : x)));
     setItems((cur) => cur && cur.map((x) => (x.id === c.id ? c : x)));
   }
 
   /** A new comment: the newest, so last (once the older pages are all loaded). */
   function arrived(c: Comment) {
     if (page?.hasNextPage) {
-      pendingTail.current = add(pendingTail.current, c);
-      setItems((cur) => (cur && cur.some((x) => x.id === c.id) ? add(cur, c) : cur));
+      setTail((cur) => add(cur, c));
     } else setItems((cur) => add(cur ?? [], c));
   }
 
@@ -199,7 +198,7 @@ export function Comments(props: { taskId: string; me: User; role: BoardRole; mem
         if (ev.kind === "COMMENT_UPDATED" && ev.comment) changed(ev.comment);
         if (ev.kind === "COMMENT_DELETED" && ev.commentId) {
           const id = ev.commentId;
-          pendingTail.current = pendingTail.current.filter((x) => x.id !== id);
+          setTail((cur) => cur.filter((x) => x.id !== id));
           setItems((cur) => cur && cur.filter((x) => x.id !== id));
         }
       }),
@@ -214,8 +213,8 @@ export function Comments(props: { taskId: string; me: User; role: BoardRole; mem
       let next = [...(items ?? [])];
       for (const e of p.edges) next = add(next, e.node);
       if (!p.pageInfo.hasNextPage) {
-        for (const c of pendingTail.current) next = add(next, c);
-        pendingTail.current = [];
+        for (const c of tail) next = add(next, c);
+        setTail([]);
       }
       setItems(next);
       setPage(p.pageInfo);
@@ -240,6 +239,16 @@ export function Comments(props: { taskId: string; me: User; role: BoardRole; mem
     }
   }
 
+  const item = (c: Comment) => (
+    <CommentItem key={c.id} c={c} me={props.me} role={props.role} members={props.members}
+      onChanged={changed}
+      onDeleted={(id) => {
+        setItems((cur) => cur && cur.filter((x) => x.id !== id));
+        setTail((cur) => cur.filter((x) => x.id !== id));
+      }}
+      onError={setError} />
+  );
+
   return (
     <section class="comments" aria-labelledby="comments-h">
       <h3 id="comments-h">Comments</h3>
@@ -250,18 +259,18 @@ export function Comments(props: { taskId: string; me: User; role: BoardRole; mem
         <p class="muted">No comments yet.</p>
       ) : (
         <ol class="comment-list" aria-label="Comments, oldest first">
-          {items.map((c) => (
-            <CommentItem key={c.id} c={c} me={props.me} role={props.role} members={props.members}
-              onChanged={changed}
-              onDeleted={(id) => setItems((cur) => cur && cur.filter((x) => x.id !== id))}
-              onError={setError} />
-          ))}
+          {items.map((c) => item(c))}
         </ol>
       )}
       {page?.hasNextPage && (
         <button type="button" onClick={() => void more()}>
           Load more comments
         </button>
+      )}
+      {tail.length > 0 && (
+        <ol class="comment-list" aria-label="Newer comments">
+          {tail.map((c) => item(c))}
+        </ol>
       )}
       <form class="stack" onSubmit={submit} aria-label="Add a comment">
         <MentionBox label="Add a comment" value={draft} onChange={setDraft} members={props.members}
