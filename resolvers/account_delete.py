@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, select, update
 from models.errors import ApiError, ErrorCode
 from models.tables import AccountMessage, AccountToken, BoardRole, PhoneCode, utcnow
 from resolvers import boards, invitations
-from resolvers.account_flows import _user
+from resolvers.account_flows import active_user
 from resolvers.accounts import refresh_t
 from resolvers.context import Ctx
 from resolvers.records import boards_t, members_t, users_t
@@ -28,7 +28,7 @@ def deleted_email(user_id: str) -> str:
 async def delete_account(ctx: Ctx, *, password: str) -> bool:
     viewer_id = ctx.require_viewer()
     async with ctx.read() as s:
-        row = await _user(s, viewer_id)
+        row = await active_user(s, viewer_id)
     keys = [f"email:{row.email}"]
     retry_after = await ctx.services.limiter.hit(keys)
     if retry_after is not None:

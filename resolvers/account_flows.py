@@ -20,7 +20,9 @@ from resolvers.records import USER_COLUMNS, UserRec, users_t
 WRONG_PASSWORD = "The current password is not right"  # noqa: S105  (a message)
 
 
-async def _user(conn: AsyncConnection, user_id: str) -> Any:
+async def active_user(conn: AsyncConnection, user_id: str) -> Any:
+    """The user row (with its password hash) of an account that is not deleted;
+    UNAUTHENTICATED otherwise."""
     row = (await conn.execute(select(*USER_COLUMNS, users_t.c.password_hash)
                               .where(users_t.c.id == user_id, users_t.c.deleted_at.is_(None)))).first()
     if row is None:
@@ -31,7 +33,7 @@ async def _user(conn: AsyncConnection, user_id: str) -> Any:
 async def request_email_verification(ctx: Ctx) -> bool:
     viewer_id = ctx.require_viewer()
     async with ctx.write() as s:
-        row = await _user(s, viewer_id)
+        row = await active_user(s, viewer_id)
         if row.email_verified_at is not None:
             return True  # nothing to confirm, nothing mailed
         await account_outbox.mail_verification(ctx, s, viewer_id, row.email, row.name)
@@ -46,13 +48,13 @@ async def verify_email(ctx: Ctx, *, token: str) -> UserRec:
     unknown one."""
     viewer_id = ctx.require_viewer()
     async with ctx.write() as s:
-        user = await _user(s, viewer_id)
+        user = await active_user(s, viewer_id)
         row = await account_tokens.consume(s, account_tokens.VERIFY, token, user_id=viewer_id)
         if row.email != user.email:
             raise bad_input(account_tokens.BAD_TOKEN, "token")
         if user.email_verified_at is None:
             await s.execute(update(users_t).where(users_t.c.id == viewer_id).values(email_verified_at=utcnow()))
-        user = await _user(s, viewer_id)
+        user = await active_user(s, viewer_id)
         await s.commit()
     rec = UserRec.from_row(user)
     ctx.loaders.users.prime(rec.id, rec)
@@ -113,7 +115,7 @@ async def reset_password(ctx: Ctx, *, token: str, new_password: str) -> AuthResu
 async def change_password(ctx: Ctx, *, current_password: str, new_password: str) -> AuthResult:
     viewer_id = ctx.require_viewer()
     async with ctx.read() as s:
-        row = await _user(s, viewer_id)
+        row = await active_user(s, viewer_id)
     # A wrong current password counts as a failed login of the address: a stolen
     # access token must not become a way to guess the password.
     keys = [f"email:{row.email}"]
@@ -130,7 +132,7 @@ async def change_password(ctx: Ctx, *, current_password: str, new_password: str)
     async with ctx.write() as s:
         await s.execute(update(users_t).where(users_t.c.id == viewer_id).values(password_hash=password_hash))
         await _end_other_sessions(s, viewer_id)
-        user = await _user(s, viewer_id)
+        user = await active_user(s, viewer_id)
         result = await _issue(ctx, UserRec.from_row(user), conn=s)
         await s.commit()
     ctx.services.sessions.end(viewer_id)

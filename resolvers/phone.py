@@ -14,7 +14,7 @@ from models import events as kinds
 from models.errors import bad_input
 from models.tables import PhoneCode, utcnow
 from resolvers import account_outbox, validation
-from resolvers.account_flows import _user
+from resolvers.account_flows import active_user
 from resolvers.context import Ctx
 from resolvers.records import UserRec, users_t
 
@@ -34,7 +34,7 @@ async def request_code(ctx: Ctx, *, phone_number: str) -> bool:
     code = f"{secrets.randbelow(1_000_000):06d}"
     now = utcnow()
     async with ctx.write() as s:
-        await _user(s, viewer_id)
+        await active_user(s, viewer_id)
         await s.execute(update(users_t).where(users_t.c.id == viewer_id)
                         .values(phone_number=number, phone_verified_at=None))
         await s.execute(delete(codes_t).where(codes_t.c.user_id == viewer_id))
@@ -52,7 +52,7 @@ async def verify_code(ctx: Ctx, *, code: str) -> UserRec:
     viewer_id = ctx.require_viewer()
     now = utcnow()
     async with ctx.write() as s:
-        user = await _user(s, viewer_id)
+        user = await active_user(s, viewer_id)
         # The try is counted (and committed) before the code is compared.
         counted = await s.execute(update(codes_t).where(codes_t.c.user_id == viewer_id,
                                                         codes_t.c.attempts < MAX_TRIES, codes_t.c.expires_at > now)
@@ -65,7 +65,7 @@ async def verify_code(ctx: Ctx, *, code: str) -> UserRec:
             raise bad_input(BAD_CODE, "code")
         await s.execute(update(users_t).where(users_t.c.id == viewer_id).values(phone_verified_at=now))
         await s.execute(delete(codes_t).where(codes_t.c.user_id == viewer_id))
-        user = await _user(s, viewer_id)
+        user = await active_user(s, viewer_id)
         await s.commit()
     rec = UserRec.from_row(user)
     ctx.loaders.users.prime(rec.id, rec)
