@@ -86,6 +86,7 @@ def ours_env(cache: str) -> dict[str, str]:
     return {**os.environ, "TASKBOARD_ENV": "production", "TASKBOARD_AWS": "off",
             "TASKBOARD_JWT_SECRET": "bench-only-secret-0123456789abcdef0123456789",
             "TASKBOARD_DATABASE_URL": f"mysql+asyncmy://root@127.0.0.1:3306/{OURS_DB}",
+            "TASKBOARD_DATABASE_TLS": "off",  # production requires TLS; the local MariaDB has none
             "TASKBOARD_RESPONSE_CACHE": "1" if cache == "on" else "0"}
 
 
