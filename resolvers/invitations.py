@@ -215,3 +215,21 @@ def _accepted_recipients(ctx: Ctx, user: UserRec, inviter: UserRec | None, board
     for r in out:
         r["addedBy"] = inviter.email if inviter else None
     return out
+
+
+async def get_invitation(ctx: Ctx, invitation_id: str) -> InvitationRec:
+    """An open invitation, for an owner of its board or its verified invitee."""
+    viewer_id = ctx.require_viewer()
+    if kind_of(invitation_id) != "BoardInvitation":
+        raise not_found(INVITATION_NOT_FOUND)
+    async with ctx.read() as s:
+        row = (await s.execute(_open_invitations().where(invitations_t.c.id == invitation_id))).first()
+        if row is None:
+            raise not_found(INVITATION_NOT_FOUND)
+        role = (await s.execute(select(members_t.c.role).where(members_t.c.board_id == row.board_id,
+                                                                members_t.c.user_id == viewer_id))).scalar()
+        viewer = await _viewer(s, viewer_id)
+    mine = viewer.email_verified_at is not None and viewer.email == row.email
+    if role != BoardRole.OWNER.value and not mine:
+        raise not_found(INVITATION_NOT_FOUND)
+    return InvitationRec.from_row(row)

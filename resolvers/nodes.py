@@ -11,6 +11,7 @@ from models.ids import kind_of
 from resolvers.boards import visible_board
 from resolvers.comments import get_comment
 from resolvers.context import Ctx
+from resolvers.invitations import get_invitation
 from resolvers.labels import get_label
 from resolvers.records import UserRec, members_t
 from resolvers.tasks import get_task
@@ -52,6 +53,8 @@ async def node(ctx: Ctx, node_id: str) -> tuple[str, Any]:
             return kind, await get_label(ctx, node_id)
         if kind == "Comment":
             return kind, await get_comment(ctx, node_id)
+        if kind == "BoardInvitation":
+            return kind, await get_invitation(ctx, node_id)
     except ApiError:
         raise not_found("Node not found") from None
     raise not_found("Node not found")

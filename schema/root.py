@@ -14,6 +14,7 @@ from models.errors import ApiError
 from models.ranks import RANK_DEFAULT
 from resolvers import accounts, boards, live, nodes, tasks
 from resolvers.records import TaskRec, UserRec
+from schema.account_types import BoardInvitation
 from schema.comments import Comment
 from schema.context import Info
 from schema.inputs import CreateTaskInput, NotificationSettingsInput, SignUpInput, UpdateTaskInput
@@ -72,6 +73,8 @@ class Query:
             return Label.of(rec)
         if kind == "Comment":
             return Comment.of(rec)
+        if kind == "BoardInvitation":
+            return BoardInvitation.of(rec)
         return User.of(rec)
 
     @strawberry.field(description="Tasks assigned to the viewer across all their boards.")

@@ -127,3 +127,16 @@ async def test_someone_elses_invitation_is_refused(api: Api) -> None:
     assert codes(await api.gql(ACCEPT, {"t": token}, other["token"])) == ["FORBIDDEN"]
     assert codes(await api.gql(DECLINE, {"id": inv["id"]}, other["token"])) == ["NOT_FOUND"]
     assert codes(await api.gql(ACCEPT, {}, other["token"])) == ["BAD_USER_INPUT"]
+
+
+async def test_node_finds_an_invitation_for_its_owner_and_invitee_only(api: Api) -> None:
+    owner, guest, member = await api.signup("Owner"), await api.signup("Guest"), await api.signup("Member")
+    await verify(api, guest)
+    board = await new_board(api, owner)
+    await add_member(api, owner, board, member)
+    inv = await invite(api, owner, board, guest["email"])
+    query = "query($id: ID!) { node(id: $id) { id ... on BoardInvitation { email boardName } } }"
+    for user in (owner, guest):
+        data = await api.ok(query, {"id": inv["id"]}, user["token"])
+        assert data["node"]["id"] == inv["id"] and data["node"]["email"] == guest["email"]
+    assert codes(await api.gql(query, {"id": inv["id"]}, member["token"])) == ["NOT_FOUND"]
