@@ -13,12 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
 from starlette.websockets import WebSocket
 
 from schema import build_schema
@@ -75,9 +77,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
         return Response(body, media_type=content_type)
 
     async def dev_mail(_: Request) -> Response:
-        from notify.emulator import sent_mails
+        from notify.emulator import sent_mails, sent_sms
 
         mails = sent_mails(settings.aws_region)
+        # The texts too: a developer (and the browser tests) read the phone code here.
+        texts = "".join(
+            f"<li><b>To:</b> {html.escape(str(m['to']))} &middot; <q>{html.escape(str(m['message']))}</q></li>"
+            for m in reversed(sent_sms(settings.aws_region))
+        )
         rows = "".join(
             f"<article><h2>{html.escape(m.get('subject') or '')}</h2>"
             f"<p><b>To:</b> {html.escape(', '.join(m.get('to') or []))}"
@@ -90,7 +97,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 f"<style>body{{font-family:system-ui;max-width:50rem;margin:2rem auto;padding:0 1rem}}"
                 f"article{{border-bottom:1px solid #ddd}}pre{{white-space:pre-wrap}}</style></head>"
                 f"<body><h1>Mail sent by this development server ({len(mails)})</h1>"
-                f"{rows or '<p>No mail yet.</p>'}</body></html>")
+                f"{rows or '<p>No mail yet.</p>'}"
+                f"<h1>Text messages</h1>{f'<ul>{texts}</ul>' if texts else '<p>No text messages yet.</p>'}"
+                f"</body></html>")
         return HTMLResponse(page)
 
     @contextlib.asynccontextmanager
@@ -139,7 +148,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     if settings.env == "development" and settings.aws_mode == "local":
         routes.append(Route("/dev/mail", dev_mail))
     if (web_dir / "index.html").exists():
-        routes.append(Mount("/", app=StaticFiles(directory=web_dir, html=True), name="web"))
+        routes.append(Mount("/", app=WebBoard(directory=web_dir, html=True), name="web"))
     else:
         routes.append(Route("/", _no_web))
     middleware = observability.middleware()
@@ -163,6 +172,21 @@ def persisted_manifest(settings: Settings, operations: Operations, web_dir: Path
             if refused:
                 raise ValueError(f"{path}: the document {digest[:16]}... is not valid here: {refused[0].message}")
     return manifest
+
+
+class WebBoard(StaticFiles):
+    """The built client.  The board routes by path for the links mails carry
+    (/verify-email, /reset-password, /invitations/accept, /boards/<id>): a GET of a
+    path that names no file gets index.html.  A path with a file extension (a stale
+    asset) stays a 404, so a browser never runs an HTML page as a script."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        try:
+            return await super().get_response(path, scope)
+        except HTTPException as exc:
+            if exc.status_code != 404 or scope["method"] not in ("GET", "HEAD") or "." in path.rsplit("/", 1)[-1]:
+                raise
+            return await super().get_response("index.html", scope)
 
 
 async def _no_web(_: Request) -> Response:
