@@ -12,6 +12,11 @@
   revocation).  A used row of a live family stays until it expires: presenting
   it again is how a replayed token is recognised.
 
+- the account tables: mail tokens (verification, reset) and phone codes once expired;
+  account mail once delivered (or held back by a quota) and older than the event
+  retention; invitations closed or expired longer ago than that; quota counters of
+  days before yesterday.
+
 Every delete is a short transaction of at most `batch_size` rows, so MySQL never
 holds many row locks for long beside the live traffic.
 """
@@ -24,11 +29,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, true
+from sqlalchemy import and_, delete, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from models.db import DatabaseTls, make_engine
-from models.tables import BoardEventRow, RefreshToken, utcnow
+from models.tables import (
+    AccountMessage,
+    AccountToken,
+    BoardEventRow,
+    BoardInvitation,
+    MessageUsage,
+    PhoneCode,
+    RefreshToken,
+    utcnow,
+)
 
 log = logging.getLogger("taskboard.retention")
 
@@ -46,6 +60,7 @@ _BOARDS_PER_STATEMENT = 100
 class PruneResult:
     events: int = 0
     refresh_tokens: int = 0
+    account_rows: int = 0
     batches: int = 0
     largest_batch: int = 0
 
@@ -59,8 +74,9 @@ async def prune(engine: AsyncEngine, *, now: datetime, event_retention: timedelt
     result = PruneResult()
     result.events = await _prune_events(engine, now - event_retention, batch_size, result)
     result.refresh_tokens = await _prune_tokens(engine, now, now - token_grace, batch_size, result)
-    log.info("pruned %d event(s) and %d refresh token(s) in %d batch(es)", result.events, result.refresh_tokens,
-             result.batches)
+    result.account_rows = await _prune_account_rows(engine, now, now - event_retention, batch_size, result)
+    log.info("pruned %d event(s), %d refresh token(s) and %d account row(s) in %d batch(es)", result.events,
+             result.refresh_tokens, result.account_rows, result.batches)
     return result
 
 
@@ -127,7 +143,37 @@ async def _prune_tokens(engine: AsyncEngine, now: datetime, revoked_before: date
     return deleted
 
 
-async def _delete_batch(engine: AsyncEngine, pick: Any, id_column: Any, result: PruneResult) -> int:
+def _account_rows(now: datetime, cutoff: datetime) -> list[tuple[Any, Any]]:
+    """(the column a batch is picked by, the condition) of every account row that may go."""
+    tok, code = AccountToken.__table__.c, PhoneCode.__table__.c  # type: ignore[attr-defined]
+    msg, inv = AccountMessage.__table__.c, BoardInvitation.__table__.c  # type: ignore[attr-defined]
+    usage = MessageUsage.__table__.c  # type: ignore[attr-defined]
+    return [
+        (tok.id, tok.expires_at <= now),
+        (code.user_id, code.expires_at <= now),
+        # Undelivered account mail is the outbox: it stays, however old.
+        (msg.id, and_(msg.pending == false(), msg.created_at < cutoff)),
+        (inv.id, or_(and_(inv.closed_at.is_not(None), inv.closed_at < cutoff), inv.expires_at < cutoff)),
+        (usage.user_id, usage.day < (now - timedelta(days=2)).date()),
+    ]
+
+
+async def _prune_account_rows(engine: AsyncEngine, now: datetime, cutoff: datetime, batch_size: int,
+                              result: PruneResult) -> int:
+    deleted = 0
+    for column, condition in _account_rows(now, cutoff):
+        while True:
+            # `column` may not be the whole key (quota counters): delete by it under the same condition.
+            n = await _delete_batch(engine, select(column).where(condition).limit(batch_size), column, result,
+                                    condition)
+            deleted += n
+            if n < batch_size:
+                break
+    return deleted
+
+
+async def _delete_batch(engine: AsyncEngine, pick: Any, id_column: Any, result: PruneResult,
+                        condition: Any = None) -> int:
     """Delete the rows `pick` selects, in one short write transaction."""
     async with engine.connect() as conn:
         # `write`: SQLite takes its write lock at BEGIN (models.db), so the delete
@@ -136,7 +182,8 @@ async def _delete_batch(engine: AsyncEngine, pick: Any, id_column: Any, result: 
         async with conn.begin():
             ids = await _ids(conn, pick)
             if ids:
-                await conn.execute(delete(id_column.table).where(id_column.in_(ids)))
+                where = id_column.in_(ids) if condition is None else and_(id_column.in_(ids), condition)
+                await conn.execute(delete(id_column.table).where(where))
     if ids:
         result._count(len(ids))
     return len(ids)

@@ -176,3 +176,55 @@ async def test_an_expired_used_token_of_a_live_session_goes(api: Api) -> None:
             tokens_t.c.token_hash.in_([hash_refresh(first), hash_refresh(second)])))}
     assert left == {hash_refresh(second)}
     assert "errors" not in await refresh(api, second)
+
+
+async def test_account_rows_age_out_but_undelivered_mail_stays(api: Api) -> None:
+    from models.tables import AccountMessage, AccountToken, BoardInvitation, MessageUsage, PhoneCode
+
+    engine = engine_of(api)
+    now = utcnow()
+    old, recent = now - RETENTION - timedelta(days=1), now - timedelta(days=1)
+    user, board = await new_board(engine, now)
+    msg_t, tok_t = AccountMessage.__table__, AccountToken.__table__  # type: ignore[attr-defined]
+    inv_t, code_t = BoardInvitation.__table__, PhoneCode.__table__  # type: ignore[attr-defined]
+    usage_t = MessageUsage.__table__  # type: ignore[attr-defined]
+
+    def message(mid: str, at: datetime, pending: bool) -> dict[str, Any]:
+        return {"id": mid, "user_id": user, "detail_type": "AccountEmailVerification", "payload": {},
+                "created_at": at, "pending": pending, "attempts": 1, "next_attempt_at": None,
+                "delivered_at": None if pending else at, "last_error": None}
+
+    def invitation(iid: str, expires: datetime, closed: datetime | None) -> dict[str, Any]:
+        return {"id": iid, "board_id": board, "email": f"{iid}@example.com", "role": "MEMBER", "invited_by": user,
+                "token_hash": uuid.uuid4().hex * 2, "status": "OPEN" if closed is None else "DECLINED",
+                "created_at": old, "expires_at": expires, "closed_at": closed}
+
+    async with engine.begin() as conn:
+        await conn.execute(insert(msg_t), [message("m-old-sent", old, False), message("m-old-pending", old, True),
+                                           message("m-new-sent", recent, False)])
+        await conn.execute(insert(tok_t), [
+            {"token_hash": f"{i:064x}", "purpose": "verify", "user_id": user, "email": "a@example.com",
+             "created_at": old, "expires_at": at, "used_at": None}
+            for i, at in ((1, now - timedelta(seconds=1)), (2, now + timedelta(hours=1)))])
+        await conn.execute(insert(inv_t), [invitation("inv-closed", now + timedelta(days=1), old),
+                                           invitation("inv-expired", old, None),
+                                           invitation("inv-open", now + timedelta(days=1), None)])
+        await conn.execute(insert(code_t).values(user_id=user, phone_number="+15550100", code_hash="x" * 64,
+                                                 expires_at=now - timedelta(minutes=1), attempts=0))
+        await conn.execute(insert(usage_t), [{"user_id": user, "day": (now - timedelta(days=d)).date(),
+                                              "channel": "mail", "count": 1} for d in (0, 5)])
+
+    result = await prune(engine, now=now, event_retention=RETENTION)
+
+    async with engine.connect() as conn:
+        messages = {r[0] for r in await conn.execute(select(msg_t.c.id).where(msg_t.c.user_id == user))}
+        tokens = {r[0] for r in await conn.execute(select(tok_t.c.token_hash).where(tok_t.c.user_id == user))}
+        invitations = {r[0] for r in await conn.execute(select(inv_t.c.id).where(inv_t.c.board_id == board))}
+        codes = (await conn.execute(select(code_t.c.user_id).where(code_t.c.user_id == user))).all()
+        days = [r[0] for r in await conn.execute(select(usage_t.c.day).where(usage_t.c.user_id == user))]
+    assert messages == {"m-old-pending", "m-new-sent"}
+    assert tokens == {f"{2:064x}"}
+    assert invitations == {"inv-open"}
+    assert codes == []
+    assert days == [now.date()]
+    assert result.account_rows >= 6
