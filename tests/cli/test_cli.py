@@ -23,7 +23,7 @@ import pytest
 from notify.emulator import LocalAWS, sent_mails
 from notify.provision import provision
 from taskboard.app import create_app
-from tests.conftest import TEST_SECRET, Api, test_settings
+from tests.conftest import TEST_SECRET, Api, mark_verified, test_settings
 from tests.live.conftest import free_port
 from tests.servers import stop, wait_ready
 
@@ -107,6 +107,7 @@ async def seeded(db: Path) -> dict[str, Any]:
             transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
         api = Api(client, app)
         a, b, c = await api.signup("Ann"), await api.signup("Ben"), await api.signup("Cid")
+        await mark_verified(app, a["id"], b["id"], c["id"])
         board = (await api.ok('mutation { createBoard(name: "Due") { id } }', token=a["token"]))["createBoard"]
         for u in (b, c):
             await api.ok('mutation($b: ID!, $e: String!) { addBoardMember(boardId: $b, email: $e) { role } }',
