@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest deploy-checks security-checks web bench clean lock
+.PHONY: run test lint typecheck pytest deploy-checks security-checks web bench clean lock difftest
 
 # Development and CI install from the dev lock (hashes, every Python from 3.11), then the
 # project itself without dependencies; the image installs from the runtime lock.
@@ -54,6 +54,11 @@ security-checks:
 	bash .ci/security-checks.sh
 
 test: lint typecheck pytest deploy-checks security-checks
+
+# Compiled execution against graphql-core on many generated queries (make test runs 150 per database).
+difftest: $(STAMP)
+	TASKBOARD_DIFFTEST_EXAMPLES=$${TASKBOARD_DIFFTEST_EXAMPLES:-3000} TASKBOARD_DIFFTEST_RANDOM=1 \
+	  $(BIN)/pytest tests/unit/test_compiled_differential.py -q -p no:cacheprovider
 
 # Every workload of bench/README.md's results, in its order (about 40 minutes).
 bench: $(STAMP)
