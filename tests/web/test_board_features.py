@@ -4,6 +4,7 @@ with a second person on the board seeing each change live."""
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 from playwright.sync_api import expect
 
@@ -11,7 +12,7 @@ from tests.web import ui
 from tests.web.conftest import Server
 
 
-def test_labels_chips_filter_and_manager(new_page, server: Server) -> None:
+def test_labels_chips_filter_and_manager(new_page, server: Server, artifacts: Path) -> None:
     a, b = server.sign_up("Lia"), server.sign_up("Lou")
     name = f"Labels {uuid.uuid4().hex[:6]}"
     board_id = ui.api_board(server, a, name, b)
@@ -46,6 +47,8 @@ def test_labels_chips_filter_and_manager(new_page, server: Server) -> None:
     dialog.get_by_role("group", name="Labels").get_by_label("bug").check()
     dialog.get_by_role("button", name="Save").click()
     expect(ui.chips(ui.card(other, "Label the docs"))).to_have_text(["bug", "docs"])
+
+    ui.screenshot(page, artifacts / "board-labels.png")
 
     # The filter: tasks with every chosen label.
     filters = page.get_by_role("search", name="Filter tasks")

@@ -17,6 +17,10 @@ ORDER = """query($b: ID!, $s: [TaskStatus!]) { board(id: $b) {
   tasks(filter: {status: $s}, orderBy: {field: RANK}) { edges { node { title } } } } }"""
 
 
+# Where a card is picked up: its left edge (the centre may be its select, which opens instead).
+GRIP = {"x": 2, "y": 10}
+
+
 def server_order(server: Server, token: str, board_id: str, status: str) -> list[str]:
     d = server.gql(ORDER, {"b": board_id, "s": [status]}, token)
     return [e["node"]["title"] for e in d["board"]["tasks"]["edges"]]
@@ -27,7 +31,8 @@ def drop_on(page: Any, title: str, target: str, half: str) -> None:
     box = ui.card(page, target).bounding_box()
     assert box
     y = 4 if half == "top" else box["height"] - 4
-    ui.card(page, title).drag_to(ui.card(page, target), target_position={"x": box["width"] / 2, "y": y})
+    ui.card(page, title).drag_to(ui.card(page, target), source_position=GRIP,
+                                 target_position={"x": box["width"] / 2, "y": y})
 
 
 def test_drag_to_a_place_seen_by_the_other_person(new_page, server: Server) -> None:
@@ -114,7 +119,7 @@ def test_a_refused_move_rolls_back(new_page, server: Server) -> None:
         route.continue_()
 
     page.route("**/graphql", change_first)
-    ui.card(page, "Contested").drag_to(ui.column(page, "DONE"))
+    ui.card(page, "Contested").drag_to(ui.column(page, "DONE"), source_position=GRIP)
     # The server refused it (CONFLICT): the card is back, with the other person's change, and a notice says why.
     expect(page.get_by_role("alert")).to_contain_text("before your move, so it was not moved")
     ui.expect_in_column(page, "Contested!", "TODO")

@@ -65,6 +65,14 @@ export function Card(props: {
           <dt>Assignee</dt>
           <dd class="assignee">{t.assignee ? t.assignee.name : <span class="muted">Unassigned</span>}</dd>
         </div>
+        <div>
+          <dt>Comments</dt>
+          <dd>
+            <button type="button" class="link comment-count" onClick={props.onComments} aria-label={`Comments on “${t.title}” (${n})`}>
+              {n}
+            </button>
+          </dd>
+        </div>
         {t.deadline && (
           <div>
             <dt>Deadline</dt>
@@ -87,10 +95,6 @@ export function Card(props: {
             ))}
           </select>
         </label>
-        <button type="button" class="link comment-count" onClick={props.onComments}
-          aria-label={`Comments on “${t.title}” (${n})`}>
-          💬 {n}
-        </button>
         <button type="button" class="link" onClick={props.onHistory} aria-label={`History of “${t.title}”`}>
           History
         </button>
