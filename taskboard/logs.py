@@ -164,6 +164,13 @@ def finish(op: Operation) -> None:
     request_log.info("graphql operation", **op.fields())
 
 
+def refused(transport: str, errors: Iterable[Mapping[str, Any]], **fields: Any) -> None:
+    """The line of an operation refused before it ran (outside any operation's task)."""
+    op = Operation(transport, uuid.uuid4().hex, **fields)
+    op.outcome = outcome_of(errors)
+    finish(op)
+
+
 async def logged(op_fields: Mapping[str, Any], work: Awaitable[Any]) -> Any:
     """Run `work` (one websocket operation) as an operation with its own line."""
     op = begin("ws")

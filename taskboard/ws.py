@@ -317,7 +317,10 @@ class LiveSocket:
 
     async def _error(self, op_id: str, errors: list[GraphQLError]) -> None:
         payload = self._format(errors)
-        logs.note_errors(payload)
+        if logs.current() is None:  # refused before it ran: a line of its own
+            logs.refused("ws", payload, user_id=self.viewer_id)
+        else:
+            logs.note_errors(payload)
         await self.reply({"id": op_id, "type": "error", "payload": payload})
 
     async def _finish(self, op_id: str) -> None:

@@ -108,11 +108,15 @@ async def test_one_json_line_per_websocket_operation(database_url: str, lines: L
                                   "payload": {"query": ME, "operationName": "Me"}}))
         replies = [json.loads(await asyncio.wait_for(ws.recv(), 5)) for _ in range(2)]
         assert [r["type"] for r in replies] == ["next", "complete"]
+        await ws.send(json.dumps({"id": "2", "type": "subscribe", "payload": {"query": "{ nope }"}}))
+        assert json.loads(await asyncio.wait_for(ws.recv(), 5))["type"] == "error"
         for _ in range(50):
-            if lines.operations():
+            if len(lines.operations()) >= 2:
                 break
             await asyncio.sleep(0.02)
         await live.close_sockets()
-    [line] = [op for op in lines.operations() if op["transport"] == "ws"]
+    [line, refused] = [op for op in lines.operations() if op["transport"] == "ws"]
     assert line["operation"] == "Me" and line["operation_type"] == "query"
     assert line["user_id"] == user["id"] and line["outcome"] == "ok" and line["request_id"]
+    # A document refused before it runs has its line too.
+    assert refused["user_id"] == user["id"] and refused["outcome"] in ("GRAPHQL_VALIDATION_FAILED", "BAD_USER_INPUT")
