@@ -53,7 +53,12 @@ _SHARED: list[Processor] = [
 
 
 class _Handler(logging.StreamHandler):  # type: ignore[type-arg,unused-ignore]
-    """Ours, so that configuring again replaces it and leaves other handlers (pytest's) be."""
+    """Ours, so that configuring again replaces it and leaves other handlers (pytest's) be.
+    It writes to whatever sys.stderr is at the time (a test runner swaps it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
 
 
 def configure(fmt: LogFormat, level: int = logging.INFO) -> None:
