@@ -53,7 +53,7 @@ async def _issue(ctx: Ctx, user: UserRec, family_id: str | None = None, conn: An
 
 async def sign_up(ctx: Ctx, *, email: str, name: str, password: str) -> AuthResult:
     email = validation.email(email)
-    name = validation.text(name, "name", max_len=validation.MAX_NAME)
+    name = validation.text(name, validation.PERSON_NAME)
     password = validation.password(password)
     password_hash = await ctx.services.passwords.hash(password)
     user = UserRec(id=new_id("usr"), email=email, name=name, created_at=utcnow())

@@ -23,7 +23,7 @@ from resolvers.records import BoardRec, boards_t
 async def rename_board(ctx: Ctx, board_id: str, *, name: str) -> BoardRec:
     """Any member may rename the board (the contract limits only deletion to owners)."""
     viewer_id = ctx.require_viewer()
-    name = validation.text(name, "name", max_len=validation.MAX_NAME)
+    name = validation.text(name, validation.BOARD_NAME)
     async with ctx.uow() as uow:
         board, role = await locked_board_for(uow, board_id, viewer_id)
         if name != board.name:

@@ -53,7 +53,7 @@ async def list_boards(ctx: Ctx) -> list[BoardRec]:
 
 async def create_board(ctx: Ctx, *, name: str) -> BoardRec:
     viewer_id = ctx.require_viewer()
-    name = validation.text(name, "name", max_len=validation.MAX_NAME)
+    name = validation.text(name, validation.BOARD_NAME)
     board = BoardRec(id=new_id("brd"), name=name, created_at=utcnow(), viewer_role=BoardRole.OWNER)
     async with ctx.write() as s:
         await s.execute(

@@ -25,7 +25,6 @@ from resolvers.records import TASK_COLUMNS, TaskRec, UserRec, members_t, tasks_t
 
 comments_t = Comment.__table__  # type: ignore[attr-defined]
 
-MAX_BODY = 10_000
 COMMENT_NOT_FOUND = "Comment not found"
 TASK_NOT_FOUND = "Task not found"
 _CURSOR_TAG = "c"
@@ -75,7 +74,7 @@ def mentioned_emails(body: str) -> list[str]:
 
 
 def _body(value: str) -> str:
-    return validation.text(value, "body", max_len=MAX_BODY)
+    return validation.text(value, validation.COMMENT_BODY)
 
 
 async def _mentions(uow: UnitOfWork, board_id: str, body: str) -> list[str]:

@@ -161,7 +161,7 @@ class Ctx:
         if n < 0 or n > self.services.max_page_size:
             raise ApiError(
                 ErrorCode.BAD_USER_INPUT,
-                f"`first` must be between 0 and {self.services.max_page_size}",
+                f"Ask for 0 to {self.services.max_page_size} items at a time.",
                 field="first",
             )
         return n

@@ -21,7 +21,6 @@ from resolvers.records import tasks_t
 labels_t = Label.__table__  # type: ignore[attr-defined]
 task_labels_t = TaskLabel.__table__  # type: ignore[attr-defined]
 
-MAX_LABEL_NAME = 50
 # A task carries at most this many labels, and a filter names at most this many.
 MAX_LABELS_PER_TASK = 20
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -57,14 +56,13 @@ _TASK_LABEL_IDS = select(task_labels_t.c.label_id).where(task_labels_t.c.task_id
 
 
 def name(value: Any) -> str:
-    if value is None:
-        raise bad_input("`name` cannot be null", "name")
-    return validation.text(value, "name", max_len=MAX_LABEL_NAME)
+    validation.not_null(value, "name", "A label's name")
+    return validation.text(value, validation.LABEL_NAME)
 
 
 def color(value: Any) -> str:
     if value is None or not _COLOR.match(value.strip()):
-        raise bad_input("`color` is #rrggbb, e.g. #1f883d", "color")
+        raise bad_input("Pick a colour as #rrggbb, e.g. #1f883d.", "color")
     return str(value.strip().lower())
 
 
@@ -86,7 +84,7 @@ def label_ids(given: list[str]) -> list[str]:
     """`labelIds` as given, without repeats; too many is BAD_USER_INPUT."""
     ids = list(dict.fromkeys(str(i) for i in given))
     if len(ids) > MAX_LABELS_PER_TASK:
-        raise bad_input(f"At most {MAX_LABELS_PER_TASK} labels", "labelIds")
+        raise bad_input(f"A task can carry at most {MAX_LABELS_PER_TASK} labels.", "labelIds")
     return ids
 
 

@@ -14,11 +14,11 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 
 from models import ranks
-from models.errors import ApiError, ErrorCode, bad_input
+from models.errors import bad_input
 from models.ids import kind_of
-from models.tables import ActivityKind, BoardEventKind, BoardRole, TaskStatus, utcnow
+from models.tables import ActivityKind, BoardEventKind, TaskStatus, utcnow
 from models.uow import UnitOfWork
-from resolvers import events
+from resolvers import events, permissions
 from resolvers.boards import users_by_id
 from resolvers.context import Ctx
 from resolvers.records import TASK_COLUMNS, TaskRec, UserRec, tasks_t
@@ -64,9 +64,7 @@ async def move_task(ctx: Ctx, task_id: str, *, status: TaskStatus, after_id: str
 
     def check(target: _Change) -> None:
         task = target.task
-        if viewer_id not in (task.supervisor_id, task.assignee_id) and target.role != BoardRole.OWNER:
-            raise ApiError(ErrorCode.FORBIDDEN,
-                           "Only the task's supervisor, its assignee and the board's owners may move it")
+        permissions.require(permissions.move_refused(viewer_id, task, target.role))
         _check_version(task, expected_version)
 
     async with ctx.uow() as uow:

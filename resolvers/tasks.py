@@ -14,7 +14,7 @@ from sqlalchemy.sql import ColumnElement
 from models.errors import ApiError, ErrorCode, bad_input, not_found
 from models.ids import kind_of, new_id
 from models.tables import ActivityKind, BoardEventKind, BoardRole, TaskStatus, utcnow
-from resolvers import events, label_store, rank_store, validation
+from resolvers import events, label_store, permissions, rank_store, validation
 from resolvers.boards import locked_board_for, role_in, user_by, users_by_id, visible_board
 from resolvers.context import Ctx
 from resolvers.pagination import decode_cursor, encode_cursor
@@ -107,8 +107,8 @@ def _filters(f: TaskFilterIn | None) -> list[ColumnElement[bool]]:
         conds.append(tasks_t.c.deadline > f.due_after)
     if f.search:
         term = f.search.strip().lower()
-        if len(term) > 200:
-            raise bad_input("`search` has at most 200 characters", "search")
+        if len(term) > validation.MAX_SEARCH:
+            raise bad_input(f"Search for at most {validation.MAX_SEARCH} characters.", "search")
         pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         conds.append(
             or_(
@@ -212,7 +212,7 @@ def _check_version(task: TaskRec, expected: int | None) -> None:
     if expected is not None and expected != task.version:
         raise ApiError(
             ErrorCode.CONFLICT,
-            f"The task changed since you read it (now at version {task.version})",
+            "Someone changed this task meanwhile. Reload to see their change.",
             currentVersion=task.version,
         )
 
@@ -228,8 +228,8 @@ async def _assignee(uow: Any, board_id: str, assignee_id: str | None) -> Any:
 async def create_task(ctx: Ctx, *, board_id: str, title: str, description: str, status: TaskStatus,
                       deadline: date | None, assignee_id: str | None, label_ids: list[str] | None = None) -> TaskRec:
     viewer_id = ctx.require_viewer()
-    title = validation.text(title, "title", max_len=validation.MAX_TITLE)
-    description = validation.text(description, "description", max_len=validation.MAX_DESCRIPTION, required=False)
+    title = validation.text(title, validation.TASK_TITLE)
+    description = validation.text(description, validation.TASK_DESCRIPTION)
     async with ctx.uow() as uow:
         board, role = await locked_board_for(uow, board_id, viewer_id)
         assignee = await _assignee(uow, board_id, assignee_id)
@@ -337,9 +337,7 @@ async def update_task(ctx: Ctx, task_id: str, *, title: Any = _UNSET, descriptio
 
     def plan(target: _Change, labels_now: set[str] | None) -> tuple[dict[str, Any], dict[str, Any]]:
         task = target.task
-        if viewer_id not in (task.supervisor_id, task.assignee_id) and target.role != BoardRole.OWNER:
-            raise ApiError(ErrorCode.FORBIDDEN,
-                           "Only the task's supervisor, its assignee and the board's owners may edit it")
+        permissions.require(permissions.update_refused(viewer_id, task, target.role))
         _check_version(task, expected_version)
         values, changes = _task_changes(task, title=title, description=description, status=status,
                                         deadline=deadline, assignee_id=assignee_id)
@@ -427,20 +425,18 @@ def _task_changes(before: TaskRec, *, title: Any, description: Any, status: Any,
     left out (`_UNSET`) or equal to the task's are not changes."""
     changes: dict[str, Any] = {}
     values: dict[str, Any] = {}
-    texts = (("title", title, before.title, validation.MAX_TITLE, True),
-             ("description", description, before.description, validation.MAX_DESCRIPTION, False))
-    for name, given, old, max_len, required in texts:
+    texts = (("title", title, before.title, validation.TASK_TITLE),
+             ("description", description, before.description, validation.TASK_DESCRIPTION))
+    for name, given, old, rule in texts:
         if given is _UNSET:
             continue
-        if given is None:
-            raise bad_input(f"`{name}` cannot be null", name)
-        text = validation.text(given, name, max_len=max_len, required=required)
+        validation.not_null(given, name, rule.thing)
+        text = validation.text(given, rule)
         if text != old:
             values[name] = text
             changes[name] = {"from": old, "to": text}
     if status is not _UNSET:
-        if status is None:
-            raise bad_input("`status` cannot be null", "status")
+        validation.not_null(status, "status", "A task's status")
         if status != before.status:
             values["status"] = status.value
             changes["status"] = {"from": before.status.value, "to": status.value}
@@ -466,8 +462,7 @@ async def delete_task(ctx: Ctx, task_id: str, *, expected_version: int | None) -
 
     def check(target: _Change) -> TaskRec:
         task = target.task
-        if viewer_id != task.supervisor_id and target.role != BoardRole.OWNER:
-            raise ApiError(ErrorCode.FORBIDDEN, "Only the task's supervisor and the board's owners may delete it")
+        permissions.require(permissions.delete_refused(viewer_id, task, target.role))
         _check_version(task, expected_version)
         return task
 

@@ -17,6 +17,7 @@ from resolvers import tasks as task_ops
 from resolvers.boards import visible_board
 from resolvers.context import Ctx
 from resolvers.records import BoardRec, MemberRec, PersonRec, TaskRec, UserRec
+from schema.client import TaskPermissions, task_permissions
 from schema.context import Info
 from schema.scalars import JSON, Date, DateTime, parse_datetime
 
@@ -319,6 +320,11 @@ class Task(Node):
     async def board(self, info: Info) -> Board:
         return Board.of(await visible_board(info.context, self._board_id))
 
+
+    @strawberry.field(description="What the viewer may do to this task (an extension of the contract).")
+    async def viewer_can(self, info: Info) -> TaskPermissions:
+        return await task_permissions(info, self._board_id, str(self.supervisor.id),
+                                      str(self.assignee.id) if self.assignee else None)
 
     @strawberry.field(description="This task's entries of the activity log, newest first.")
     async def activity(self, info: Info, first: int | None = 50, after: str | None = None) -> ActivityConnection:
