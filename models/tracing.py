@@ -53,6 +53,17 @@ def start(name: str, traceparent: Any = None, attributes: Mapping[str, Any] | No
                                                      attributes=_clean(attributes))
 
 
+@contextmanager
+def current(span: Any) -> Iterator[None]:
+    """Make `span` (from `start`) the current one inside: what runs there, its client
+    calls included, become its children.  It is not ended here."""
+    if span is None or _trace is None:
+        yield
+        return
+    with _trace.use_span(span, end_on_exit=False, record_exception=False, set_status_on_exception=False):
+        yield
+
+
 def end(span: Any, error: str | None = None) -> None:
     if span is None:
         return

@@ -32,7 +32,10 @@ def delivery(batch: Sequence[Claimed], log: logging.Logger) -> Iterator[None]:
     ]
     failure: str | None = None
     try:
-        yield
+        # One event: its span is the parent of the delivery's AWS and SQL calls.
+        # Several: each continues its own trace, and the calls they share belong to none.
+        with tracing.current(spans[0] if len(spans) == 1 else None):
+            yield
     except BaseException as exc:
         failure = type(exc).__name__
         raise

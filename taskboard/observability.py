@@ -1,6 +1,7 @@
 """Traces (TASKBOARD_TRACING=off|console|otlp): OpenTelemetry's SDK with a span
 per HTTP request and websocket (the ASGI middleware), per GraphQL operation
-(schema.execution), per SQL statement, Redis command and boto3 call, and per
+(schema.execution), per SQL statement, Redis command and boto3 or aiobotocore
+call, and per
 outbox delivery and mail send (models.tracing carries the mutation's trace
 through the outbox).
 
@@ -51,14 +52,58 @@ def setup(mode: str) -> bool:
 
         exporter = OTLPSpanExporter()  # OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT, default localhost:4318
     resource = Resource.create({"service.name": os.environ.get("OTEL_SERVICE_NAME") or "taskboard"})
-    provider = TracerProvider(resource=resource)
+    provider = TracerProvider(resource=resource, sampler=_sampler())
     provider.add_span_processor(BatchSpanProcessor(exporter))
     trace.set_tracer_provider(provider)
     RedisInstrumentor().instrument(tracer_provider=provider)
-    BotocoreInstrumentor().instrument(tracer_provider=provider)  # boto3 (the mailer); aiobotocore is not covered
+    BotocoreInstrumentor().instrument(tracer_provider=provider)  # boto3: the mail worker
+    _trace_aiobotocore(provider)  # the relay's writes, the activity reads
     _provider = provider
     log.info("tracing on", extra={"tracing": mode})
     return True
+
+
+def _sampler() -> Any:
+    """Every trace that starts with a request, an operation, a delivery or a mail
+    send; none that starts with a bare client call: the relay's sweeps, the mail
+    worker's long polls and the metric ticks would otherwise make a trace of one
+    SQL statement or SQS call every few seconds."""
+    from opentelemetry.sdk.trace.sampling import ALWAYS_ON, Decision, ParentBased, Sampler, SamplingResult
+    from opentelemetry.trace import SpanKind
+
+    class NoBareClientCalls(Sampler):
+        def should_sample(self, parent_context: Any, trace_id: int, name: str, kind: Any = None,
+                          attributes: Any = None, links: Any = None, trace_state: Any = None) -> SamplingResult:
+            if kind == SpanKind.CLIENT:
+                return SamplingResult(Decision.DROP)
+            return ALWAYS_ON.should_sample(parent_context, trace_id, name, kind, attributes, links, trace_state)
+
+        def get_description(self) -> str:
+            return "NoBareClientCalls"
+
+    return ParentBased(root=NoBareClientCalls())
+
+
+def _trace_aiobotocore(provider: Any) -> None:
+    """A client span per aiobotocore call, named as the botocore instrumentation names
+    its own ("DynamoDB.PutItem"): that one patches botocore's synchronous call only."""
+    from aiobotocore.client import AioBaseClient
+    from opentelemetry.trace import SpanKind
+
+    tracer = provider.get_tracer("taskboard.aiobotocore")
+    call = AioBaseClient._make_api_call
+    if getattr(call, "_taskboard_traced", False):
+        return
+
+    async def traced(self: Any, operation_name: str, api_params: Any) -> Any:
+        service = str(self._service_model.service_id).replace(" ", "")
+        with tracer.start_as_current_span(f"{service}.{operation_name}", kind=SpanKind.CLIENT, attributes={
+                "rpc.system": "aws-api", "rpc.service": service, "rpc.method": operation_name,
+                "cloud.region": self.meta.region_name or ""}):
+            return await call(self, operation_name, api_params)
+
+    traced._taskboard_traced = True  # type: ignore[attr-defined]
+    AioBaseClient._make_api_call = traced
 
 
 def instrument_engine(engine: Any) -> None:

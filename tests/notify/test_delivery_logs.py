@@ -61,12 +61,17 @@ def test_the_mailer_logs_one_line_per_send(aws: AwsEnv, caplog: pytest.LogCaptur
 
 def test_a_console_exporter_prints_spans_when_asked() -> None:
     # TASKBOARD_TRACING=console: the tracer provider is process-wide, so in a process of its own.
-    code = ("from taskboard import observability\nfrom models import tracing\n"
+    code = ("from opentelemetry import trace\nfrom taskboard import observability\nfrom models import tracing\n"
             "assert observability.setup('console')\n"
-            "with tracing.span('probe', attributes={'taskboard.event_id': 'e1'}):\n    pass\n"
+            "client = trace.get_tracer('t')\n"
+            "with tracing.span('probe', attributes={'taskboard.event_id': 'e1'}):\n"
+            "    with client.start_as_current_span('inner-call', kind=trace.SpanKind.CLIENT):\n        pass\n"
+            "with client.start_as_current_span('bare-call', kind=trace.SpanKind.CLIENT):\n    pass\n"
             "observability.flush()\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert '"name": "probe"' in out.stdout and '"taskboard.event_id": "e1"' in out.stdout
+    # A client call inside a traced span is kept; one alone (a sweep's SQL, a poll) is not sampled.
+    assert '"name": "inner-call"' in out.stdout and "bare-call" not in out.stdout
 
 
 def test_tracing_off_records_nothing_in_the_outbox_payload() -> None:
