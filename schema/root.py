@@ -8,6 +8,7 @@ from typing import Any
 
 import strawberry
 from strawberry import ID, UNSET
+from strawberry.utils.str_converters import to_camel_case
 
 from models import tables
 from models.errors import ApiError
@@ -146,7 +147,8 @@ class Mutation:
                 kwargs[name] = value
         for name in ("email_on_task_change", "email_deadline_reminders", "sms_on_task_change", "email_on_mention"):
             if name in kwargs and kwargs[name] is None:
-                raise ApiError(accounts.ErrorCode.BAD_USER_INPUT, f"`{name}` cannot be null")
+                raise ApiError(accounts.ErrorCode.BAD_USER_INPUT, "Turn this setting on or off; it cannot be removed.",
+                               field=to_camel_case(name))
         return NotificationSettings.of(await accounts.update_notification_settings(info.context, **kwargs))
 
 

@@ -123,6 +123,8 @@ async def test_no_message_names_an_input_in_backticks(api: Api) -> None:
         await api.gql("query($b: ID!, $s: String) { board(id: $b) { tasks(filter: {search: $s}) { totalCount } } }",
                       {"b": board, "s": "z" * 201}, t),
         await api.gql(CREATE_TASK, {"i": {"boardId": board, "title": "a\x00b"}}, t),
+        await api.gql("mutation { updateNotificationSettings(input: {emailOnTaskChange: null}) "
+                      "{ emailOnTaskChange } }", None, t),
     ]
     for body in bodies:
         assert codes(body) == ["BAD_USER_INPUT"], body
