@@ -9,6 +9,7 @@ import contextlib
 import logging
 import os
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
@@ -180,7 +181,29 @@ async def build(settings: Settings, *, migrate: bool | None = None, start_backgr
     if settings.worker_enabled and start_background:
         rt.worker = await _worker(settings, rt, queue_url)
         rt.tasks.append(asyncio.create_task(rt.worker.run(), name="mail-worker"))
+        rt.tasks.append(asyncio.create_task(_remind_every(settings, rt, session_factory), name="deadline-reminders"))
     return rt
+
+
+async def _remind_every(settings: Settings, rt: Runtime, session_factory: Any) -> None:
+    """Where this process runs the mail worker, it runs the reminders too (the
+    scheduler's part in AWS): a pass at start, then every `reminder_interval`.
+    A pass is idempotent per task and day, so restarts send nothing twice."""
+    import boto3
+
+    from notify.mailer import SEND_CONFIG
+    from notify.reminders import send_reminders
+
+    boto = boto3.session.Session(region_name=settings.aws_region)
+    ses = boto.client("ses", endpoint_url=rt.endpoint_url, config=SEND_CONFIG)
+    dynamodb = boto.client("dynamodb", endpoint_url=rt.endpoint_url)
+    while True:
+        try:
+            await send_reminders(session_factory, ses=ses, dynamodb=dynamodb, table=settings.activity_table,
+                                 mail_from=settings.mail_from, now=datetime.now(UTC))
+        except Exception:  # the next pass retries; the server stays up
+            log.exception("deadline reminders failed")
+        await asyncio.sleep(settings.reminder_interval)
 
 
 async def _worker(settings: Settings, rt: Runtime, queue_url: str | None) -> Any:
@@ -243,7 +266,8 @@ def _external_aws(settings: Settings, command: str) -> str | None:
     if settings.aws_mode != "aws":
         raise ConfigError(
             f"`taskboard {command}` talks to AWS (or an AWS-compatible endpoint): set TASKBOARD_AWS=aws and, "
-            "for an emulator, AWS_ENDPOINT_URL. In development `taskboard serve` runs the mail worker itself.")
+            "for an emulator, AWS_ENDPOINT_URL. In development `taskboard serve` runs the mail worker and the "
+            "deadline reminders itself.")
     return os.environ.get("AWS_ENDPOINT_URL") or None
 
 

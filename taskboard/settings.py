@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     aws: Literal["local", "aws", "off"] | None = None
     provision: bool | None = None
     notify_worker: bool | None = None
+    # Seconds between passes of the deadline reminders in a process that runs the
+    # mail worker (development: `make run`); in AWS a scheduler runs `taskboard remind`.
+    reminder_interval: float = Field(default=3600.0, gt=0)
     activity_table: str = "taskboard-activity"
     event_bus: str = "taskboard"
     notify_queue: str = "taskboard-notify"
