@@ -39,7 +39,7 @@ def _redact(_: WrappedLogger, __: str, event: EventDict) -> EventDict:
     for key in list(event):
         if key != "event" and _SECRET_KEYS.search(key):
             event[key] = _REDACTED
-        elif isinstance(event[key], str) and "earer" in event[key]:
+        elif isinstance(event[key], str):
             event[key] = _BEARER.sub(r"\1" + _REDACTED, event[key])
     return event
 
