@@ -175,7 +175,8 @@ def run_server(workdir: Path, web_dir: Path, **env: str) -> Iterator[Server]:
         proc = subprocess.Popen(
             [*_taskboard_cmd(), "serve", "--host", "127.0.0.1", "--port", str(port)],
             cwd=workdir,
-            env=_server_env(web_dir, **env),
+            # Account mails link to this server (the tests open them from the development mail page).
+            env=_server_env(web_dir, **{"TASKBOARD_PUBLIC_URL": url, **env}),
             stdout=out,
             stderr=subprocess.STDOUT,
         )

@@ -94,32 +94,27 @@ def test_notification_settings(new_page, server: Server) -> None:
     acct = server.sign_up("Nia")
     page = new_page()
     ui.log_in(page, acct)
-    page.get_by_role("button", name="Notifications").click()
-    dialog = page.get_by_role("dialog", name="Notification settings")
-    change = dialog.get_by_label("Mail me when a task I supervise or am assigned to changes")
+    page.get_by_role("link", name="Settings").click()
+    form = page.get_by_role("form", name="Notifications")
+    change = form.get_by_label("Mail me when a task I supervise or am assigned to changes")
     expect(change).to_be_checked()
     change.uncheck()
-    dialog.get_by_label("Also text me when a task I am assigned to changes").check()
-    dialog.get_by_label("Phone number").fill("12345")
-    dialog.get_by_role("button", name="Save settings").click()
-    expect(dialog.get_by_role("alert")).to_contain_text("international format")
-    dialog.get_by_label("Phone number").fill("+821012345678")
-    dialog.get_by_role("button", name="Save settings").click()
-    expect(dialog.get_by_role("status")).to_have_text("Settings saved.")
-    dialog.get_by_role("button", name="Close", exact=True).last.click()
-    expect(dialog).to_be_hidden()
+    form.get_by_label("Mail me when someone mentions me in a comment").uncheck()
+    form.get_by_label("Also text me when a task I am assigned to changes").check()
+    form.get_by_role("button", name="Save notification settings").click()
+    expect(form.get_by_role("status")).to_have_text("Notification settings saved.")
 
     settings = server.gql(
-        "{ viewer { notificationSettings { emailOnTaskChange smsOnTaskChange phoneNumber emailDeadlineReminders } } }",
+        "{ viewer { notificationSettings { emailOnTaskChange smsOnTaskChange emailOnMention emailDeadlineReminders } } }",
         token=acct.token,
     )["viewer"]["notificationSettings"]
     assert settings == {
         "emailOnTaskChange": False,
         "smsOnTaskChange": True,
-        "phoneNumber": "+821012345678",
+        "emailOnMention": False,
         "emailDeadlineReminders": True,
     }
     page.reload()
-    page.get_by_role("button", name="Notifications").click()
-    expect(dialog.get_by_label("Phone number")).to_have_value("+821012345678")
-    expect(dialog.get_by_label("Mail me when a task I supervise or am assigned to changes")).not_to_be_checked()
+    expect(form.get_by_label("Mail me when a task I supervise or am assigned to changes")).not_to_be_checked()
+    expect(form.get_by_label("Mail me when someone mentions me in a comment")).not_to_be_checked()
+    expect(form.get_by_label("Mail me about my tasks that are due within a day or overdue")).to_be_checked()

@@ -22,7 +22,7 @@ def test_live_board_between_two_people(new_page, server: Server, artifacts: Path
     page_a, page_b = new_page(), new_page()
 
     ui.sign_up(page_b, b)
-    ui.sign_up(page_a, a)
+    ui.sign_up(page_a, a, verify=server)  # task mail goes only to a confirmed address
     board = f"Sprint {uid}"
     ui.create_board(page_a, board)
     ui.add_member(page_a, b.email)

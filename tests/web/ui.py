@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import html
 import re
 import time
+import urllib.parse
 from typing import Any
 
+import httpx
 from playwright.sync_api import Locator, Page, expect
 
 from tests.web.conftest import PASSWORD, Account
@@ -13,14 +16,77 @@ from tests.web.conftest import PASSWORD, Account
 STATUS_LABEL = {"TODO": "To do", "IN_PROGRESS": "In progress", "IN_REVIEW": "In review", "DONE": "Done"}
 
 
-def sign_up(page: Page, acct: Account) -> None:
+def sign_up(page: Page, acct: Account, *, verify: Any = None) -> None:
+    """Sign up; it ends on "Check your mail".  With `verify=server`, also follow the
+    link mailed to the address (task mail goes only to confirmed addresses)."""
     page.goto("/")
     page.get_by_role("button", name="Sign up").click()
     page.get_by_label("Email").fill(acct.email)
     page.get_by_label("Name").fill(acct.name)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("heading", name="Check your mail")).to_be_visible()
+    if verify is not None:
+        verify_address(page, verify, acct.email)
+    page.get_by_role("link", name=re.compile("to your boards")).click()
     expect(page.get_by_role("heading", name="Your boards")).to_be_visible()
+
+
+# ---------------------------------------------------------------------------
+# The development mail page: the links account mails carry, and phone codes
+
+
+def mails_to(server: Any, email: str, subject: str) -> list[str]:
+    """The plain-text bodies of the mails to `email` whose subject has `subject`, newest first."""
+    page = httpx.get(f"{server.url}/dev/mail", timeout=10).text
+    out = []
+    for article in page.split("<article>")[1:]:
+        head, _, rest = article.partition("</h2>")
+        to = re.search(r"<b>To:</b>([^<]*)", rest)
+        if subject in html.unescape(head) and to and email.lower() in html.unescape(to.group(1)).lower():
+            body = re.search(r"<pre>(.*?)</pre>", rest, re.S)
+            out.append(html.unescape(body.group(1)) if body else "")
+    return out
+
+
+def mail_link(server: Any, email: str, path: str, timeout: float = 20) -> str:
+    """The newest link to `path` (e.g. /verify-email) mailed to `email`, as a path on the test server."""
+    deadline = time.monotonic() + timeout
+    while True:
+        page = httpx.get(f"{server.url}/dev/mail", timeout=10).text
+        for article in page.split("<article>")[1:]:  # newest first
+            to = re.search(r"<b>To:</b>([^<]*)", article)
+            link = re.search(re.escape(server.url + path) + r"\?[^\s<]+", html.unescape(article))
+            if to and email.lower() in html.unescape(to.group(1)).lower() and link:
+                return link.group(0)[len(server.url):]
+        assert time.monotonic() < deadline, f"no mail to {email} with a link to {path}"
+        time.sleep(0.3)
+
+
+def sms_code(server: Any, number: str, timeout: float = 20) -> str:
+    """The newest 6-digit code texted to `number`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        page = html.unescape(httpx.get(f"{server.url}/dev/mail", timeout=10).text)
+        for line in page.split("<li>")[1:]:
+            code = re.search(r"\b(\d{6})\b", line.split("</b>", 1)[-1].replace(number, ""))
+            if number in line and code:
+                return code.group(1)
+        assert time.monotonic() < deadline, f"no code texted to {number}"
+        time.sleep(0.3)
+
+
+def verify_address(page: Page, server: Any, email: str) -> None:
+    """Open the confirmation link mailed to `email` in `page` (signed in as its owner)."""
+    page.goto(mail_link(server, email, "/verify-email"))
+    expect(page.get_by_role("status")).to_have_text(f"Your address {email} is confirmed.")
+
+
+def api_verify(server: Any, acct: Any) -> None:
+    """Confirm an account's address through the API, with the token mailed to it."""
+    link = mail_link(server, acct.email, "/verify-email")
+    token = urllib.parse.parse_qs(urllib.parse.urlsplit(link).query)["token"][0]
+    server.gql("mutation($t: String!) { verifyEmail(token: $t) { emailVerified } }", {"t": token}, acct.token)
 
 
 def log_in(page: Page, acct: Account) -> None:

@@ -106,7 +106,7 @@ async function post<T>(query: string, variables: Record<string, unknown>, token:
 // ---------------------------------------------------------------------------
 // Session
 
-interface AuthPayload {
+export interface AuthPayload {
   accessToken: string;
   refreshToken: string;
   expiresIn: number;
@@ -174,6 +174,11 @@ class SessionStore {
   async signUp(email: string, name: string, password: string): Promise<Session> {
     const d = await post<{ signUp: AuthPayload }>(SIGN_UP, { input: { email, name, password } }, null);
     return this.accept(d.signUp);
+  }
+
+  /** Take over the session a password reset or change answered with (the old refresh token is revoked). */
+  adopt(p: AuthPayload): Session {
+    return this.accept(p);
   }
 
   async login(email: string, password: string): Promise<Session> {
@@ -249,6 +254,11 @@ class SessionStore {
 }
 
 export const session = new SessionStore();
+
+/** A request open to anonymous callers (password reset), sent without a token. */
+export function anonymous<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  return post<T>(query, variables, null);
+}
 
 /** An authenticated GraphQL request; an expired token is refreshed once and the request retried. */
 export async function gql<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {

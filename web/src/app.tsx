@@ -1,16 +1,15 @@
-// The shell: session, header, hash routing (#/ and #/board/<id>).
+// The shell: session, header, hash routing (links.ts: #/, #/board/<id>, #/settings,
+// and the pages the account mails open).
 
 import { useEffect, useState } from "preact/hooks";
-import { describeError, session, type Session } from "./api";
+import { session, type Session } from "./api";
+import { AuthScreen, ResetPasswordPage } from "./auth";
 import { BoardsPage } from "./boards";
 import { BoardPage } from "./board";
-import { SettingsDialog } from "./panels";
-import { ErrorBanner } from "./ui";
-
-function currentRoute(): { page: "boards" } | { page: "board"; id: string } {
-  const m = window.location.hash.match(/^#\/board\/([^/?#]+)/);
-  return m ? { page: "board", id: decodeURIComponent(m[1]) } : { page: "boards" };
-}
+import { AcceptInvitationPage } from "./invitations";
+import { currentRoute, type Route } from "./links";
+import { SettingsPage } from "./settings";
+import { CheckMailPage, VerifyBanner, VerifyEmailPage } from "./verify";
 
 // A notice for the next page (e.g. "the board was deleted"), shown there once.
 let flash: string | null = null;
@@ -30,8 +29,7 @@ export function App() {
   const [sess, setSess] = useState<Session | null>(session.current);
   const [restoring, setRestoring] = useState(true);
   const [signedOutReason, setSignedOutReason] = useState<string | null>(null);
-  const [route, setRoute] = useState(currentRoute());
-  const [settingsOpen, setSettingsOpen] = useState(false);
+  const [route, setRoute] = useState<Route>(currentRoute());
 
   useEffect(() => {
     const off = session.subscribe((s, reason) => {
@@ -61,7 +59,17 @@ export function App() {
       </main>
     );
   }
-  if (!sess) return <AuthScreen reason={signedOutReason} />;
+  if (route.page === "reset") return <ResetPasswordPage token={route.token} />;
+  if (!sess) {
+    const note =
+      route.page === "verify"
+        ? "Log in to confirm your address."
+        : route.page === "invite"
+          ? "Log in, or sign up, with the address the invitation was sent to; then you join the board."
+          : undefined;
+    const stay = route.page === "invite" ? window.location.hash : undefined;
+    return <AuthScreen reason={signedOutReason} note={note} afterSignUp={stay} />;
+  }
 
   return (
     <>
@@ -76,90 +84,37 @@ export function App() {
           <span class="who" title={sess.user.email}>
             {sess.user.name}
           </span>
-          <button type="button" onClick={() => setSettingsOpen(true)}>
-            Notifications
-          </button>
+          <a class="button" href="#/settings">
+            Settings
+          </a>
           <button type="button" onClick={() => void session.logout()}>
             Log out
           </button>
         </nav>
       </header>
+      {route.page !== "welcome" && route.page !== "verify" && <VerifyBanner userId={sess.user.id} email={sess.user.email} />}
       <main id="main" tabIndex={-1}>
-        {route.page === "board" ? <BoardPage key={route.id} boardId={route.id} me={sess.user} /> : <BoardsPage />}
+        <Page route={route} sess={sess} />
       </main>
-      {settingsOpen && <SettingsDialog onClose={() => setSettingsOpen(false)} />}
     </>
   );
 }
 
-function AuthScreen(props: { reason: string | null }) {
-  const [mode, setMode] = useState<"login" | "signup">("login");
-  const [email, setEmail] = useState("");
-  const [name, setName] = useState("");
-  const [password, setPassword] = useState("");
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  async function submit(e: Event) {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      if (mode === "signup") await session.signUp(email.trim(), name.trim(), password);
-      else await session.login(email.trim(), password);
-    } catch (err) {
-      setError(
-        describeError(err, mode === "signup" ? "sign up" : "log in", {
-          UNAUTHENTICATED: "Could not log in: the email or password is wrong.",
-          CONFLICT: "Could not sign up: an account with this email already exists. Log in instead.",
-        }),
-      );
-    } finally {
-      setBusy(false);
-    }
+function Page(props: { route: Route; sess: Session }) {
+  const { route } = props;
+  const me = props.sess.user;
+  switch (route.page) {
+    case "board":
+      return <BoardPage key={route.id} boardId={route.id} me={me} />;
+    case "settings":
+      return <SettingsPage me={me} />;
+    case "welcome":
+      return <CheckMailPage email={me.email} />;
+    case "verify":
+      return <VerifyEmailPage userId={me.id} email={me.email} token={route.token} />;
+    case "invite":
+      return <AcceptInvitationPage me={me} id={route.id} token={route.token} />;
+    default:
+      return <BoardsPage me={me} />;
   }
-
-  return (
-    <main class="auth" id="main">
-      <h1>Taskboard</h1>
-      {props.reason && (
-        <p class="banner info" role="status">
-          {props.reason}
-        </p>
-      )}
-      <div class="tabs" role="group" aria-label="Choose">
-        <button type="button" aria-pressed={mode === "login"} onClick={() => setMode("login")}>
-          Log in
-        </button>
-        <button type="button" aria-pressed={mode === "signup"} onClick={() => setMode("signup")}>
-          Sign up
-        </button>
-      </div>
-      <form onSubmit={submit} class="stack" aria-label={mode === "login" ? "Log in" : "Sign up"}>
-        <label>
-          Email
-          <input type="email" name="email" autoComplete="username" required value={email}
-            onInput={(e) => setEmail(e.currentTarget.value)} />
-        </label>
-        {mode === "signup" && (
-          <label>
-            Name
-            <input type="text" name="name" autoComplete="name" required value={name}
-              onInput={(e) => setName(e.currentTarget.value)} />
-          </label>
-        )}
-        <label>
-          Password
-          <input type="password" name="password" required minLength={mode === "signup" ? 8 : undefined}
-            autoComplete={mode === "signup" ? "new-password" : "current-password"} value={password}
-            onInput={(e) => setPassword(e.currentTarget.value)} aria-describedby={mode === "signup" ? "pw-hint" : undefined} />
-        </label>
-        {mode === "signup" && <p id="pw-hint" class="hint">At least 8 characters.</p>}
-        <ErrorBanner message={error} />
-        <button type="submit" class="primary" disabled={busy}>
-          {mode === "login" ? "Log in" : "Create account"}
-        </button>
-      </form>
-    </main>
-  );
 }

@@ -3,16 +3,17 @@
 import { useEffect, useState } from "preact/hooks";
 import { describeError, gql } from "./api";
 import { navigate, takeFlash } from "./app";
+import { ViewerInvitations } from "./invitations";
 import { BOARDS, CREATE_BOARD } from "./queries";
-import type { BoardSummary } from "./types";
+import type { BoardSummary, User } from "./types";
 import { ErrorBanner } from "./ui";
 
-export function BoardsPage() {
+export function BoardsPage(props: { me: User }) {
   const [boards, setBoards] = useState<BoardSummary[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [name, setName] = useState("");
   const [busy, setBusy] = useState(false);
-  const [notice] = useState(takeFlash);
+  const [notice, setNotice] = useState(takeFlash);
 
   async function load() {
     try {
@@ -53,6 +54,10 @@ export function BoardsPage() {
         </p>
       )}
       <ErrorBanner message={error} onDismiss={() => setError(null)} />
+      <ViewerInvitations me={props.me} onJoined={(name) => {
+        setNotice(`You joined the board “${name}”.`);
+        void load();
+      }} />
       {boards === null ? (
         <p role="status">Loading boards…</p>
       ) : boards.length === 0 ? (

@@ -1,11 +1,12 @@
-// Side panels (members, activity) and the notification settings dialog.
+// Side panels: members (with roles, invitations and leaving) and activity.
 
 import { useEffect, useRef, useState } from "preact/hooks";
 import { describeError, gql } from "./api";
 import { formatDateTime } from "./dates";
-import { ADD_MEMBER, BOARD_ACTIVITY, REMOVE_MEMBER, TASK_ACTIVITY, UPDATE_SETTINGS, VIEWER_SETTINGS } from "./queries";
-import type { ActivityEntry, Board, BoardRole, Member, NotificationSettings, User } from "./types";
-import { ErrorBanner, Modal } from "./ui";
+import { BoardInvitations, LeaveBoard, MemberRole } from "./invitations";
+import { ADD_MEMBER, BOARD_ACTIVITY, REMOVE_MEMBER, TASK_ACTIVITY } from "./queries";
+import type { ActivityEntry, Board, BoardRole, Member, User } from "./types";
+import { ErrorBanner } from "./ui";
 
 export function PanelHead(props: { title: string; onClose: () => void }) {
   const ref = useRef<HTMLHeadingElement>(null);
@@ -48,7 +49,7 @@ export function MembersPanel(props: {
     } catch (err) {
       setError(
         describeError(err, "add the member", {
-          NOT_FOUND: `No one has signed up with ${email.trim()} yet. Ask them to sign up first.`,
+          NOT_FOUND: `No one has signed up with ${email.trim()} yet. Invite them by email below.`,
         }),
       );
     } finally {
@@ -79,7 +80,7 @@ export function MembersPanel(props: {
               <br />
               <span class="muted">{m.user.email}</span>
             </span>
-            <span class="role">{m.role === "OWNER" ? "Owner" : "Member"}</span>
+            <MemberRole board={props.board} member={m} onChanged={props.onMemberAdded} onError={setError} />
             {owner && m.user.id !== props.me.id && (
               <button type="button" class="link danger" onClick={() => void remove(m)} aria-label={`Remove ${m.user.name} (${m.user.email})`}>
                 Remove
@@ -112,6 +113,10 @@ export function MembersPanel(props: {
       ) : (
         <p class="hint">Only the board's owners add and remove members.</p>
       )}
+      {owner && <BoardInvitations boardId={props.board.id} members={props.board.members.map((m) => m.user.id).join()} />}
+      <p>
+        <LeaveBoard board={props.board} me={props.me} />
+      </p>
     </div>
   );
 }
@@ -219,99 +224,5 @@ export function ActivityPanel(props: {
         </button>
       )}
     </div>
-  );
-}
-
-export function SettingsDialog(props: { onClose: () => void }) {
-  const [s, setS] = useState<NotificationSettings | null>(null);
-  const [phone, setPhone] = useState("");
-  const [error, setError] = useState<string | null>(null);
-  const [saved, setSaved] = useState("");
-  const [busy, setBusy] = useState(false);
-
-  useEffect(() => {
-    gql<{ viewer: { notificationSettings: NotificationSettings } }>(VIEWER_SETTINGS)
-      .then((d) => {
-        setS(d.viewer.notificationSettings);
-        setPhone(d.viewer.notificationSettings.phoneNumber ?? "");
-      })
-      .catch((e) => setError(describeError(e, "load your settings")));
-  }, []);
-
-  async function save(e: Event) {
-    e.preventDefault();
-    if (!s) return;
-    setBusy(true);
-    setError(null);
-    setSaved("");
-    try {
-      const d = await gql<{ updateNotificationSettings: NotificationSettings }>(UPDATE_SETTINGS, {
-        input: {
-          emailOnTaskChange: s.emailOnTaskChange,
-          emailDeadlineReminders: s.emailDeadlineReminders,
-          smsOnTaskChange: s.smsOnTaskChange,
-          phoneNumber: phone.trim() ? phone.trim() : null,
-        },
-      });
-      setS(d.updateNotificationSettings);
-      setPhone(d.updateNotificationSettings.phoneNumber ?? "");
-      setSaved("Settings saved.");
-    } catch (err) {
-      setError(
-        describeError(err, "save your settings", {
-          BAD_USER_INPUT: "Could not save: the phone number must be in international format, e.g. +821012345678.",
-        }),
-      );
-    } finally {
-      setBusy(false);
-    }
-  }
-
-  return (
-    <Modal title="Notification settings" onClose={props.onClose}>
-      {!s ? (
-        error ? <ErrorBanner message={error} /> : <p role="status">Loading…</p>
-      ) : (
-        <form class="stack" onSubmit={save}>
-          <fieldset>
-            <legend>Email</legend>
-            <label class="check">
-              <input type="checkbox" checked={s.emailOnTaskChange} onChange={(e) => setS({ ...s, emailOnTaskChange: e.currentTarget.checked })} />
-              Mail me when a task I supervise or am assigned to changes
-            </label>
-            <label class="check">
-              <input type="checkbox" checked={s.emailDeadlineReminders} onChange={(e) => setS({ ...s, emailDeadlineReminders: e.currentTarget.checked })} />
-              Mail me about my tasks that are due within a day or overdue
-            </label>
-          </fieldset>
-          <fieldset>
-            <legend>Text messages</legend>
-            <label class="check">
-              <input type="checkbox" checked={s.smsOnTaskChange} onChange={(e) => setS({ ...s, smsOnTaskChange: e.currentTarget.checked })} />
-              Also text me when a task I am assigned to changes
-            </label>
-            <label>
-              Phone number
-              <input type="tel" value={phone} placeholder="+821012345678" aria-describedby="phone-hint" onInput={(e) => setPhone(e.currentTarget.value)} />
-            </label>
-            <p id="phone-hint" class="hint">
-              International format with country code. Leave empty to remove it.
-            </p>
-          </fieldset>
-          <ErrorBanner message={error} onDismiss={() => setError(null)} />
-          <p role="status" class="ok">
-            {saved}
-          </p>
-          <div class="row">
-            <button type="submit" class="primary" disabled={busy}>
-              Save settings
-            </button>
-            <button type="button" onClick={props.onClose}>
-              Close
-            </button>
-          </div>
-        </form>
-      )}
-    </Modal>
   );
 }

@@ -54,10 +54,7 @@ export const BOARD_ACTIVITY = `query BoardActivity($id: ID!, $after: String) {
 export const TASK_ACTIVITY = `query TaskActivity($id: ID!, $after: String) {
   task(id: $id) { id title activity(first: 30, after: $after) { ${ACTIVITY_FIELDS} } } }`;
 
-const SETTINGS_FIELDS = "emailOnTaskChange emailDeadlineReminders smsOnTaskChange phoneNumber";
-export const VIEWER_SETTINGS = `query Settings { viewer { user { ${USER} } notificationSettings { ${SETTINGS_FIELDS} } } }`;
-export const UPDATE_SETTINGS = `mutation UpdateSettings($input: NotificationSettingsInput!) {
-  updateNotificationSettings(input: $input) { ${SETTINGS_FIELDS} } }`;
+// The account documents (settings, passwords, invitations, roles) are in accountqueries.ts.
 
 export const BOARD_EVENTS = `subscription BoardEvents($boardId: ID!, $afterSeq: Int) {
   boardEvents(boardId: $boardId, afterSeq: $afterSeq) {

@@ -108,10 +108,3 @@ export interface BoardEvent {
   labelId: string | null;
   boardName: string | null;
 }
-
-export interface NotificationSettings {
-  emailOnTaskChange: boolean;
-  emailDeadlineReminders: boolean;
-  smsOnTaskChange: boolean;
-  phoneNumber: string | null;
-}
