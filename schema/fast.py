@@ -140,7 +140,8 @@ class FastExecutor(IncrementalExecutor):
                 self.settle_in_background([fast[name] for name in pending])
             raise
         if not pending and isinstance(results, dict):
-            return _in_order(grouped_field_set, fast, results)
+            # All fields the short way: already in the selection's order.
+            return fast if not rest else _in_order(grouped_field_set, fast, results)
         return self._gathered(grouped_field_set, fast, pending, results)
 
     def entries(self, parent_type: GraphQLObjectType, grouped_field_set: Any
