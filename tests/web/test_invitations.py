@@ -87,8 +87,8 @@ def test_accept_and_decline_on_the_boards_list(new_page, server: Server) -> None
     ui.api_verify(server, invitee)
     uid = uuid.uuid4().hex[:6]
     joined, declined = f"Yes {uid}", f"No {uid}"
-    for name in (joined, declined):
-        board_id = ui.api_board(server, owner, name)
+    board_ids = {name: ui.api_board(server, owner, name) for name in (joined, declined)}
+    for board_id in board_ids.values():
         server.gql(
             "mutation($b: ID!, $e: String!) { inviteToBoard(boardId: $b, email: $e) { id } }",
             {"b": board_id, "e": invitee.email},
@@ -108,6 +108,11 @@ def test_accept_and_decline_on_the_boards_list(new_page, server: Server) -> None
     page.reload()
     expect(page.get_by_role("link", name=joined)).to_be_visible()
     expect(page.get_by_role("region", name="Invitations to you")).to_have_count(0)
+
+    # The mail saying so links to the board (/boards/<id>), which opens it.
+    page.goto(ui.mail_link(server, invitee.email, "/boards/"))
+    expect(page.get_by_role("heading", level=1, name=joined)).to_be_visible()
+    assert page.url.endswith(f"/#/board/{board_ids[joined]}")
 
 
 def test_roles_and_leaving(new_page, server: Server) -> None:

@@ -69,8 +69,10 @@ export function describeError(err: unknown, action?: string, overrides: Partial<
       return `${doing}please check what you entered${detail}.`;
     case "CONFLICT":
       return `${doing}it conflicts with a change already made${detail}.`;
-    case "RATE_LIMITED":
-      return `${doing}too many attempts${detail}. Please wait a minute and try again.`;
+    case "RATE_LIMITED": {
+      const wait = Number(e.extensions.retryAfterSeconds);
+      return `${doing}too many attempts${detail}. Please try again in ${wait > 0 ? waitText(wait) : "a minute"}.`;
+    }
     case "INTERNAL_SERVER_ERROR": {
       const rid = e.extensions.requestId ? ` Reference: ${String(e.extensions.requestId)}.` : "";
       return `${doing}something went wrong on the server. Please try again.${rid}`;
@@ -78,6 +80,14 @@ export function describeError(err: unknown, action?: string, overrides: Partial<
     case "NETWORK_ERROR":
       return `${doing}the server cannot be reached${detail}. Check your connection and try again.`;
   }
+}
+
+/** Seconds as a person says them: "45 seconds", "3 minutes". */
+export function waitText(seconds: number): string {
+  const s = Math.max(1, Math.ceil(seconds));
+  if (s < 60) return `${s} second${s === 1 ? "" : "s"}`;
+  const m = Math.ceil(s / 60);
+  return `${m} minute${m === 1 ? "" : "s"}`;
 }
 
 async function post<T>(query: string, variables: Record<string, unknown>, token: string | null): Promise<T> {

@@ -1,20 +1,12 @@
 // Signed out: log in, sign up, a forgotten password, and the reset page its mail opens.
 
 import { useEffect, useState } from "preact/hooks";
-import { anonymous, describeError, session, toApiError, type AuthPayload } from "./api";
+import { anonymous, describeError, session, toApiError, waitText, type AuthPayload } from "./api";
 import { REQUEST_RESET, RESET_PASSWORD } from "./accountqueries";
 import { navigate } from "./app";
 import { ErrorBanner } from "./ui";
 
 type Mode = "login" | "signup" | "forgot";
-
-/** Seconds as a person says them: "45 seconds", "3 minutes". */
-export function waitText(seconds: number): string {
-  const s = Math.max(1, Math.ceil(seconds));
-  if (s < 60) return `${s} second${s === 1 ? "" : "s"}`;
-  const m = Math.ceil(s / 60);
-  return `${m} minute${m === 1 ? "" : "s"}`;
-}
 
 export function AuthScreen(props: { reason: string | null; note?: string; afterSignUp?: string }) {
   const [mode, setMode] = useState<Mode>("login");
