@@ -30,7 +30,10 @@ export function useEmailVerified(userId: string): boolean | null {
       setVerified(userId, null);
       gql<{ viewer: { emailVerified: boolean } }>(VIEWER_STATUS)
         .then((d) => setVerified(userId, d.viewer.emailVerified))
-        .catch(() => undefined); // the banner stays away; the pages say what failed
+        .catch(() => {
+          // Unknown: the banner stays away, and the next page that asks tries again.
+          if (verifiedOf === userId) verifiedOf = "";
+        });
     }
     return () => void listeners.delete(setV);
   }, [userId]);
