@@ -6,8 +6,9 @@ tokens, cost, introspection in production) and the error policy are the same
 everywhere.  Strawberry's own `Schema.execute` builds five extension objects
 and a custom resolve-info per field on every request; a board page executes
 ~800 fields, so that is skipped and only the schema (types and resolvers) is
-Strawberry's.  graphql-core's executor runs with one shortcut (`FastExecutor`):
-fields that only read an attribute skip its per-field machinery."""
+Strawberry's.  graphql-core's executor runs with one shortcut (`FastExecutor`,
+schema.fast): fields that only read an attribute skip its per-field machinery;
+persisted operations run compiled (schema.compiled)."""
 
 from __future__ import annotations
 
