@@ -135,9 +135,11 @@ class UnitOfWork:
         actor_email: str,
         task_id: str | None,
         payload: dict[str, Any],
+        actor_name: str | None = None,
     ) -> BoardEventRow:
         """Take the board's next seq and write the outbox row for one change.
-        `board` must come from `lock_board` in this unit of work."""
+        `board` must come from `lock_board` in this unit of work.  `actor_name` is
+        for the mails (they name people by name); `actorEmail` stays the contract's."""
         board.event_seq += 1
         await self.conn.execute(_SET_SEQ, {"board_id": board.id, "seq": board.event_seq})
         event_id = str(uuid.uuid4())
@@ -155,6 +157,8 @@ class UnitOfWork:
             actorId=actor_id,
             actorEmail=actor_email,
         )
+        if actor_name:
+            body["actorName"] = actor_name
         body.setdefault("at", _iso(now))
         if (traceparent := current_traceparent()) is not None:
             body["traceparent"] = traceparent  # the relay's and the mailer's spans continue this trace

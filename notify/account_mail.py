@@ -21,6 +21,7 @@ from models.events import (
     ACCOUNT_PHONE_CODE,
     MEMBER_MAIL_DETAIL_TYPES,
 )
+from notify.mail_words import actor_name, moment
 from notify.mailer import (
     SEND_ATTEMPTS,
     RenderedMail,
@@ -62,7 +63,7 @@ def render_account_mail(detail: Mapping[str, Any]) -> RenderedMail:
         what = (f"{inviter} invited you to the board {board} as {str(detail.get('role') or 'MEMBER').lower()}. "
                 "Sign up or log in with this address, confirm it, and accept.")
     link = str(detail.get("link") or "")
-    expires = str(detail.get("expiresAt") or "")
+    expires = moment(detail["expiresAt"]) if detail.get("expiresAt") else ""
     footer = "You get this mail because of an action on Taskboard with this address."
     lines = [f"Hi {name}," if name else "Hi,", "", what, "", f"{button}: {link}"]
     if expires:
@@ -85,7 +86,7 @@ def render_added_mail(detail: Mapping[str, Any], recipient: Mapping[str, Any]) -
     name = _clean(recipient.get("name") or recipient.get("email") or "", 100)
     board = _clean(detail.get("boardName") or "a board", 200)
     # Accepting an invitation is being added by the one who invited.
-    actor = _clean(recipient.get("addedBy") or detail.get("actorEmail") or "Someone", 254)
+    actor = _clean(recipient.get("addedBy") or actor_name(detail), 254)
     link = str(recipient.get("boardLink") or "")
     subject = _clean(f"[{board}] {actor} added you to the board", 250)
     footer = "You get this mail once, because you were added to this board."

@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from models.events import COMMENT_MAIL_DETAIL_TYPES
-from notify.mailer import REASON_LABELS, RenderedMail, _clean, _status, _task
+from notify.mail_words import actor_name, name_of, turn_off
+from notify.mailer import REASON_LABELS, RenderedMail, _clean, _status, _task, links_html, mail_links
 
 COMMENT_DETAIL_TYPES = frozenset(COMMENT_MAIL_DETAIL_TYPES)
 # A long comment is cut in the mail (the board shows all of it).
@@ -24,10 +25,7 @@ def _comment(detail: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 def _author(detail: Mapping[str, Any]) -> str:
-    author = _comment(detail).get("author")
-    if isinstance(author, Mapping):
-        return _clean(author.get("name") or author.get("email") or "Someone", 100)
-    return _clean(detail.get("actorEmail") or "Someone", 100)
+    return _clean(name_of(_comment(detail).get("author"), actor_name(detail)), 100)
 
 
 def comment_headline(detail: Mapping[str, Any], reason: str | None = None) -> str:
@@ -53,15 +51,17 @@ def render_comment_mail(detail: Mapping[str, Any], recipient: Mapping[str, Any])
     facts = [("Task", _clean(task.get("title") or "—", 200)), ("Board", _clean(detail.get("boardName") or "—", 200)),
              ("Status", _status(task.get("status")))]
     if reason == "mention":
-        footer = ('You get this email because you were mentioned. To stop these emails, turn off '
-                  '"Email on mention" in your settings.')
+        footer = "You get this email because you were mentioned. " + turn_off("emailOnMention")
     else:
         footer = (f"You get this email as the task's {REASON_LABELS.get(reason, reason or 'member')}. "
-                  'To stop these emails, turn off "Email on task change" in your settings.')
+                  + turn_off("emailOnTaskChange"))
+    links = mail_links(detail)
 
     lines = [f"Hi {name},", "", f"{headline}:", ""]
     lines += [f"> {line}" if line else ">" for line in body.splitlines()]
-    lines += [""] + [f"{k + ':':<7} {v}" for k, v in facts] + ["", "-- ", footer, ""]
+    lines += [""] + [f"{k + ':':<7} {v}" for k, v in facts]
+    lines += [""] + [f"{words}: {url}" for words, url in links] if links else []
+    lines += ["", "-- ", footer, ""]
 
     e = html.escape
     rows = "".join(f'<tr><th align="left" style="padding:2px 12px 2px 0">{e(k)}</th><td>{e(v)}</td></tr>'
@@ -71,7 +71,7 @@ def render_comment_mail(detail: Mapping[str, Any], recipient: Mapping[str, Any])
         f"<p>Hi {e(name)},</p><p><strong>{e(headline)}</strong>:</p>"
         # Plain text, shown as text: escaped, line breaks kept.
         f'<blockquote style="white-space:pre-wrap;border-left:3px solid #ccc;margin:0;padding-left:12px">'
-        f"{e(body)}</blockquote><table>{rows}</table>"
+        f"{e(body)}</blockquote><table>{rows}</table>{links_html(links)}"
         f'<hr><p style="color:#666;font-size:small">{e(footer)}</p></body></html>'
     )
     return RenderedMail(str(recipient.get("email")), name, comment_subject(detail, reason), "\n".join(lines),

@@ -54,6 +54,7 @@ from models.events import (
     SOURCE,
     TASK_MAIL_DETAIL_TYPES,
 )
+from notify.mail_words import actor_name, day, name_of, person_by_id, task_url, turn_off
 from notify.suppression import SES_SOURCE, is_suppressed, record_feedback
 
 TASK_DETAIL_TYPES = frozenset(TASK_MAIL_DETAIL_TYPES)
@@ -94,17 +95,17 @@ def _status(value: Any) -> str:
 
 
 def _who(value: Any) -> str:
-    if isinstance(value, Mapping):
-        name, mail = value.get("name"), value.get("email")
-        if name and mail:
-            return f"{name} <{mail}>"
-        return str(name or mail or "—")
-    return "—" if value in (None, "") else str(value)
+    """A person by name: an address is not a name (and the recipient has theirs)."""
+    return _clean(name_of(value, "—"), 100)
 
 
-def _change_value(field: str, value: Any) -> str:
+def _change_value(detail: Mapping[str, Any], field: str, value: Any) -> str:
     if field == "status":
         return _status(value)
+    if field == "deadline":
+        return day(value) if value else "none"
+    if field in ("assignee", "supervisor"):
+        return _clean(person_by_id(detail, value), 100)
     if isinstance(value, Mapping):
         return _who(value)
     if value in (None, ""):
@@ -136,7 +137,7 @@ def what_happened(detail: Mapping[str, Any], reason: str | None = None) -> str:
     if kind == "TaskAssigned":
         if reason == "assignee":
             return f"{title} assigned to you"
-        target = _clean(assignee.get("name") or assignee.get("email")) if assignee else "nobody"
+        target = _clean(name_of(assignee, "someone")) if assignee else "nobody"
         return f"{title} reassigned to {target}" if reason == "previousAssignee" else f"{title} assigned to {target}"
     if kind == "TaskDeleted":
         return f"{title} deleted"
@@ -159,10 +160,10 @@ def _facts(detail: Mapping[str, Any]) -> list[tuple[str, str]]:
         ("Task", _clean(task.get("title") or "—", 200)),
         ("Board", _clean(detail.get("boardName") or "—", 200)),
         ("Status", _status(task.get("status"))),
-        ("Deadline", str(task.get("deadline") or "—")),
+        ("Deadline", day(task.get("deadline")) if task.get("deadline") else "None"),
         ("Assignee", _who(task.get("assignee")) if task.get("assignee") else "Unassigned"),
         ("Supervisor", _who(task.get("supervisor"))),
-        ("Changed by", str(detail.get("actorEmail") or "—")),
+        ("Changed by", _clean(actor_name(detail), 100)),
     ]
     return facts
 
@@ -177,8 +178,8 @@ def _changes(detail: Mapping[str, Any]) -> list[tuple[str, str, str]]:
             out.append(
                 (
                     FIELD_LABELS.get(field, str(field)),
-                    _change_value(field, change.get("from")),
-                    _change_value(field, change.get("to")),
+                    _change_value(detail, field, change.get("from")),
+                    _change_value(detail, field, change.get("to")),
                 )
             )
     return out
@@ -189,22 +190,22 @@ def render_task_mail(detail: Mapping[str, Any], recipient: Mapping[str, Any]) ->
     name = _clean(recipient.get("name") or recipient.get("email") or "", 100)
     subject = subject_for(detail, reason)
     headline = what_happened(detail, reason)
-    actor = str(detail.get("actorEmail") or "someone")
+    actor = _clean(actor_name(detail), 100)
     facts = _facts(detail)
     changes = _changes(detail)
-    message = str(detail.get("message") or "")
-    footer = (
-        f"You get this email as the task's {REASON_LABELS.get(reason, reason or 'member')}. "
-        'To stop these emails, turn off "Email on task change" in your settings.'
-    )
+    # The seed's log line ("Supervisor <address> Done Task ... at <instant>") stays in
+    # the activity log: a mail says the same in words.
+    footer = f"You get this email as the task's {REASON_LABELS.get(reason, reason or 'member')}. " + turn_off(
+        "emailOnTaskChange")
+    links = mail_links(detail)
 
     lines = [f"Hi {name},", "", f"{headline} (by {actor}).", ""]
     width = max(len(k) for k, _ in facts)
     lines += [f"{k + ':':<{width + 1}} {v}" for k, v in facts]
     if changes:
         lines += ["", "What changed:"] + [f"  - {f}: {a} → {b}" for f, a, b in changes]
-    if message:
-        lines += ["", message]
+    if links:
+        lines += [""] + [f"{words}: {url}" for words, url in links]
     lines += ["", "-- ", footer, ""]
     text = "\n".join(lines)
 
@@ -224,12 +225,26 @@ def render_task_mail(detail: Mapping[str, Any], recipient: Mapping[str, Any]) ->
         f"<p>Hi {e(name)},</p>"
         f"<p><strong>{e(headline)}</strong> (by {e(actor)}).</p>"
         f"<table>{rows}</table>"
-        f"{change_html}"
-        + (f'<p style="font-family:monospace">{e(message)}</p>' if message else "")
-        + f'<hr><p style="color:#666;font-size:small">{e(footer)}</p>'
+        f"{change_html}{links_html(links)}"
+        f'<hr><p style="color:#666;font-size:small">{e(footer)}</p>'
         "</body></html>"
     )
     return RenderedMail(str(recipient.get("email")), name, subject, text, body_html)
+
+
+def mail_links(detail: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The task (unless it is gone) and its board, as the event's commit saw them."""
+    out = []
+    if detail.get("taskUrl") and detail.get("detailType") != "TaskDeleted":
+        out.append(("Open the task", str(detail["taskUrl"])))
+    if detail.get("boardUrl"):
+        out.append(("Open the board", str(detail["boardUrl"])))
+    return out
+
+
+def links_html(links: Sequence[tuple[str, str]]) -> str:
+    e = html.escape
+    return "".join(f'<p><a href="{e(url, quote=True)}">{e(words)}</a></p>' for words, url in links)
 
 
 def render_mail(detail: Mapping[str, Any], recipient: Mapping[str, Any]) -> RenderedMail:
@@ -242,55 +257,66 @@ def render_mail(detail: Mapping[str, Any], recipient: Mapping[str, Any]) -> Rend
 
 def sms_text(detail: Mapping[str, Any], recipient: Mapping[str, Any] | None = None) -> str:
     reason = str((recipient or {}).get("reason") or "")
-    text = _clean(f"{subject_for(detail, reason)} by {detail.get('actorEmail') or 'someone'}", 1000)
+    text = _clean(f"{subject_for(detail, reason)} by {actor_name(detail)}", 1000)
     return text if len(text) <= SMS_MAX else text[: SMS_MAX - 1] + "…"
 
 
 def _relative_due(deadline: date, today: date) -> str:
     days = (deadline - today).days
     if days < 0:
-        return f"overdue since {deadline.isoformat()}"
+        return f"overdue since {day(deadline)}"
     if days == 0:
         return "due today"
     if days == 1:
         return "due tomorrow"
-    return f"due {deadline.isoformat()}"
+    return f"due {day(deadline)}"
 
 
 def deadline_reminder_mail(
-    *, to_email: str, to_name: str, tasks: Sequence[Mapping[str, Any]], today: date
+    *, to_email: str, to_name: str, tasks: Sequence[Mapping[str, Any]], today: date, public_url: str | None = None
 ) -> RenderedMail:
-    """One reminder listing the recipient's tasks that are due soon or overdue.
-    Each task: {"id", "title", "boardName", "deadline": date | "YYYY-MM-DD", "status"}."""
+    """One reminder listing the recipient's tasks that are due soon or overdue, each
+    with a link to it when the web board's address is known.
+    Each task: {"id", "boardId", "title", "boardName", "deadline": date | "YYYY-MM-DD", "status"}."""
     items = []
     for task in tasks:
         deadline = task["deadline"]
         if isinstance(deadline, str):
             deadline = date.fromisoformat(deadline)
+        link = task_url(public_url, str(task.get("boardId")), str(task.get("id"))) if public_url else ""
         items.append(
             (
                 _clean(task.get("title") or "a task", 120),
                 _clean(task.get("boardName") or "", 80),
                 _relative_due(deadline, today),
                 _status(task.get("status")),
+                link,
             )
         )
     name = _clean(to_name or to_email, 100)
-    overdue = sum(1 for _, _, due, _ in items if due.startswith("overdue"))
+    overdue = sum(1 for _, _, due, _, _ in items if due.startswith("overdue"))
     if len(items) == 1:
-        title, board, due, _ = items[0]
+        title, board, due, _, _ = items[0]
         subject = _clean(f'[{board or "Taskboard"}] "{title}" is {due}', 250)
     else:
         subject = f"[Taskboard] {len(items)} tasks due soon" + (f" ({overdue} overdue)" if overdue else "")
     lines = [f"Hi {name},", "", "These tasks of yours need attention:", ""]
-    lines += [f'  - "{t}" on {b or "your board"}: {d} (status {s})' for t, b, d, s in items]
-    footer = 'To stop these reminders, turn off "Email deadline reminders" in your settings.'
+    for t, b, d, s, link in items:
+        lines.append(f'  - "{t}" on {b or "your board"}: {d} (status {s})')
+        if link:
+            lines.append(f"    {link}")
+    footer = turn_off("emailDeadlineReminders")
     lines += ["", "-- ", footer, ""]
     e = html.escape
+
+    def item_html(t: str, b: str, d: str, s: str, link: str) -> str:
+        title = f'<a href="{e(link, quote=True)}">{e(t)}</a>' if link else e(t)
+        return f"<li><b>{title}</b> on {e(b or 'your board')}: {e(d)} (status {e(s)})</li>"
+
     body_html = (
         '<!doctype html><html><body style="font-family:sans-serif">'
         f"<p>Hi {e(name)},</p><p>These tasks of yours need attention:</p><ul>"
-        + "".join(f"<li><b>{e(t)}</b> on {e(b or 'your board')}: {e(d)} (status {e(s)})</li>" for t, b, d, s in items)
+        + "".join(item_html(*item) for item in items)
         + f'</ul><hr><p style="color:#666;font-size:small">{e(footer)}</p></body></html>'
     )
     return RenderedMail(to_email, name, subject, "\n".join(lines), body_html)

@@ -86,6 +86,7 @@ async def send_reminders(
     now: datetime,
     dedup_ttl_days: int = 7,
     logger: logging.Logger | None = None,
+    public_url: str | None = None,
 ) -> int:
     """Mail the reminders due at `now`; the number of mails sent.  `ses` and
     `dynamodb` are boto3 (sync) clients, called in threads.  A send that surely
@@ -133,7 +134,8 @@ async def send_reminders(
             kept.append(task)
         if not kept:
             continue
-        mail = deadline_reminder_mail(to_email=who["email"], to_name=who["name"], tasks=kept, today=today)
+        mail = deadline_reminder_mail(to_email=who["email"], to_name=who["name"], tasks=kept, today=today,
+                                      public_url=public_url)
         try:
             await asyncio.to_thread(send_mail, ses, mail, mail_from)
         except Exception as exc:

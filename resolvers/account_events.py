@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from models.tables import BoardRole
+from notify.mail_words import board_url
 from resolvers.events import iso
 from resolvers.records import UserRec
 
@@ -22,4 +23,4 @@ def added_recipients(public_url: str, actor_id: str, member: UserRec, board_id: 
     if member.id == actor_id or not member.email_verified:
         return []
     return [{"userId": member.id, "email": member.email, "name": member.name, "reason": "added",
-             "sendEmail": True, "smsNumber": None, "boardLink": f"{public_url.rstrip('/')}/boards/{board_id}"}]
+             "sendEmail": True, "smsNumber": None, "boardLink": board_url(public_url, board_id)}]

@@ -34,7 +34,7 @@ async def rename_board(ctx: Ctx, board_id: str, *, name: str) -> BoardRec:
             board.name = name  # the event's `boardName` is the name after
             await uow.record(
                 board, kind=BoardEventKind.BOARD_RENAMED, activity_kind=ActivityKind.BOARD_RENAMED,
-                actor_id=viewer_id, actor_email=actor.email, task_id=None,
+                actor_id=viewer_id, actor_email=actor.email, actor_name=actor.name, task_id=None,
                 payload=label_events.renamed_payload(actor_title(viewer_id, None, role), actor.email, before,
                                                      name, now),
             )
@@ -54,7 +54,7 @@ async def delete_board(ctx: Ctx, board_id: str) -> str:
         assert actor is not None
         await uow.record(
             board, kind=BoardEventKind.BOARD_DELETED, activity_kind=ActivityKind.BOARD_DELETED,
-            actor_id=viewer_id, actor_email=actor.email, task_id=None,
+            actor_id=viewer_id, actor_email=actor.email, actor_name=actor.name, task_id=None,
             payload=label_events.deleted_payload(actor_title(viewer_id, None, role), actor.email, board.name,
                                                  utcnow()),
         )

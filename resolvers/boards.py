@@ -127,7 +127,7 @@ async def add_member(ctx: Ctx, *, board_id: str, email: str, role: BoardRole) ->
                                         user, board.name, member.added_at)
         await uow.record(
             board, kind=BoardEventKind.MEMBER_ADDED, activity_kind=ActivityKind.MEMBER_ADDED,
-            actor_id=viewer_id, actor_email=actor.email, task_id=None,
+            actor_id=viewer_id, actor_email=actor.email, actor_name=actor.name, task_id=None,
             payload=events.base_payload(
                 ActivityKind.MEMBER_ADDED, message, member.added_at, member=events.member_json(member, user),
                 recipients=account_events.added_recipients(ctx.services.public_url, viewer_id, user, board_id)),
@@ -182,7 +182,7 @@ async def remove_member(ctx: Ctx, *, board_id: str, user_id: str) -> bool:
             message = events.task_message(ActivityKind.TASK_ASSIGNED, who, actor.email, after, now)
             await uow.record(
                 board, kind=BoardEventKind.TASK_UPDATED, activity_kind=ActivityKind.TASK_ASSIGNED,
-                actor_id=viewer_id, actor_email=actor.email, task_id=before.id,
+                actor_id=viewer_id, actor_email=actor.email, actor_name=actor.name, task_id=before.id,
                 payload=events.base_payload(
                     ActivityKind.TASK_ASSIGNED, message, now,
                     task=events.task_json(after, supervisor, None),
@@ -199,7 +199,7 @@ async def remove_member(ctx: Ctx, *, board_id: str, user_id: str) -> bool:
         message = events.member_message(False, who, actor.email, target, board.name, now)
         await uow.record(
             board, kind=BoardEventKind.MEMBER_REMOVED, activity_kind=ActivityKind.MEMBER_REMOVED,
-            actor_id=viewer_id, actor_email=actor.email, task_id=None,
+            actor_id=viewer_id, actor_email=actor.email, actor_name=actor.name, task_id=None,
             payload=events.base_payload(ActivityKind.MEMBER_REMOVED, message, now,
                                         member=events.member_json(member, target)),
         )

@@ -134,7 +134,7 @@ async def _record(uow: UnitOfWork, target: _Target, kind: BoardEventKind, activi
     actor = people[viewer_id]
     await uow.record(
         target.board, kind=kind, activity_kind=activity, actor_id=viewer_id, actor_email=actor.email,
-        task_id=task.id,
+        actor_name=actor.name, task_id=task.id,
         payload=comment_events.payload(activity, task, comment, people, viewer_id, target.role, deleted=deleted),
     )
 

@@ -142,7 +142,7 @@ class Ctx:
     def uow(self) -> UnitOfWork:
         return QuotaUnitOfWork(self.services.engine, self.services.gate, self.services.commit_listeners,
                                lease_seconds=self.services.outbox_lease, mail_cap=self.services.mail_quota,
-                               sms_cap=self.services.sms_quota)
+                               sms_cap=self.services.sms_quota, public_url=self.services.public_url)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:

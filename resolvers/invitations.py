@@ -104,7 +104,7 @@ async def invite(ctx: Ctx, *, board_id: str, email: str, role: BoardRole) -> Inv
             status=OPEN, created_at=now, expires_at=rec.expires_at))
         await account_outbox.enqueue(
             uow.conn, kinds.ACCOUNT_INVITATION, user_id=viewer_id, to_email=email, boardName=board.name,
-            invitedBy=inviter.email, role=role.value, invitationId=rec.id,
+            invitedBy=inviter.name, role=role.value, invitationId=rec.id,
             link=account_outbox.link(ctx, "/invitations/accept", id=rec.id, token=token), cap=ctx.services.mail_quota,
             expiresAt=events.iso(rec.expires_at))
         await uow.commit()
@@ -198,7 +198,7 @@ async def accept(ctx: Ctx, *, invitation_id: str | None, token: str | None) -> M
         message = events.member_message(True, "Invitee", user.email, user, board.name, now)
         await uow.record(
             board, kind=BoardEventKind.MEMBER_ADDED, activity_kind=ActivityKind.MEMBER_ADDED,
-            actor_id=viewer_id, actor_email=user.email, task_id=None,
+            actor_id=viewer_id, actor_email=user.email, actor_name=user.name, task_id=None,
             payload=events.base_payload(
                 ActivityKind.MEMBER_ADDED, message, now, member=events.member_json(member, user),
                 changes={"invitation": {"from": None, "to": invitation.id}},
@@ -213,7 +213,7 @@ def _accepted_recipients(ctx: Ctx, user: UserRec, inviter: UserRec | None, board
     # Accepting is being added (by the invitation): the one mail saying so goes out.
     out = account_events.added_recipients(ctx.services.public_url, "", user, board_id)
     for r in out:
-        r["addedBy"] = inviter.email if inviter else None
+        r["addedBy"] = inviter.name if inviter else None
     return out
 
 

@@ -39,7 +39,8 @@ async def _record(uow: UnitOfWork, board: LockedBoard, kind: ActivityKind, viewe
     assert actor is not None
     who = actor_title(viewer_id, None, board.role)
     await uow.record(
-        board, kind=_KINDS[kind], activity_kind=kind, actor_id=viewer_id, actor_email=actor.email, task_id=None,
+        board, kind=_KINDS[kind], activity_kind=kind, actor_id=viewer_id, actor_email=actor.email,
+        actor_name=actor.name, task_id=None,
         payload=label_events.label_payload(kind, who, actor.email, board.name, label, utcnow(), changes),
     )
 

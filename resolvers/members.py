@@ -51,7 +51,7 @@ async def change_role(ctx: Ctx, *, board_id: str, user_id: str, role: BoardRole)
                                               target, role, board.name, now)
         await uow.record(
             board, kind=BoardEventKind.MEMBER_ROLE_CHANGED, activity_kind=ActivityKind.MEMBER_ROLE_CHANGED,
-            actor_id=viewer_id, actor_email=actor.email, task_id=None,
+            actor_id=viewer_id, actor_email=actor.email, actor_name=actor.name, task_id=None,
             payload=events.base_payload(ActivityKind.MEMBER_ROLE_CHANGED, message, now,
                                         member=events.member_json(member, target),
                                         changes={"role": {"from": before.value, "to": role.value}}),

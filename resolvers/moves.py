@@ -115,7 +115,7 @@ async def _write(uow: UnitOfWork, target: _Change, task: TaskRec, status: TaskSt
                if mail and kind == ActivityKind.TASK_STATUS_CHANGED else [])
     await uow.record(
         target.board, kind=BoardEventKind.TASK_UPDATED, activity_kind=kind, actor_id=viewer_id,
-        actor_email=actor.email, task_id=task.id,
+        actor_email=actor.email, actor_name=actor.name, task_id=task.id,
         payload=events.base_payload(kind, events.task_message(kind, who, actor.email, after, now), now,
                                     task=events.task_json(after, supervisor, assignee), changes=changes,
                                     recipients=mail_to),

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from models.tables import BoardEventRow, MessageUsage, utcnow
 from models.uow import LockedBoard, UnitOfWork
+from notify.mail_words import board_url, task_url
 
 usage_t = MessageUsage.__table__  # type: ignore[attr-defined]
 MAIL, SMS = "mail", "sms"
@@ -53,14 +54,22 @@ async def cap_recipients(conn: AsyncConnection, actor_id: str, payload: dict[str
 
 
 class QuotaUnitOfWork(UnitOfWork):
-    """A unit of work whose recorded changes spend the actor's message quotas."""
+    """A unit of work whose recorded changes spend the actor's message quotas, and
+    carry what their mails say besides: the actor's name and links to the board
+    and the task on the web board (`public_url`)."""
 
-    def __init__(self, *args: Any, mail_cap: int, sms_cap: int, **kw: Any) -> None:
+    def __init__(self, *args: Any, mail_cap: int, sms_cap: int, public_url: str | None = None, **kw: Any) -> None:
         super().__init__(*args, **kw)
         self._caps = (mail_cap, sms_cap)
+        self._public_url = public_url
 
     async def record(self, board: LockedBoard, *, actor_id: str, payload: dict[str, Any],
                      **kw: Any) -> BoardEventRow:
+        payload = dict(payload)
+        if self._public_url:
+            payload["boardUrl"] = board_url(self._public_url, board.id)
+            if kw.get("task_id"):
+                payload["taskUrl"] = task_url(self._public_url, board.id, kw["task_id"])
         if payload.get("recipients"):
             payload = dict(payload, recipients=[dict(r) for r in payload["recipients"]])
             await cap_recipients(self.conn, actor_id, payload, *self._caps)

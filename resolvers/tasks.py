@@ -249,7 +249,7 @@ async def create_task(ctx: Ctx, *, board_id: str, title: str, description: str, 
         who = events.actor_title(viewer_id, task, role)
         await uow.record(
             board, kind=BoardEventKind.TASK_CREATED, activity_kind=ActivityKind.TASK_CREATED,
-            actor_id=viewer_id, actor_email=actor.email, task_id=task.id,
+            actor_id=viewer_id, actor_email=actor.email, actor_name=actor.name, task_id=task.id,
             payload=events.base_payload(
                 ActivityKind.TASK_CREATED, events.task_message(ActivityKind.TASK_CREATED, who, actor.email, task, now),
                 now, task=_with_labels(events.task_json(task, actor, assignee), labels),
@@ -399,7 +399,7 @@ async def update_task(ctx: Ctx, task_id: str, *, title: Any = _UNSET, descriptio
         who = events.actor_title(viewer_id, before, target.role)
         await uow.record(
             target.board, kind=BoardEventKind.TASK_UPDATED, activity_kind=kind,
-            actor_id=viewer_id, actor_email=actor.email, task_id=task_id,
+            actor_id=viewer_id, actor_email=actor.email, actor_name=actor.name, task_id=task_id,
             payload=events.base_payload(
                 kind, events.task_message(kind, who, actor.email, after, now, assignee), now,
                 task=_with_labels(events.task_json(after, supervisor, assignee), new_labels), changes=changes,
@@ -484,7 +484,7 @@ async def delete_task(ctx: Ctx, task_id: str, *, expected_version: int | None) -
         who = events.actor_title(viewer_id, task, target.role)
         await uow.record(
             target.board, kind=BoardEventKind.TASK_DELETED, activity_kind=ActivityKind.TASK_DELETED,
-            actor_id=viewer_id, actor_email=actor.email, task_id=task_id,
+            actor_id=viewer_id, actor_email=actor.email, actor_name=actor.name, task_id=task_id,
             payload=events.base_payload(
                 ActivityKind.TASK_DELETED, events.task_message(ActivityKind.TASK_DELETED, who, actor.email, task, now),
                 now, task=events.task_json(task, supervisor, assignee), changes={"deleted": True},

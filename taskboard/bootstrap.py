@@ -200,7 +200,7 @@ async def _remind_every(settings: Settings, rt: Runtime, session_factory: Any) -
     while True:
         try:
             await send_reminders(session_factory, ses=ses, dynamodb=dynamodb, table=settings.activity_table,
-                                 mail_from=settings.mail_from, now=datetime.now(UTC))
+                                 mail_from=settings.mail_from, now=datetime.now(UTC), public_url=settings.public_url)
         except Exception:  # the next pass retries; the server stays up
             log.exception("deadline reminders failed")
         await asyncio.sleep(settings.reminder_interval)
@@ -301,6 +301,7 @@ async def run_reminders(settings: Settings, now: Any) -> int:
         ses = boto.client("ses", endpoint_url=endpoint, config=SEND_CONFIG)
         dynamodb = boto.client("dynamodb", endpoint_url=endpoint)
         return await send_reminders(make_session_factory(engine), ses=ses, dynamodb=dynamodb,
-                                    table=settings.activity_table, mail_from=settings.mail_from, now=now)
+                                    table=settings.activity_table, mail_from=settings.mail_from, now=now,
+                                    public_url=settings.public_url)
     finally:
         await engine.dispose()

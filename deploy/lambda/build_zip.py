@@ -22,8 +22,8 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUT = Path("build/mailer-lambda.zip")
 FILES = ("models/__init__.py", "models/events.py", "models/tracing.py", "notify/__init__.py",
-         "notify/account_mail.py", "notify/comment_mail.py", "notify/lambda_handler.py", "notify/mailer.py",
-         "notify/suppression.py")
+         "notify/account_mail.py", "notify/comment_mail.py", "notify/lambda_handler.py", "notify/mail_words.py",
+         "notify/mailer.py", "notify/suppression.py")
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 
 

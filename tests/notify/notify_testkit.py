@@ -331,6 +331,7 @@ def task_event(detail_type: str = "TaskStatusChanged", title: str = "CI/CD Test"
         "member": None,
         "actorId": actor["id"],
         "actorEmail": actor["email"],
+        "actorName": actor["name"],
         "changes": {"status": {"from": "TODO", "to": "DONE"}},
         "message": f"Supervisor {actor['email']} Done Task {title} at 2023-06-23T07:34:16.948Z",
         "at": "2023-06-23T07:34:16.948Z",

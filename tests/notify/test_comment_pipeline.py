@@ -18,6 +18,7 @@ from sqlalchemy import insert, update
 from models.tables import BoardMember, Task, User, utcnow
 from notify import mailer
 from notify.emulator import LocalAWS, sent_mails
+from notify.mail_words import SWITCH_LABELS
 from notify.relay import OutboxRelay
 from resolvers import comment_events, comments
 from resolvers.context import Ctx, Services
@@ -115,8 +116,9 @@ async def test_a_comment_with_two_mentions_is_one_entry_one_event_and_each_mail_
     by_to = {getaddresses(m["to"])[0][1]: m for m in mails}
     assert by_to[mentioned.email]["subject"] == '[Sprint 3] Author mentioned you on "CI/CD Test"'
     assert by_to[owner.email]["subject"] == '[Sprint 3] Author commented on "CI/CD Test"'
-    assert "please look" in by_to[owner.email]["text"] and "Email on task change" in by_to[owner.email]["text"]
-    assert "Email on mention" in by_to[mentioned.email]["text"]
+    assert "please look" in by_to[owner.email]["text"]
+    assert SWITCH_LABELS["emailOnTaskChange"] in by_to[owner.email]["text"]
+    assert SWITCH_LABELS["emailOnMention"] in by_to[mentioned.email]["text"]
 
 
 def _user(name: str, **flags: Any) -> UserRec:

@@ -40,6 +40,7 @@ async def test_the_development_server_sends_the_deadline_reminders(tmp_path: Pat
             await asyncio.sleep(0.1)
         (mail,) = mails_to(ada.email)
         assert "Due today" in mail["body"]
+        assert f"{settings.public_url}/boards/{board.id}?task=" in mail["body"]
         await asyncio.sleep(1)  # later passes the same day send nothing twice
         assert len(mails_to(ada.email)) == 1
     finally:

@@ -53,7 +53,7 @@ def test_each_recipient_with_email_on_gets_one_mail(aws: AwsEnv) -> None:
         assert mail["subject"] == '[Sprint 3] "CI/CD Test" moved to Done'
         assert mail["from"] == aws.mail_from
         assert mail["text"] and mail["html"], "plain text and HTML parts"
-        assert detail["message"] in mail["text"]
+        assert "(by Boss)" in mail["text"] and detail["actorEmail"] not in mail["text"]
         assert "To do → Done" in mail["text"]
         assert "<html>" in mail["html"] and "CI/CD Test" in mail["html"]
         assert mail["at"]
@@ -65,7 +65,7 @@ def test_each_recipient_with_email_on_gets_one_mail(aws: AwsEnv) -> None:
         Key={"PK": {"S": f"MAIL#{detail['eventId']}"}, "SK": {"S": f"{supervisor}#email"}},
     )["Item"]
     assert item["Subject"]["S"] == '[Sprint 3] "CI/CD Test" moved to Done'
-    assert item["To"]["S"] == supervisor and detail["message"] in item["Text"]["S"]
+    assert item["To"]["S"] == supervisor and "(by Boss)" in item["Text"]["S"]
     assert int(item["ExpiresAt"]["N"]) > 0
 
     texts = sms_for({"+821012345678", "+821099998888"}, sms_before)

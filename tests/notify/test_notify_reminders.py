@@ -78,7 +78,7 @@ async def test_reminders_once_per_task_per_day(sqlite_db: Db, aws: AwsEnv) -> No
     (mail,) = mails_to(alice.email)
     assert "Due today" in mail["text"] and "Overdue <b>" in mail["text"]
     assert "Later" not in mail["text"] and "Finished" not in mail["text"] and "No deadline" not in mail["text"]
-    assert "due today" in mail["text"] and "overdue since 2031-03-07" in mail["text"]
+    assert "due today" in mail["text"] and "overdue since Fri 7 Mar 2031" in mail["text"]
     assert "Overdue &lt;b&gt;" in mail["html"] and "<b>Overdue <b>" not in mail["html"]
     assert mail["subject"] == "[Taskboard] 2 tasks due soon (1 overdue)"
     (carols,) = mails_to(carol.email)
