@@ -54,9 +54,17 @@ def test_invite_by_link_sign_up_confirm_and_join(new_page, server: Server) -> No
     # The revoked link no longer works (for its address or anyone).
     revoked = ui.mail_link(server, f"wrong-{uid}@example.com", "/invitations/accept")
 
+    link = ui.mail_link(server, newcomer.email, "/invitations/accept")
+    # Someone else's account cannot use it (nor spend it).
+    stan = server.sign_up("Stan")
+    ui.api_verify(server, stan)
+    stranger = new_page()
+    ui.log_in(stranger, stan)
+    stranger.goto(link)
+    expect(stranger.get_by_role("alert")).to_contain_text("this invitation is for another address")
+
     # The newcomer opens the link signed out, signs up with the invited address...
     guest = new_page()
-    link = ui.mail_link(server, newcomer.email, "/invitations/accept")
     guest.goto(link)
     expect(guest.get_by_text("Log in, or sign up, with the address the invitation was sent to")).to_be_visible()
     guest.get_by_role("button", name="Sign up").click()
