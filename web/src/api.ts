@@ -90,12 +90,45 @@ export function waitText(seconds: number): string {
   return `${m} minute${m === 1 ? "" : "s"}`;
 }
 
+// Persisted operations (Apollo's APQ): the document's sha256 first, the document
+// itself only when the server answers PERSISTED_QUERY_NOT_FOUND (it then knows it).
+const hashes = new Map<string, string>();
+
+export async function persistedQuery(query: string): Promise<{ version: 1; sha256Hash: string } | null> {
+  let hash = hashes.get(query);
+  if (!hash) {
+    if (!globalThis.crypto?.subtle) return null; // not a secure context: the document every time
+    const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(query));
+    hash = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+    hashes.set(query, hash);
+  }
+  return { version: 1, sha256Hash: hash };
+}
+
+export function isPersistedQueryNotFound(errors: unknown): boolean {
+  return Array.isArray(errors) && errors.some((e) => e?.extensions?.code === "PERSISTED_QUERY_NOT_FOUND");
+}
+
+class PersistedQueryNotFound extends Error {}
+
 async function post<T>(query: string, variables: Record<string, unknown>, token: string | null): Promise<T> {
+  const persisted = await persistedQuery(query);
+  if (persisted) {
+    try {
+      return await send<T>({ variables, extensions: { persistedQuery: persisted } }, token);
+    } catch (e) {
+      if (!(e instanceof PersistedQueryNotFound)) throw e;
+    }
+  }
+  return send<T>({ query, variables, ...(persisted ? { extensions: { persistedQuery: persisted } } : {}) }, token);
+}
+
+async function send<T>(payload: Record<string, unknown>, token: string | null): Promise<T> {
   const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json" };
   if (token) headers.authorization = `Bearer ${token}`;
   let res: Response;
   try {
-    res = await fetch(API_URL, { method: "POST", headers, body: JSON.stringify({ query, variables }) });
+    res = await fetch(API_URL, { method: "POST", headers, body: JSON.stringify(payload) });
   } catch (e) {
     throw new ApiError("NETWORK_ERROR", e instanceof Error ? e.message : String(e));
   }
@@ -108,6 +141,7 @@ async function post<T>(query: string, variables: Record<string, unknown>, token:
   if (!body) {
     throw new ApiError(res.status >= 500 ? "INTERNAL_SERVER_ERROR" : "NETWORK_ERROR", `HTTP ${res.status}`);
   }
+  if (isPersistedQueryNotFound(body.errors)) throw new PersistedQueryNotFound();
   if (body.errors && body.errors.length) throw toApiError(body.errors[0]);
   if (!body.data) throw new ApiError("INTERNAL_SERVER_ERROR", `HTTP ${res.status}`);
   return body.data;

@@ -8,9 +8,9 @@
 // Events at or below the last seq are ignored; a gap means something was lost
 // and the board is reloaded.
 
-import { createClient, type Client } from "graphql-ws";
+import { createClient, type Client, type ExecutionResult, type Sink } from "graphql-ws";
 import { WS_URL } from "./config";
-import { session, toApiError, type ApiError } from "./api";
+import { isPersistedQueryNotFound, persistedQuery, session, toApiError, type ApiError } from "./api";
 import { BOARD_EVENTS } from "./queries";
 import type { BoardEvent } from "./types";
 
@@ -39,7 +39,16 @@ export function startBoardFeed(boardId: string, afterSeq: number, h: LiveHandler
   let lastSeq = afterSeq;
   let everConnected = false;
   let silenceTimer: number | undefined;
-  const payload = { query: BOARD_EVENTS, variables: { boardId, afterSeq: lastSeq } };
+  // A persisted operation: the hash and an empty document first (graphql-ws wants a
+  // string), the document too once the server says it does not know the hash.
+  const payload: {
+    query: string;
+    variables: { boardId: string; afterSeq: number };
+    extensions?: Record<string, unknown>;
+  } = {
+    query: BOARD_EVENTS,
+    variables: { boardId, afterSeq: lastSeq },
+  };
 
   const client: Client = createClient({
     url: WS_URL,
@@ -80,7 +89,11 @@ export function startBoardFeed(boardId: string, afterSeq: number, h: LiveHandler
   };
   window.addEventListener("online", onOnline);
 
-  const dispose = client.subscribe<{ boardEvents: BoardEvent }>(payload, {
+  let dispose = (): void => undefined;
+  const subscribe = (): void => {
+    if (!stopped) dispose = client.subscribe<{ boardEvents: BoardEvent }>(payload, sink);
+  };
+  const sink: Sink<ExecutionResult<{ boardEvents: BoardEvent }>> = {
     next: (msg) => {
       if (stopped) return;
       if (msg.errors && msg.errors.length) {
@@ -101,6 +114,11 @@ export function startBoardFeed(boardId: string, afterSeq: number, h: LiveHandler
     },
     error: (err) => {
       if (stopped) return;
+      if (payload.query === "" && isPersistedQueryNotFound(err)) {
+        payload.query = BOARD_EVENTS;
+        subscribe();
+        return;
+      }
       h.onState("offline");
       const first = Array.isArray(err) ? err[0] : err;
       if (first && typeof first === "object" && "code" in first && typeof first.code === "number") {
@@ -110,7 +128,16 @@ export function startBoardFeed(boardId: string, afterSeq: number, h: LiveHandler
       }
     },
     complete: () => undefined,
-  });
+  };
+  void persistedQuery(BOARD_EVENTS)
+    .then((persisted) => {
+      if (persisted) {
+        payload.query = "";
+        payload.extensions = { persistedQuery: persisted };
+      }
+    })
+    .catch(() => undefined)
+    .finally(subscribe);
 
   return {
     stop() {
