@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect
 
@@ -156,7 +157,7 @@ def test_login_limit_says_how_long_and_offers_a_reset(new_page, server: Server) 
     expect(page.get_by_role("heading", name="Your boards")).to_be_visible()
 
 
-def test_settings_phone_code_and_password(new_page, server: Server) -> None:
+def test_settings_phone_code_and_password(new_page, server: Server, artifacts: Path) -> None:
     acct = server.sign_up("Pia")
     other_session = new_page()
     ui.log_in(other_session, acct)
@@ -181,6 +182,7 @@ def test_settings_phone_code_and_password(new_page, server: Server) -> None:
     confirm.get_by_label("Code from the text message").fill(code)
     confirm.get_by_role("button", name="Confirm number").click()
     expect(page.locator(".phone-state")).to_have_text(f"{number} (confirmed)")
+    ui.screenshot(page, artifacts / "settings.png")
     settings = server.gql("{ viewer { notificationSettings { phoneNumber phoneVerified } } }", token=acct.token)
     assert settings["viewer"]["notificationSettings"] == {"phoneNumber": number, "phoneVerified": True}
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect
 
@@ -29,7 +30,7 @@ def invite(panel: Locator, email: str, role: str = "Member") -> None:
     expect(form.get_by_role("status")).to_have_text(f"Invited {email}. The link we mailed works for 7 days.")
 
 
-def test_invite_by_link_sign_up_confirm_and_join(new_page, server: Server) -> None:
+def test_invite_by_link_sign_up_confirm_and_join(new_page, server: Server, artifacts: Path) -> None:
     owner = server.sign_up("Owen")
     uid = uuid.uuid4().hex[:6]
     board = f"Launch {uid}"
@@ -44,6 +45,7 @@ def test_invite_by_link_sign_up_confirm_and_join(new_page, server: Server) -> No
     invite(panel, f"wrong-{uid}@example.com")
     invitations = panel.get_by_role("region", name="Invitations").locator("li")
     expect(invitations.filter(has_text=newcomer.email)).to_be_visible()
+    ui.screenshot(page, artifacts / "members-invitations.png")
     invitations.get_by_role("button", name=f"Revoke the invitation of wrong-{uid}@example.com").click()
     expect(invitations.filter(has_text=f"wrong-{uid}@example.com")).to_have_count(0)
     # Inviting a member is refused, said plainly.

@@ -73,8 +73,8 @@ export function VerifyBanner(props: { userId: string; email: string }) {
   return (
     <div class="banner info verify-banner" role="region" aria-label="Confirm your address">
       <span>
-        Please confirm your address <strong>{props.email}</strong>: open the link we mailed you. Until then no task mail
-        or invitation reaches you.
+        Please confirm your address <strong>{props.email}</strong>: open the link we mailed you. Until then we send you no
+        task mail, and you cannot accept invitations.
       </span>
       <ResendButton label="Send the link again" />
     </div>
