@@ -65,7 +65,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from soak_proxy import OnOffProxy, free_port  # noqa: E402
 
-from models.events import TASK_MAIL_DETAIL_TYPES  # noqa: E402
+from models.events import ACCOUNT_MAIL_DETAIL_TYPES, TASK_MAIL_DETAIL_TYPES  # noqa: E402
 
 TASKBOARD = str(Path(sys.executable).parent / "taskboard")
 PROTOCOL = "graphql-transport-ws"
@@ -343,6 +343,7 @@ class Soak:
         self.boards: list[BoardState] = []
         self.subscribers: list[Subscriber] = []
         self.tap: dict[str, int] = Counter()  # eventId -> times seen on the bus
+        self.account_tap: dict[str, int] = Counter()  # account mail events seen on the bus
         self.tap_keys: dict[str, tuple[str, int]] = {}
         self.timeline: list[tuple[float, str]] = []
         self.rss: dict[str, list[tuple[float, int | None]]] = defaultdict(list)
@@ -685,7 +686,13 @@ class Soak:
                     continue
                 messages = resp.get("Messages", [])
                 for m in messages:
-                    detail = json.loads(m["Body"]).get("detail") or {}
+                    body = json.loads(m["Body"])
+                    if body.get("detail-type") in ACCOUNT_MAIL_DETAIL_TYPES:
+                        # A user's own mail (verification at sign-up, ...): its outbox is
+                        # account_messages, not board_events; counted apart.
+                        self.account_tap[str((body.get("detail") or {}).get("eventId"))] += 1
+                        continue
+                    detail = body.get("detail") or {}
                     event_id = str(detail.get("eventId"))
                     self.tap[event_id] += 1
                     self.tap_keys[event_id] = (str(detail.get("boardId")), int(detail.get("seq") or 0))
@@ -964,6 +971,8 @@ class Soak:
             sub_missing, sub_dup)
         lines += ["", f"  bus events total {bus_total} (redelivered by a relay: {bus_dup}); outbox rows that "
                       f"needed more than one attempt: {redelivered}",
+                  f"  account mail events on the bus (sign-up verification, ...; outbox account_messages): "
+                  f"{len(self.account_tap)} distinct",
                   f"  websocket sessions {sessions} (reconnects {sessions - len(self.subscribers)}), "
                   f"failed connects {connect_failures}, in-stream gaps {sub_gaps}",
                   f"  subscription closes {dict(closes.most_common(8))}",
