@@ -83,8 +83,10 @@ class _Parsed:
 class Operations:
     def __init__(self, schema: strawberry.Schema, *, max_depth: int, max_aliases: int, max_tokens: int,
                  introspection: bool, production: bool, max_cost: int, page_size: int, cache_bytes: int,
-                 cache_document_chars: int) -> None:
-        """The limits and cache sizes are settings (taskboard.settings has their defaults)."""
+                 cache_document_chars: int, compiled: str = "persisted") -> None:
+        """The limits and cache sizes are settings (taskboard.settings has their defaults);
+        `compiled`: which operations run compiled (`persisted`, `all` or `off`)."""
+        self.compiled = compiled
         self.schema = schema._schema
         self.executor_class = FastExecutor.for_schema(self.schema)
         self.production = production
@@ -151,7 +153,9 @@ class Operations:
         cost = self.cost(parsed, operation, operation_name, variables)
         if cost > self.max_cost:
             return [cost_error(cost, self.max_cost)]
-        if not persisted:
+        # Only a cached document: a plan made for one parsed every time would be made every time.
+        if (self.compiled == "off" or (not persisted and self.compiled != "all")
+                or self._documents.get(query) is not parsed):
             return Prepared(parsed.document, operation)
         return Prepared(parsed.document, operation,
                         compiled_executor(self.executor_class, self.schema, parsed, operation, variables))

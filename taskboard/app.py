@@ -49,7 +49,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                             max_tokens=settings.max_tokens, introspection=not production, production=production,
                             max_cost=settings.max_cost, page_size=settings.max_page_size,
                             cache_bytes=settings.document_cache_bytes,
-                            cache_document_chars=settings.document_cache_max_chars)
+                            cache_document_chars=settings.document_cache_max_chars,
+                            compiled=settings.compiled_execution)
     state: dict[str, Any] = {}
     web_dir = Path(settings.web_dir) if settings.web_dir else REPO_WEB_DIST
     manifest = persisted_manifest(settings, operations, web_dir)

@@ -95,6 +95,10 @@ class Settings(BaseSettings):
     persisted_only: bool = False
     # `{sha256: document}`; unset: persisted-manifest.json in the web build.
     persisted_manifest: str | None = None
+    # Which operations run compiled (schema.compiled): `persisted` ones (sent by hash),
+    # `all` valid documents the document cache holds, or `off` (graphql-core and its
+    # attribute shortcut only; a switch should the compiler ever answer wrongly).
+    compiled_execution: Literal["persisted", "all", "off"] = "persisted"
     max_subscriptions_per_socket: int = 50
     connection_init_timeout: float = 10.0
     keepalive_interval: float = 25.0

@@ -44,7 +44,9 @@ from hypothesis import strategies as st
 from hypothesis_graphql import strategies as gql_st
 
 from resolvers.context import Ctx
+from schema import build_schema
 from schema.execution import Operations, Prepared
+from taskboard.settings import Settings
 from tests.api.helpers import runtime_of
 from tests.conftest import Api
 
@@ -307,3 +309,19 @@ def test_prepared_is_compiled_only_when_persisted(world: World) -> None:
     assert isinstance(free, Prepared) and free.executor_class is None
     persisted = world.operations.prepare(query, None, None, persisted=True)
     assert isinstance(persisted, Prepared) and persisted.executor_class is not None
+
+
+@pytest.mark.parametrize(("setting", "free_text", "by_hash"), [
+    ("persisted", False, True), ("all", True, True), ("off", False, False)])
+def test_the_setting_says_what_runs_compiled(setting: str, free_text: bool, by_hash: bool) -> None:
+    s = Settings()
+    ops = Operations(build_schema(), max_depth=s.max_depth, max_aliases=s.max_aliases, max_tokens=s.max_tokens,
+                     introspection=True, production=False, max_cost=s.max_cost, page_size=s.max_page_size,
+                     cache_bytes=s.document_cache_bytes, cache_document_chars=40, compiled=setting)
+    for query, cached in (("{ viewer { user { id } } }", True), ("{ viewer { user { id email name createdAt } } }",
+                                                                 False)):
+        free, hashed = ops.prepare(query, None, None), ops.prepare(query, None, None, persisted=True)
+        assert isinstance(free, Prepared) and isinstance(hashed, Prepared)
+        # too long to cache: never (its plan would be made again on every request)
+        assert (free.executor_class is not None) is (free_text and cached), query
+        assert (hashed.executor_class is not None) is (by_hash and cached), query
