@@ -14,7 +14,7 @@ from models import events as kinds
 from models.errors import ApiError, ErrorCode, bad_input, not_found
 from models.ids import kind_of, new_id
 from models.tables import ActivityKind, BoardEventKind, BoardInvitation, BoardRole, utcnow
-from resolvers import account_events, account_outbox, account_tokens, boards, events, validation
+from resolvers import account_events, account_outbox, account_tokens, boards, events, validation, viewer_events
 from resolvers.context import Ctx
 from resolvers.records import MemberRec, UserRec, boards_t, members_t, users_t
 
@@ -107,8 +107,12 @@ async def invite(ctx: Ctx, *, board_id: str, email: str, role: BoardRole) -> Inv
             invitedBy=inviter.name, role=role.value, invitationId=rec.id,
             link=account_outbox.link(ctx, "/invitations/accept", id=rec.id, token=token), cap=ctx.services.mail_quota,
             expiresAt=events.iso(rec.expires_at))
+        invitee = await boards.user_by(uow, email=email)
         await uow.commit()
     account_outbox.nudge(ctx)
+    if invitee is not None and invitee.email_verified:  # it shows in their viewer.invitations: say so live
+        viewer_events.announce_invitation(ctx, invitee.id, board_id=board_id, board_name=board.name,
+                                          role=role.value, invitation_id=rec.id, by_name=inviter.name)
     return rec
 
 

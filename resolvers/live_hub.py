@@ -119,15 +119,26 @@ class LocalHub:
     @asynccontextmanager
     async def subscribe(self, board_id: str) -> AsyncIterator[Subscription]:
         sub = Subscription(board_id, self._buffer)
-        self._subs.setdefault(board_id, set()).add(sub)
+        self.attach(board_id, sub)
         try:
             yield sub
         finally:
-            subs = self._subs.get(board_id)
-            if subs is not None:
-                subs.discard(sub)
-                if not subs:
-                    del self._subs[board_id]
+            self.detach(board_id, sub)
+
+    def new_subscription(self, key: str) -> Subscription:
+        return Subscription(key, self._buffer)
+
+    def attach(self, key: str, sub: Subscription) -> None:
+        """`sub` gets the events of `key` too (a board, or a user's channel): one
+        buffer for a stream that follows many boards (resolvers.viewer_events)."""
+        self._subs.setdefault(key, set()).add(sub)
+
+    def detach(self, key: str, sub: Subscription) -> None:
+        subs = self._subs.get(key)
+        if subs is not None:
+            subs.discard(sub)
+            if not subs:
+                del self._subs[key]
 
     def subscriber_count(self) -> int:
         return sum(len(s) for s in self._subs.values())
@@ -203,6 +214,15 @@ class RedisHub:
 
     def subscribe(self, board_id: str) -> Any:
         return self.local.subscribe(board_id)
+
+    def new_subscription(self, key: str) -> Subscription:
+        return self.local.new_subscription(key)
+
+    def attach(self, key: str, sub: Subscription) -> None:
+        self.local.attach(key, sub)
+
+    def detach(self, key: str, sub: Subscription) -> None:
+        self.local.detach(key, sub)
 
     def subscriber_count(self) -> int:
         return self.local.subscriber_count()

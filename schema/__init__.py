@@ -17,6 +17,7 @@ from schema.areas import MUTATION_AREAS, QUERY_AREAS
 from schema.root import Mutation, Query, Subscription, live_event_resolver
 from schema.scalars import SCALAR_MAP
 from schema.types import Board, Task, User
+from schema.viewer_events import viewer_event_resolver
 
 
 def build_schema() -> strawberry.Schema:
@@ -32,6 +33,7 @@ def build_schema() -> strawberry.Schema:
     if subscription is None:  # pragma: no cover - the schema defines it
         raise RuntimeError("the schema has no Subscription type")
     subscription.fields["boardEvents"].resolve = live_event_resolver
+    subscription.fields["viewerEvents"].resolve = viewer_event_resolver
     return schema
 
 

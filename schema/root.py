@@ -13,7 +13,7 @@ from strawberry.utils.str_converters import to_camel_case
 from models import tables
 from models.errors import ApiError
 from models.ranks import RANK_DEFAULT
-from resolvers import accounts, boards, live, nodes, tasks
+from resolvers import accounts, boards, live, nodes, tasks, viewer_events
 from resolvers.records import TaskRec, UserRec
 from schema.account_types import BoardInvitation
 from schema.comments import Comment
@@ -38,6 +38,7 @@ from schema.types import (
     _order,
     task_of,
 )
+from schema.viewer_events import ViewerEvent
 
 
 def _auth(result: accounts.AuthResult) -> AuthPayload:
@@ -219,6 +220,14 @@ class Subscription:
         hub = info.context.services.hub
         async for ev in live.board_stream(info.context, hub, str(board_id), after_seq):
             yield ev  # type: ignore[misc]
+
+    @strawberry.subscription(description=(
+        "Changes of the viewer's boards list (an extension of the contract); SUBSCRIBED first. Nothing is "
+        "replayed: reload the list on SUBSCRIBED."))
+    async def viewer_events(self, info: Info) -> AsyncGenerator[ViewerEvent, None]:
+        # The changes themselves; `viewer_event_resolver` builds the ViewerEvent per render.
+        async for change in viewer_events.viewer_stream(info.context):
+            yield change  # type: ignore[misc]
 
 
 def live_event_resolver(event: Any, _info: Any, **_args: Any) -> Any:

@@ -23,6 +23,7 @@ from models.db import WriteGate, is_sqlite, make_engine, make_read_engine, make_
 from models.migrate import upgrade_async
 from resolvers.context import Services
 from resolvers.live import LiveEvent, LocalHub, RedisHub, board_seqs
+from resolvers.viewer_events import user_copies
 from taskboard import observability
 from taskboard.metrics import emit_metrics
 from taskboard.settings import Settings
@@ -103,6 +104,7 @@ async def build(settings: Settings, *, migrate: bool | None = None, start_backgr
         sms_quota=settings.sms_quota,
     )
     services.commit_listeners.append(lambda rows: hub.publish([LiveEvent.of(r) for r in rows]))
+    services.commit_listeners.append(lambda rows: hub.publish(user_copies(rows)))  # resolvers.viewer_events
     rt = Runtime(settings=settings, engine=engine, services=services, redis=redis, read_engine=read_engine)
     if isinstance(hub, RedisHub) and start_background:
         await hub.start()

@@ -355,7 +355,9 @@ class LiveSocket:
         renderer = self.cfg.renderer
         try:
             async for event in stream:
-                key = (event.board_id, event.seq, *selection)
+                # A board event is one render per (board, seq); other streams name their own key.
+                own = getattr(event, "render_key", None)
+                key = (*(own or (event.board_id, event.seq)), *selection)
                 payload = renderer.cached(key)
                 if payload is None:
                     payload = await renderer.render(key, partial(self._execute, doc, variables, op_name, event))
