@@ -26,6 +26,7 @@ from notify_testkit import (
 from sqlalchemy import update
 
 from models.db import make_engine, make_session_factory
+from models.events import MAIL_DETAIL_TYPES
 from models.tables import ActivityKind, BoardEventKind, BoardEventRow
 from notify.emulator import LocalAWS
 from notify.relay import OutboxRelay
@@ -187,16 +188,17 @@ async def test_member_event_has_no_task_key(sqlite_db: Db, aws: AwsEnv) -> None:
         db,
         board,
         owner,
-        kind=BoardEventKind.MEMBER_ADDED,
-        activity_kind=ActivityKind.MEMBER_ADDED,
-        message=f"Owner {owner.email} added someone",
+        kind=BoardEventKind.MEMBER_REMOVED,
+        activity_kind=ActivityKind.MEMBER_REMOVED,
+        message=f"Owner {owner.email} removed someone",
     )
     relay = make_relay(db, aws)
     assert await relay.deliver_once() == 1
     await relay.aclose()
     (item,) = aws.activity_items(board.id)
     assert "TaskPK" not in item and "TaskId" not in item and "Changes" not in item
-    # The bus rule only routes task changes to the queue.
+    # The bus rule routes only the detail types that mail (MemberAdded does; MemberRemoved not).
+    assert "MemberRemoved" not in MAIL_DETAIL_TYPES
     assert aws.drain_queue() == []
 
 
