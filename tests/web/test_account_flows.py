@@ -229,3 +229,21 @@ def test_delete_account(new_page, server: Server) -> None:
     expect(page.get_by_role("status").filter(has_text="deleted")).to_have_text("Your account is deleted.")
     login_form(page, acct.email, PASSWORD)
     expect(page.get_by_role("alert")).to_have_text("Could not log in: the email or password is wrong.")
+
+
+def test_task_mail_opens_the_task(new_page, server: Server) -> None:
+    """A task mail's "Open the task" link (/boards/<id>?task=<id>) opens the board with that task's panel."""
+    sup, worker = server.sign_up("Sue"), server.sign_up("Wes")
+    ui.api_verify(server, sup)  # task mail goes only to a confirmed address
+    board = f"Mailed {uuid.uuid4().hex[:6]}"
+    board_id = ui.api_board(server, sup, board, worker)
+    task_id = ui.api_task(server, sup, board_id, "Ship the release", assigneeId=worker.id)
+    server.gql("mutation($t: ID!) { updateTask(id: $t, input: {status: DONE}) { version } }", {"t": task_id},
+               worker.token)
+    link = ui.mail_link(server, sup.email, f"/boards/{board_id}?task=")
+    page = new_page()
+    ui.log_in(page, sup)
+    page.goto(link)
+    expect(page.get_by_role("heading", level=1, name=board)).to_be_visible()
+    panel = page.get_by_role("complementary", name="Task")
+    expect(panel.get_by_role("heading", name="Ship the release")).to_be_visible()

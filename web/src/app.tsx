@@ -105,7 +105,7 @@ function Page(props: { route: Route; sess: Session }) {
   const me = props.sess.user;
   switch (route.page) {
     case "board":
-      return <BoardPage key={route.id} boardId={route.id} me={me} />;
+      return <BoardPage key={route.id} boardId={route.id} me={me} taskId={route.task} />;
     case "settings":
       return <SettingsPage me={me} />;
     case "welcome":

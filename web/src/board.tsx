@@ -51,7 +51,8 @@ declare global {
 }
 
 
-export function BoardPage(props: { boardId: string; me: User }) {
+/** `taskId` (a mail's "Open the task" link) opens with that task's panel. */
+export function BoardPage(props: { boardId: string; me: User; taskId?: string }) {
   const { boardId, me } = props;
   const [board, setBoard] = useState<Board | null>(null);
   const [fatal, setFatal] = useState<string | null>(null);
@@ -61,7 +62,7 @@ export function BoardPage(props: { boardId: string; me: User }) {
   const [reloadKey, setReloadKey] = useState(0);
   const [filters, setFilters] = useState<Filters>(NO_FILTERS);
   const [editor, setEditor] = useState<EditorState | null>(null);
-  const [panel, setPanel] = useState<PanelState>(null);
+  const [panel, setPanel] = useState<PanelState>(props.taskId ? { kind: "task", taskId: props.taskId } : null);
   const [activityTick, setActivityTick] = useState(0);
   const [dragging, setDragging] = useState<string | null>(null);
   const [dropAt, setDropAt] = useState<{ status: TaskStatus; index: number } | null>(null);

@@ -1,11 +1,11 @@
 // Routes.  The board routes by hash (#/, #/board/<id>, #/settings, ...); the
 // links mails carry are paths (/verify-email?token=…, /reset-password?token=…,
-// /invitations/accept?id=…&token=…, /boards/<id>), which the server and
+// /invitations/accept?id=…&token=…, /boards/<id>[?task=<id>]), which the server and
 // CloudFront answer with the board: at load such a path becomes its hash route.
 
 export type Route =
   | { page: "boards" }
-  | { page: "board"; id: string }
+  | { page: "board"; id: string; task?: string }
   | { page: "settings" }
   | { page: "welcome" }
   | { page: "verify"; token: string }
@@ -18,7 +18,7 @@ export function adoptMailLink(): void {
   const { pathname, search } = window.location;
   const path = pathname.replace(/\/+$/, "");
   const board = path.match(/^\/boards\/([^/]+)$/);
-  const hash = board ? `#/board/${board[1]}` : MAIL_PATHS.includes(path) ? `#${path}${search}` : null;
+  const hash = board ? `#/board/${board[1]}${search}` : MAIL_PATHS.includes(path) ? `#${path}${search}` : null;
   if (hash) window.history.replaceState(null, "", `/${hash}`);
 }
 
@@ -28,7 +28,7 @@ export function currentRoute(): Route {
   const path = cut < 0 ? raw : raw.slice(0, cut);
   const q = new URLSearchParams(cut < 0 ? "" : raw.slice(cut + 1));
   const board = path.match(/^\/board\/([^/?#]+)/);
-  if (board) return { page: "board", id: decodeURIComponent(board[1]) };
+  if (board) return { page: "board", id: decodeURIComponent(board[1]), task: q.get("task") ?? undefined };
   switch (path) {
     case "/settings":
       return { page: "settings" };
