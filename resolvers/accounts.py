@@ -48,6 +48,8 @@ async def _issue(ctx: Ctx, user: UserRec, family_id: str | None = None, conn: An
             await s.commit()
     else:
         await conn.execute(insert(refresh_t).values(**values))
+    if ctx.session_cookie:  # it goes in an HttpOnly cookie: no script sees it
+        ctx.issued_refresh, refresh = refresh, ""
     return AuthResult(tokens.issue_access(user.id), refresh, tokens.access_ttl, user)
 
 

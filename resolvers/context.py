@@ -133,6 +133,10 @@ class Ctx:
         self.client_ip = client_ip
         self.request_id = request_id
         self.loaders = Loaders(services, viewer_id)
+        # The client asked for its refresh token in a cookie (taskboard.session_cookie):
+        # a token issued in this request is kept here for it, not put in the body.
+        self.session_cookie = False
+        self.issued_refresh: str | None = None
 
     def require_viewer(self) -> str:
         if self.viewer_id is None:

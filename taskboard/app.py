@@ -31,6 +31,7 @@ from taskboard.admission import QueryGate
 from taskboard.cache import ResponseCache
 from taskboard.http import GraphQLEndpoint
 from taskboard.metrics import exposition, metrics_registry, snapshot
+from taskboard.session_cookie import SessionEndpoints
 from taskboard.settings import Settings
 from taskboard.ws import LiveSocket, ProtocolConfig
 
@@ -60,6 +61,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     async def graphql_ws(websocket: WebSocket) -> None:
         await LiveSocket(websocket, state["ws"]).run()
+
+    async def auth_session(request: Request) -> Response:
+        return await state["session"].session(request)
+
+    async def auth_logout(request: Request) -> Response:
+        return await state["session"].logout(request)
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -120,6 +127,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                                             graphiql=not production, cache=cache, query_gate=gate,
                                             trusted_proxies=settings.trusted_networks, persisted=persisted)
         state["ws"] = ProtocolConfig(operations, rt.services, settings, persisted)
+        state["session"] = SessionEndpoints(rt.services, cors_origins=settings.cors_origins,
+                                            trusted_proxies=settings.trusted_networks)
         if settings.gc_tuning:
             # A server with thousands of live sockets keeps a large, long-lived heap; the
             # default thresholds rescan it often and stall every delivery for 100+ ms.
@@ -142,6 +151,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     routes: list[Any] = [
         Route("/graphql", graphql_http, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]),
         WebSocketRoute("/graphql", graphql_ws),
+        Route("/auth/session", auth_session, methods=["GET", "POST"]),
+        Route("/auth/logout", auth_logout, methods=["GET", "POST"]),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/metrics", metrics),

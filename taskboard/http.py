@@ -21,6 +21,7 @@ from taskboard import logs
 from taskboard.admission import QueryGate
 from taskboard.cache import ResponseCache
 from taskboard.clientaddr import Network, connection_address
+from taskboard.session_cookie import set_session_cookie, wants_cookie
 
 log = logging.getLogger("taskboard.http")
 
@@ -170,7 +171,13 @@ class GraphQLEndpoint:
             return error_response(400, ErrorCode.BAD_USER_INPUT, "Subscriptions are served over websockets")
         ip = connection_address(request, self.trusted_proxies)
         ctx = Ctx(self.services, viewer_id=viewer_id, client_ip=ip, request_id=request_id)
-        if operation == OperationType.MUTATION or self.query_gate is None:
+        if operation == OperationType.MUTATION:
+            ctx.session_cookie = wants_cookie(request)
+            response = await self._respond(prepared, ctx, query, variables, op_name)
+            if ctx.issued_refresh:
+                set_session_cookie(response, request, ctx.issued_refresh, self.services.tokens.refresh_ttl)
+            return response
+        if self.query_gate is None:
             return await self._respond(prepared, ctx, query, variables, op_name)
         async with self.query_gate.query():
             return await self._respond(prepared, ctx, query, variables, op_name)
