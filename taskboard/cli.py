@@ -26,6 +26,8 @@ def _settings() -> Settings:
 def serve(args: argparse.Namespace) -> None:
     import uvicorn
 
+    from taskboard.ws_protocol import LeanWebSocketProtocol
+
     settings = _settings()
     workers = args.workers
     if workers > 1 and settings.aws_mode == "local":
@@ -44,7 +46,12 @@ def serve(args: argparse.Namespace) -> None:
         from models.migrate import upgrade
 
         upgrade(settings.database_url)  # once, before the workers race to do it
-    print(f"Taskboard on http://{args.host}:{args.port}/ (GraphQL at /graphql)", flush=True)
+    here = f"http://{'localhost' if args.host in ('0.0.0.0', '::') else args.host}:{args.port}"  # noqa: S104
+    if settings.env == "development" and not os.environ.get("TASKBOARD_PUBLIC_URL"):
+        # Links in mail open the board where it is served, so the session the
+        # person has there is the one the link finds (the factory reads it).
+        os.environ["TASKBOARD_PUBLIC_URL"] = here
+    print(f"Taskboard on {here}/ (GraphQL at /graphql)", flush=True)
     uvicorn.run(
         "taskboard.app:create_app",
         factory=True,
@@ -53,7 +60,7 @@ def serve(args: argparse.Namespace) -> None:
         workers=workers,
         loop="auto",
         http="auto",
-        ws="websockets-sansio",
+        ws=LeanWebSocketProtocol,  # uvicorn's websockets-sansio, keeping less per socket
         ws_per_message_deflate=False,  # one compressor per socket costs ~64 KiB; events are small
         ws_max_size=64 * 1024,
         proxy_headers=True,

@@ -212,6 +212,12 @@ async def test_serve_runs_the_whole_pipeline_on_the_defaults(tmp_path: Path) -> 
             assert await wait_ready(client, pause=0.2), "serve did not become ready"
             api = Api(client, None)
             a, b = await api.signup("Ocean"), await api.signup("Pic")
+            # Links in mail point where this development server serves (its own address).
+            for _ in range(100):
+                if "/verify-email?token=" in (page := html.unescape((await client.get("/dev/mail")).text)):
+                    break
+                await asyncio.sleep(0.2)
+            assert f"{base}/verify-email?token=" in page, "mail links do not point at the served address"
             # Task mail goes only to a verified address: Ocean follows the link mailed at sign-up.
             assert await verify_from_mail_page(client, api, a), "no verification link for Ocean on /dev/mail"
             board = (await api.ok('mutation { createBoard(name: "Sprint") { id } }', token=a["token"]))["createBoard"]
