@@ -33,6 +33,19 @@ def bad_input(message: str, field: str | None = None) -> ApiError:
     return ApiError(ErrorCode.BAD_USER_INPUT, message, **({"field": field} if field else {}))
 
 
+def rate_limited(what: str, retry_after: int) -> ApiError:
+    """`what` happened too often, and how long the wait is, in words a person reads
+    (the seconds in `extensions.retryAfterSeconds` for clients to count down)."""
+    minutes = -(-retry_after // 60)
+    if minutes <= 1:
+        wait = "a minute"
+    elif minutes < 90:
+        wait = f"{minutes} minutes"
+    else:
+        wait = f"{-(-minutes // 60)} hours"
+    return ApiError(ErrorCode.RATE_LIMITED, f"{what}. Try again in {wait}.", retryAfterSeconds=retry_after)
+
+
 def not_yet(name: str) -> ApiError:
     """The contract's operation is served but its behaviour is not built yet."""
     return ApiError(ErrorCode.INTERNAL_SERVER_ERROR, f"{name} is not available yet")

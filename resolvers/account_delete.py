@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import delete, func, select, update
 
-from models.errors import ApiError, ErrorCode
+from models.errors import ApiError, ErrorCode, rate_limited
 from models.tables import AccountMessage, AccountToken, BoardRole, PhoneCode, utcnow
 from resolvers import boards, invitations
 from resolvers.account_flows import active_user
@@ -32,8 +32,7 @@ async def delete_account(ctx: Ctx, *, password: str) -> bool:
     keys = [f"email:{row.email}"]
     retry_after = await ctx.services.limiter.hit(keys)
     if retry_after is not None:
-        raise ApiError(ErrorCode.RATE_LIMITED, "Too many wrong passwords; try again later",
-                       retryAfterSeconds=retry_after)
+        raise rate_limited("Too many wrong passwords", retry_after)
     if not await ctx.services.passwords.verify(row.password_hash, password[:1024]):
         raise ApiError(ErrorCode.BAD_USER_INPUT, "The password is not right", field="password")
     await ctx.services.limiter.undo(keys)

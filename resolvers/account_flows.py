@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from models import events as kinds
-from models.errors import ApiError, ErrorCode, bad_input
+from models.errors import ApiError, ErrorCode, bad_input, rate_limited
 from models.tables import utcnow
 from resolvers import account_outbox, account_tokens, validation
 from resolvers.accounts import AuthResult, _issue, refresh_t
@@ -122,8 +122,7 @@ async def change_password(ctx: Ctx, *, current_password: str, new_password: str)
     limiter = ctx.services.limiter
     retry_after = await limiter.hit(keys)
     if retry_after is not None:
-        raise ApiError(ErrorCode.RATE_LIMITED, "Too many wrong passwords; try again later",
-                       retryAfterSeconds=retry_after)
+        raise rate_limited("Too many wrong passwords", retry_after)
     if not await ctx.services.passwords.verify(row.password_hash, current_password[:1024]):
         raise ApiError(ErrorCode.BAD_USER_INPUT, WRONG_PASSWORD, field="currentPassword")
     await limiter.undo(keys)

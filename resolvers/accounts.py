@@ -11,7 +11,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from auth.tokens import hash_refresh
-from models.errors import ApiError, ErrorCode
+from models.errors import ApiError, ErrorCode, rate_limited
 from models.ids import new_id
 from models.tables import RefreshToken, utcnow
 from resolvers import account_outbox, validation
@@ -86,8 +86,7 @@ async def login(ctx: Ctx, *, email: str, password: str) -> AuthResult:
     # cut at the limit, not after it.  A right password gives its place back.
     retry_after = await limiter.hit(keys)
     if retry_after is not None:
-        raise ApiError(ErrorCode.RATE_LIMITED, "Too many failed logins; try again later",
-                       retryAfterSeconds=retry_after)
+        raise rate_limited("Too many failed logins", retry_after)
     try:
         async with ctx.read() as s:
             row = (

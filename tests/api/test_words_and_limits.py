@@ -130,3 +130,16 @@ async def test_no_message_names_an_input_in_backticks(api: Api) -> None:
         assert codes(body) == ["BAD_USER_INPUT"], body
         message = body["errors"][0]["message"]
         assert "`" not in message and message.endswith("."), body
+
+
+async def test_a_lockout_says_how_long_it_lasts(api: Api) -> None:
+    user = await api.signup("Locked")
+    login = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }"
+    for _ in range(5):
+        assert codes(await api.gql(login, {"e": user["email"], "p": "wrong-password"})) == ["UNAUTHENTICATED"]
+    body = await api.gql(login, {"e": user["email"], "p": "password-123"})
+    assert codes(body) == ["RATE_LIMITED"], body
+    err = body["errors"][0]
+    wait = err["extensions"]["retryAfterSeconds"]
+    assert 840 < wait <= 900
+    assert err["message"] == "Too many failed logins. Try again in 15 minutes.", err
