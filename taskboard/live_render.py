@@ -22,6 +22,8 @@ import orjson
 from graphql import DocumentNode, FieldNode, Node, OperationDefinitionNode, VariableNode
 
 ROOT_FIELD = "boardEvents"
+# Fields whose value depends on who reads them: a selection holding one is rendered per viewer.
+PER_VIEWER_FIELDS = ("viewerRole", "viewerCan")
 
 
 def selection_variables(doc: DocumentNode) -> frozenset[str]:
@@ -58,8 +60,10 @@ def selection_key(doc: DocumentNode, query: str, op_name: str | None, variables:
                   viewer_id: str | None) -> tuple[Any, ...]:
     """The part of a render's key that one subscription keeps for all its events."""
     used = selection_variables(doc)
-    shaping = orjson.dumps({k: v for k, v in variables.items() if k in used}, option=orjson.OPT_SORT_KEYS)
-    per_viewer = "viewerRole" in query
+    # Text, not orjson's bytes: each subscription keeps this for its life, and orjson's
+    # bytes keep the 4 KiB buffer they were written into.
+    shaping = orjson.dumps({k: v for k, v in variables.items() if k in used}, option=orjson.OPT_SORT_KEYS).decode()
+    per_viewer = any(name in query for name in PER_VIEWER_FIELDS)
     return (query, op_name, shaping, viewer_id if per_viewer else None)
 
 
