@@ -59,7 +59,9 @@ class Subscription:
 
     def __init__(self, board_id: str, maxsize: int) -> None:
         self.board_id = board_id
-        self._buffer: deque[LiveEvent] = deque()
+        # None while empty: a deque keeps a 64-slot block (~760 bytes) even when empty,
+        # and thousands of idle subscribers hold an empty buffer.
+        self._buffer: deque[LiveEvent] | None = None
         self._maxsize = maxsize
         self._waiter: asyncio.Future[None] | None = None
         self.slow = False  # dropped an event: the stream ends with SlowConsumer
@@ -69,10 +71,13 @@ class Subscription:
     def offer(self, event: LiveEvent) -> None:
         if event.seq > self.seen:
             self.seen = event.seq
-        if len(self._buffer) >= self._maxsize:
+        buffer = self._buffer
+        if buffer is None:
+            buffer = self._buffer = deque()
+        if len(buffer) >= self._maxsize:
             self.slow = True
             return
-        self._buffer.append(event)
+        buffer.append(event)
         waiter = self._waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
@@ -80,7 +85,7 @@ class Subscription:
     def nudge(self) -> None:
         """Wake the stream to look at `resync` (nothing is queued when it is full:
         then it is not waiting)."""
-        if len(self._buffer) < self._maxsize:
+        if self._buffer is None or len(self._buffer) < self._maxsize:
             self.offer(RESYNC)
 
     async def get(self) -> LiveEvent:
@@ -90,7 +95,10 @@ class Subscription:
                 await self._waiter
             finally:
                 self._waiter = None
-        return self._buffer.popleft()
+        event = self._buffer.popleft()
+        if not self._buffer:
+            self._buffer = None
+        return event
 
 
 class Hub(Protocol):

@@ -14,6 +14,7 @@ import contextlib
 import logging
 import time
 import uuid
+from collections import deque
 from collections.abc import Awaitable
 from functools import partial
 from typing import Any
@@ -61,6 +62,11 @@ class ProtocolConfig:
 
 
 class LiveSocket:
+    # Thousands of these sit idle on one board: slots, no queue until there is
+    # something to queue, and the timers a TimerHandle rather than a task.
+    __slots__ = ("_asgi_send", "_closer", "_next_ping", "_out", "_room", "_timer", "_writer_task", "acked",
+                 "cfg", "closing", "expires_at", "init_received", "ip", "opened", "ops", "viewer_id", "ws")
+
     def __init__(self, websocket: WebSocket, config: ProtocolConfig) -> None:
         self.ws = websocket
         self.cfg = config
@@ -68,12 +74,15 @@ class LiveSocket:
         self.acked = False
         self.init_received = False
         self.ops: dict[str, asyncio.Task[None]] = {}
-        self.out: asyncio.Queue[str | None] = asyncio.Queue(config.out_queue)
+        self._out: deque[str] | None = None  # our own messages waiting for the writer
+        self._room: asyncio.Future[None] | None = None  # replies waiting for room in `_out`
         self.closing = False
         self.ip = connection_address(websocket, config.settings.trusted_networks)
         self.opened = asyncio.get_running_loop().time()
         self.expires_at = 0.0
-        self._timer: asyncio.Task[None] | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._next_ping = 0.0
+        self._closer: asyncio.Task[None] | None = None  # a close the timer started
         self._writer_task: asyncio.Task[None] | None = None
         # Frames go to the ASGI send itself once the socket is accepted: Starlette's
         # send_text and send are two more coroutines per frame and check a state that
@@ -94,9 +103,12 @@ class LiveSocket:
             await self._reader()
         finally:
             self.closing = True
+            if self._timer is not None:
+                self._timer.cancel()
+            self._wake_room()
             if self.viewer_id is not None:
                 self.cfg.services.sessions.discard(self.viewer_id, self._end_session)
-            tasks = [*self.ops.values(), *(t for t in (self._timer, self._writer_task) if t is not None)]
+            tasks = [*self.ops.values(), *(t for t in (self._closer, self._writer_task) if t is not None)]
             for task in tasks:
                 task.cancel()
             for task in tasks:
@@ -119,18 +131,29 @@ class LiveSocket:
     def send(self, message: dict[str, Any]) -> None:
         """A message of the server's own (keep-alive): dropped when the queue is full,
         since a full queue is traffic enough."""
-        if not self.closing:
-            with contextlib.suppress(asyncio.QueueFull):
-                self.out.put_nowait(orjson.dumps(message).decode())
-                self._ensure_writer()
+        if not self.closing and (self._out is None or len(self._out) < self.cfg.out_queue):
+            self._queue(orjson.dumps(message).decode())
 
     async def reply(self, message: dict[str, Any]) -> None:
         """A message answering the client: waits for room, so a client that floods us
         with requests is slowed to the pace at which it reads our answers."""
-        if self.closing:
-            return
-        await self.out.put(orjson.dumps(message).decode())
+        while not self.closing and self._out is not None and len(self._out) >= self.cfg.out_queue:
+            if self._room is None:
+                self._room = asyncio.get_running_loop().create_future()
+            await asyncio.shield(self._room)  # shared by every waiter: one cancelled leaves it to the others
+        if not self.closing:
+            self._queue(orjson.dumps(message).decode())
+
+    def _queue(self, frame: str) -> None:
+        if self._out is None:
+            self._out = deque()
+        self._out.append(frame)
         self._ensure_writer()
+
+    def _wake_room(self) -> None:
+        room, self._room = self._room, None
+        if room is not None and not room.done():
+            room.set_result(None)
 
     def _ensure_writer(self) -> None:
         # One task only while there is something to write: an idle socket costs less.
@@ -148,47 +171,55 @@ class LiveSocket:
         return True
 
     async def _writer(self) -> None:
-        while not self.out.empty():
-            frame = self.out.get_nowait()
-            if frame is None or self.closing:
-                break
+        out = self._out
+        while out and not self.closing:
+            frame = out.popleft()
+            self._wake_room()
             try:
                 await self._asgi_send({"type": "websocket.send", "text": frame})
             except Exception:  # the peer went away
                 self.closing = True
-                break
+        if self._out is out and not out:
+            self._out = None  # an idle socket keeps no queue
         if self.closing:
-            while not self.out.empty():  # unblock anyone waiting for room
-                self.out.get_nowait()
+            self._out = None
+            self._wake_room()  # unblock anyone waiting for room
 
     def _start_timers(self) -> None:
+        self._next_ping = asyncio.get_running_loop().time() + self.cfg.settings.keepalive_interval
+        self._arm()
+
+    def _arm(self) -> None:
+        """The connection_init deadline, the keep-alive ping (an idle socket must see
+        traffic within the ALB's 60 s idle timeout) and the token's expiry, in one
+        timer (a task per socket cost more than the rest of an idle socket's state)."""
         if self._timer is not None:
             self._timer.cancel()
-        self._timer = asyncio.get_running_loop().create_task(self._timers())
-
-    async def _timers(self) -> None:
-        """The connection_init deadline, the keep-alive ping (an idle socket must see
-        traffic within the ALB's 60 s idle timeout) and the token's expiry, in one task."""
-        s = self.cfg.settings
         loop = asyncio.get_running_loop()
-        init_deadline = self.opened + s.connection_init_timeout
-        next_ping = loop.time() + s.keepalive_interval
-        while not self.closing:
-            wake = [next_ping] if self.acked else [init_deadline]
-            if self.expires_at:
-                wake.append(loop.time() + self.expires_at - time.time())
-            await asyncio.sleep(max(0.0, min(wake) - loop.time()))
-            if not self.acked:
-                if loop.time() >= init_deadline:
-                    await self.close(INIT_TIMEOUT, "Connection initialisation timeout")
-                    return
-                continue
-            if self.expires_at and time.time() >= self.expires_at:
-                await self.close(FORBIDDEN, "Access token expired")
+        wake = self._next_ping if self.acked else self.opened + self.cfg.settings.connection_init_timeout
+        if self.expires_at:
+            wake = min(wake, loop.time() + self.expires_at - time.time())
+        self._timer = loop.call_at(wake, self._tick)
+
+    def _tick(self) -> None:
+        self._timer = None
+        if self.closing:
+            return
+        loop = asyncio.get_running_loop()
+        if not self.acked:
+            if loop.time() >= self.opened + self.cfg.settings.connection_init_timeout:
+                self._close_soon(INIT_TIMEOUT, "Connection initialisation timeout")
                 return
-            if loop.time() >= next_ping:
-                self.send({"type": "ping"})
-                next_ping = loop.time() + s.keepalive_interval
+        elif self.expires_at and time.time() >= self.expires_at:
+            self._close_soon(FORBIDDEN, "Access token expired")
+            return
+        elif loop.time() >= self._next_ping:
+            self.send({"type": "ping"})
+            self._next_ping = loop.time() + self.cfg.settings.keepalive_interval
+        self._arm()
+
+    def _close_soon(self, code: int, reason: str) -> None:
+        self._closer = asyncio.get_running_loop().create_task(self.close(code, reason))
 
     # -- protocol -------------------------------------------------------------
 

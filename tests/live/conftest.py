@@ -15,6 +15,7 @@ import uvicorn
 from websockets.asyncio.client import ClientConnection, connect
 
 from taskboard.app import create_app
+from taskboard.ws_protocol import LeanWebSocketProtocol
 from tests.conftest import Api, test_settings
 
 PROTOCOL = "graphql-transport-ws"
@@ -57,7 +58,7 @@ async def serve(settings: Any, **uvicorn_options: Any) -> AsyncIterator[LiveServ
     """A real uvicorn on a free port; `uvicorn_options` add to its Config."""
     port = free_port()
     config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning",
-                            ws="websockets-sansio", ws_per_message_deflate=False, lifespan="on",
+                            ws=LeanWebSocketProtocol, ws_per_message_deflate=False, lifespan="on",
                             **uvicorn_options)
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
