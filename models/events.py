@@ -7,6 +7,10 @@ and `deploy/events.tf` and the contract are pinned to it by tests."""
 from __future__ import annotations
 
 import enum
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, NotRequired, TypedDict
 
 SOURCE = "taskboard"
 
@@ -113,3 +117,63 @@ COMMENT_MAIL_DETAIL_TYPES: tuple[str, ...] = ("CommentAdded",)
 MEMBER_MAIL_DETAIL_TYPES: tuple[str, ...] = ("MemberAdded",)
 MAIL_DETAIL_TYPES: tuple[str, ...] = (TASK_MAIL_DETAIL_TYPES + COMMENT_MAIL_DETAIL_TYPES + ACCOUNT_MAIL_DETAIL_TYPES
                                       + MEMBER_MAIL_DETAIL_TYPES)
+
+
+def iso(value: datetime) -> str:
+    """The one timestamp form on the wire, in the log and in mail markers (the
+    contract's DateTime: UTC, milliseconds, `Z`)."""
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+# Payloads written before the field existed are version 1; `encode_event` leaves it
+# out while it is 1, so what goes on the bus and into the log stays byte for byte
+# what it was.
+EVENT_VERSION = 1
+
+
+class BoardEventPayload(TypedDict, total=False):
+    """The `board_events.payload` a change records (resolvers/events.py builds the
+    body, models/uow.py `record` adds the envelope), as it travels on the bus (the
+    Detail) and to the mailer.  Kind-specific parts (task, member, comment, label,
+    changes) stay dicts: their shapes are the contract's types."""
+
+    version: NotRequired[int]
+    eventId: str
+    seq: int
+    boardId: str
+    boardName: str
+    kind: str
+    activityKind: str
+    detailType: str
+    taskId: str | None
+    actorId: str
+    actorEmail: str
+    actorName: str
+    at: str
+    logType: str
+    message: str
+    task: dict[str, Any] | None
+    member: dict[str, Any] | None
+    changes: dict[str, Any] | None
+    recipients: list[dict[str, Any]]
+    traceparent: str
+
+
+def encode_event(payload: BoardEventPayload | dict[str, Any]) -> str:
+    """The payload as the bus carries it (compact JSON, UTF-8 left as is)."""
+    body = dict(payload)
+    if body.get("version") == EVENT_VERSION:
+        del body["version"]
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+
+
+def decode_event(detail: str | bytes | dict[str, Any] | Any) -> BoardEventPayload:
+    """A Detail (JSON text, or already parsed as EventBridge hands it to a Lambda)
+    back to a payload; anything that is not an object decodes to an empty one."""
+    if isinstance(detail, str | bytes):
+        detail = json.loads(detail)
+    if not isinstance(detail, Mapping):
+        return BoardEventPayload()
+    out: dict[str, Any] = dict(detail)
+    out.setdefault("version", EVENT_VERSION)
+    return out  # type: ignore[return-value]

@@ -22,6 +22,7 @@ from sqlalchemy import and_, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from models.db import WriteGate
+from models.events import iso
 from models.tables import (
     DETAIL_TYPES,
     ActivityKind,
@@ -159,7 +160,7 @@ class UnitOfWork:
         )
         if actor_name:
             body["actorName"] = actor_name
-        body.setdefault("at", _iso(now))
+        body.setdefault("at", iso(now))
         if (traceparent := current_traceparent()) is not None:
             body["traceparent"] = traceparent  # the relay's and the mailer's spans continue this trace
         row = BoardEventRow(
@@ -214,7 +215,3 @@ def _listener_done(future: asyncio.Future[Any]) -> None:
     _background.discard(future)
     if not future.cancelled() and future.exception() is not None:
         log.error("commit listener failed", exc_info=future.exception())
-
-
-def _iso(value: Any) -> str:
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"

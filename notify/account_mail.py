@@ -20,6 +20,7 @@ from models.events import (
     ACCOUNT_PASSWORD_RESET,
     ACCOUNT_PHONE_CODE,
     MEMBER_MAIL_DETAIL_TYPES,
+    iso,
 )
 from notify.mail_words import actor_name, moment
 from notify.mailer import (
@@ -153,7 +154,7 @@ def _deliver(dynamodb: Any, table: str, event_id: str, kind: str, to: str, subje
     if kind == "email" and suppressed_recipient(dynamodb, table, to, {}):
         return False  # it hard-bounced or complained: SES would drop it, and it would count against us
     pk, sk = f"MAIL#{event_id}", f"{to}#{kind}"
-    sent_at = moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    sent_at = iso(moment)
     attributes: dict[str, str | int] = {"ExpiresAt": int(moment.timestamp()) + ttl_days * 86400, "Kind": kind,
                                         "EventId": event_id, "To": to, "Subject": subject, "SentAt": sent_at}
     token = claim_marker(dynamodb, table, pk, sk, attributes, now=moment.timestamp())

@@ -8,12 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
+from models.events import iso
 from models.tables import BoardEventRow
 from notify.activity_port import ActivityEntry, ActivityPage, check_first, page_of, seq_below
-
-
-def _iso(value: Any) -> str:
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
 def entry_from_row(row: BoardEventRow) -> ActivityEntry:
@@ -27,7 +24,7 @@ def entry_from_row(row: BoardEventRow) -> ActivityEntry:
         actor_email=row.actor_email,
         message=str(payload.get("message") or ""),
         changes=changes if isinstance(changes, dict) else None,
-        at=str(payload.get("at") or _iso(row.created_at)),
+        at=str(payload.get("at") or iso(row.created_at)),
         seq=int(row.seq),
     )
 

@@ -53,6 +53,7 @@ from models.events import (
     MEMBER_MAIL_DETAIL_TYPES,
     SOURCE,
     TASK_MAIL_DETAIL_TYPES,
+    iso,
 )
 from notify.mail_words import actor_name, day, name_of, person_by_id, task_url, turn_off
 from notify.suppression import SES_SOURCE, is_suppressed, record_feedback
@@ -565,7 +566,7 @@ def handle_event(
         raise ValueError("task event without an eventId")
     moment = now or datetime.now(UTC)
     expires = int(moment.timestamp()) + dedup_ttl_days * 86400
-    sent_at = moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    sent_at = iso(moment)
     pk = f"MAIL#{event_id}"
     errors: list[BaseException] = []
 

@@ -529,7 +529,7 @@ class OutboxRelay:
         return delivered
 
     def _backoff(self, attempts: int) -> float:
-        ceiling = min(self.backoff_max, self.backoff_base * (2 ** max(0, min(attempts, 30) - 1)))
+        ceiling: float = min(self.backoff_max, self.backoff_base * float(2 ** max(0, min(attempts, 30) - 1)))
         return ceiling / 2 + random.uniform(0, ceiling / 2)  # noqa: S311 - jitter, not crypto
 
     async def _next_wait(self) -> float:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from models.events import iso
 from models.tables import LOG_TYPES, ActivityKind, BoardRole, TaskStatus
 from resolvers.records import MemberRec, TaskRec, UserRec
 
@@ -15,10 +16,6 @@ STATUS_WORDS = {
     TaskStatus.IN_REVIEW: "In Review",
     TaskStatus.DONE: "Done",
 }
-
-
-def iso(value: datetime) -> str:
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
 def user_json(u: UserRec | None) -> dict[str, str] | None:

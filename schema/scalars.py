@@ -9,10 +9,11 @@ from typing import Any, NewType
 import strawberry
 from strawberry.types.scalar import ScalarDefinition
 
+from models.events import iso
+
 
 def _serialize_datetime(value: datetime) -> str:
-    value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    return iso(value.astimezone(UTC))
 
 
 def parse_datetime(value: Any) -> datetime:
