@@ -303,10 +303,12 @@ async def test_generated_queries_answer_the_same(world: World, data: st.DataObje
         assert plain == compiled, f"{who} {variables} flag={flag}\n{query}"
 
 
-def test_prepared_is_compiled_only_when_persisted(world: World) -> None:
+def test_prepared_is_compiled_by_default_once_cached(world: World) -> None:
+    # The default (`all`): a valid document the cache holds runs compiled, sent by hash or as text.
     query = "{ viewer { user { id } } }"
+    world.operations.prepare(query, None, None)
     free = world.operations.prepare(query, None, None)
-    assert isinstance(free, Prepared) and free.executor_class is None
+    assert isinstance(free, Prepared) and free.executor_class is not None
     persisted = world.operations.prepare(query, None, None, persisted=True)
     assert isinstance(persisted, Prepared) and persisted.executor_class is not None
 
