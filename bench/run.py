@@ -6,6 +6,7 @@ Workloads (the shared harness in ../shared/bench does the measuring):
   fanout   fanout.py: N graphql-transport-ws subscribers, M mutations 50 ms apart, 1 server process
   mixed    bench/mixed.lua: wrk -t2 -c64, 90% board reads and 10% updateTask status changes on
            the board's tasks, 2 server workers (every write invalidates ours's board cache)
+  readplus bench/readplus.lua: the board read with each card's labels and comment count (ours only)
   queries  bench/queries.lua: wrk -t2 -c64, the API's other reads in turn (viewer, boards, myTasks,
            task, members, a task page with totalCount), 2 server workers; ours only (the peers
            implement the benchmark's subset)
@@ -15,7 +16,8 @@ a shared machine hits both.  Prints RESULT lines and a summary with the ratio.
 
 Usage: .venv/bin/python bench/run.py [--rounds 3] [--workloads read,fanout] [--peers ours,mercurius]
        [--duration 20s] [--fanout-n 1000] [--fanout-m 50] [--cache on|off]
-Needs: MariaDB on 127.0.0.1:3306 (root), wrk (apt), node/npm (for mercurius).
+Needs: MariaDB on 127.0.0.1:3306 (root), Redis on 127.0.0.1:6379 (BENCH_REDIS_URL), wrk (apt),
+node/npm (for mercurius).
 """
 
 from __future__ import annotations
@@ -87,6 +89,9 @@ def ours_env(cache: str) -> dict[str, str]:
             "TASKBOARD_JWT_SECRET": "bench-only-secret-0123456789abcdef0123456789",
             "TASKBOARD_DATABASE_URL": f"mysql+asyncmy://root@127.0.0.1:3306/{OURS_DB}",
             "TASKBOARD_DATABASE_TLS": "off",  # production requires TLS; the local MariaDB has none
+            # Two workers need Redis (each would otherwise fan live events out to its own sockets
+            # only; `serve` refuses that). The machine's Redis, a database of its own.
+            "TASKBOARD_REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15"),
             "TASKBOARD_RESPONSE_CACHE": "1" if cache == "on" else "0"}
 
 
@@ -143,6 +148,30 @@ def task_ids(url: str, token: str, board: str) -> list[str]:
     return [e["node"]["id"] for e in body["data"]["board"]["tasks"]["edges"]]
 
 
+def gql(url: str, token: str, query: str, variables: dict[str, object]) -> dict[str, object]:
+    req = urllib.request.Request(f"{url}/graphql", data=json.dumps({"query": query, "variables": variables}).encode(),  # noqa: S310 - a local http URL
+                                 headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(req, timeout=30) as resp:  # noqa: S310 - a local http URL
+        body: dict[str, object] = json.load(resp)
+    assert "errors" not in body, body
+    return body
+
+
+def decorate(url: str, token: str, board: str) -> None:
+    """What a real board's cards carry (readplus): 4 labels on the board, 2 on each task of
+    the first page, and 3 comments on each."""
+    labels = [gql(url, token, "mutation($b: ID!, $n: String!, $c: String!) { createLabel(boardId: $b, name: $n, "
+                  "color: $c) { id } }", {"b": board, "n": f"label {i}", "c": f"#{i:02x}80c0"})
+              for i in range(4)]
+    ids = [lb["data"]["createLabel"]["id"] for lb in labels]  # type: ignore[index]
+    for i, task in enumerate(task_ids(url, token, board)):
+        gql(url, token, "mutation($t: ID!, $l: [ID!]) { updateTask(id: $t, input: {labelIds: $l}) { id } }",
+            {"t": task, "l": [ids[i % 4], ids[(i + 1) % 4]]})
+        for j in range(3):
+            gql(url, token, "mutation($t: ID!, $b: String!) { addComment(taskId: $t, body: $b) { id } }",
+                {"t": task, "b": f"comment {j} on the card"})
+
+
 def run_script(workload: str, url: str, token: str, board: str, duration: str) -> subprocess.CompletedProcess[str]:
     """wrk with bench/<workload>.lua (3 s unmeasured warm-up, as run_read.sh), then one RESULT line."""
     env = {**os.environ, "TOKEN": token, "BOARD_ID": board, "TASK_IDS": ",".join(task_ids(url, token, board))}
@@ -177,7 +206,7 @@ def result_line(text: str) -> dict[str, str]:
 def measure(peer: str, workload: str, args: argparse.Namespace, out: Path, r: int) -> dict[str, str]:
     url = f"http://127.0.0.1:{PORTS[peer]}"
     board = seed(peer, args.cache)
-    workers = 2 if workload in ("read", "mixed", "queries") else 1
+    workers = 2 if workload in ("read", "mixed", "queries", "readplus") else 1
     proc = start(peer, workers, out / f"{peer}.{workload}.{r}.log", args.cache)
     try:
         if board is None:
@@ -188,6 +217,9 @@ def measure(peer: str, workload: str, args: argparse.Namespace, out: Path, r: in
             res = sh(["bash", str(SHARED / "run_read.sh"), url, token, board, args.duration], capture_output=True,
                      check=False)
         elif workload in ("mixed", "queries"):
+            res = run_script(workload, url, token, board, args.duration)
+        elif workload == "readplus":
+            decorate(url, token, board)
             res = run_script(workload, url, token, board, args.duration)
         else:
             harness = str(WORK / "harness-venv" / "bin" / "python")
@@ -231,7 +263,7 @@ def main() -> None:
     for r in range(1, args.rounds + 1):
         for workload in args.workloads.split(","):
             for peer in args.peers.split(","):
-                if workload == "queries" and peer != "ours":
+                if workload in ("queries", "readplus") and peer != "ours":
                     continue  # the peers implement only the benchmark's subset of the contract
                 res = measure(peer, workload, args, out, r)
                 results.setdefault((peer, workload), []).append(res)
@@ -251,6 +283,7 @@ def summarize(results: dict[tuple[str, str], list[dict[str, str]]]) -> str:
     for workload, keys in (("read", ("rps", "p50_ms", "p99_ms")),
                            ("mixed", ("rps", "p50_ms", "p99_ms", "writes")),
                            ("queries", ("rps", "p50_ms", "p99_ms")),
+                           ("readplus", ("rps", "p50_ms", "p99_ms")),
                            ("fanout", ("p50_ms", "p99_ms", "max_ms", "kib_per_sub", "missing", "mut_p99_ms"))):
         peers = [p for (p, w) in results if w == workload]
         if not peers:
