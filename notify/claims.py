@@ -17,6 +17,9 @@ so it keeps the oldest-first order.
 Renewal: a delivery can outlast the lease (slow AWS answers, a large batch);
 while it runs `LeaseRenewal` extends the lease of its rows every lease/3, so
 no other relay takes them and sends them a second time.
+
+Mark: after a delivery, per destination, and a backoff for what failed; and the
+two reads the relay's scheduler needs (`backlog`, `next_due`).
 """
 
 from __future__ import annotations
@@ -25,9 +28,9 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select, update
@@ -38,6 +41,7 @@ from models.db import WriteGate
 from models.tables import BoardEventRow, utcnow
 
 PENDING_INDEX = "ix_board_events_pending"
+MAX_ERROR_CHARS = 2000
 
 
 @dataclass
@@ -173,3 +177,100 @@ class LeaseRenewal:
                 # through): those may be delivered twice; the mailer dedups on event id.
                 self._log.warning("outbox lease renewal: %d of %d rows are no longer ours",
                                   len(self._claimed) - held, len(self._claimed))
+
+
+@dataclass
+class Marked:
+    """What `mark` wrote: rows now fully delivered, rows that failed, and the
+    shortest backoff given (None: no failure), for the relay's next sweep."""
+
+    delivered: int = 0
+    failed: int = 0
+    soonest_retry: float | None = None
+
+
+def _undelivered_values(c: Claimed, now: datetime) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    if c.log_ok and not c.log_done:
+        values["log_delivered_at"] = now
+    if c.bus_ok and not c.bus_done:
+        values["bus_delivered_at"] = now
+    return values
+
+
+async def _mark_one(session: AsyncSession, c: Claimed, now: datetime, backoff: Callable[[int], float],
+                    log: logging.Logger, out: Marked) -> None:
+    values = _undelivered_values(c, now)
+    if (c.log_done or c.log_ok) and (c.bus_done or c.bus_ok):
+        values.update(pending=False, next_attempt_at=None)
+        out.delivered += 1
+        # Delivered is delivered, whoever holds the lease now.
+        await session.execute(update(BoardEventRow).where(col(BoardEventRow.id) == c.id).values(**values))
+        return
+    error = "; ".join(c.errors)[:MAX_ERROR_CHARS] or "not delivered"
+    out.failed += 1
+    if values:  # the destination that did succeed stays done
+        await session.execute(update(BoardEventRow).where(col(BoardEventRow.id) == c.id).values(**values))
+    # The backoff only if the lease is still ours (attempts is the fence).
+    delay = backoff(c.attempts)
+    out.soonest_retry = delay if out.soonest_retry is None else min(out.soonest_retry, delay)
+    await session.execute(
+        update(BoardEventRow)
+        .where(and_(col(BoardEventRow.id) == c.id, col(BoardEventRow.attempts) == c.attempts))
+        .values(last_error=error, next_attempt_at=now + timedelta(seconds=delay))
+    )
+    log.warning("outbox event %s (board %s seq %s) not delivered, attempt %d, retry in %.1fs: %s",
+                c.id, c.board_id, c.seq, c.attempts, delay, error)
+
+
+async def mark(session_factory: async_sessionmaker[AsyncSession], gate: WriteGate, claimed: Sequence[Claimed],
+               backoff: Callable[[int], float], log: logging.Logger) -> Marked:
+    """Per destination `log_delivered_at` / `bus_delivered_at`, `pending` false once
+    both are done; a failed row gets `last_error` and a backoff from `backoff(attempts)`."""
+    now = utcnow()
+    out = Marked()
+    async with gate, session_factory() as session:
+        await session.connection(execution_options={"write": True})
+        # The usual case, both destinations done in this attempt: one statement for all.
+        fresh = {c.id for c in claimed if c.log_ok and c.bus_ok and not c.log_done and not c.bus_done}
+        if fresh:
+            await session.execute(
+                update(BoardEventRow)
+                .where(col(BoardEventRow.id).in_(sorted(fresh)))
+                .values(log_delivered_at=now, bus_delivered_at=now, pending=False, next_attempt_at=None)
+            )
+            out.delivered += len(fresh)
+        for c in claimed:
+            if c.id not in fresh:
+                await _mark_one(session, c, now, backoff, log, out)
+        await session.commit()
+    return out
+
+
+def _aware(value: datetime) -> datetime:
+    # min() bypasses the column type on some backends: a naive UTC datetime.
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+async def backlog(session_factory: async_sessionmaker[AsyncSession]) -> tuple[int, float]:
+    """(pending rows, age in seconds of the oldest pending row)."""
+    async with session_factory() as session:
+        result = await session.execute(
+            select(func.count(), func.min(BoardEventRow.created_at)).where(col(BoardEventRow.pending) == True)  # noqa: E712
+        )
+        count, oldest = result.one()
+    if not count or oldest is None:
+        return 0, 0.0
+    return int(count), max(0.0, (utcnow() - _aware(oldest)).total_seconds())
+
+
+async def next_due(session_factory: async_sessionmaker[AsyncSession], ceiling: float) -> float:
+    """Seconds until the earliest backed-off or leased pending row falls due, at most `ceiling`."""
+    async with session_factory() as session:
+        result = await session.execute(
+            select(func.min(BoardEventRow.next_attempt_at)).where(col(BoardEventRow.pending) == True)  # noqa: E712
+        )
+        due: datetime | None = result.scalar_one_or_none()
+    if due is None:
+        return ceiling
+    return max(0.01, min(ceiling, (_aware(due) - utcnow()).total_seconds() + 0.01))
