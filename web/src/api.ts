@@ -1,9 +1,7 @@
 // GraphQL over HTTP, the error codes of the contract, and the session
 // (access token refreshed before it expires; refresh tokens rotate on use).
 
-import { API_URL } from "./config";
-import { LOGIN, LOGOUT, REFRESH, SIGN_UP } from "./queries";
-import type { User } from "./types";
+import { API_URL, COOKIE_SESSION } from "./config";
 
 export type ErrorCode =
   | "UNAUTHENTICATED"
@@ -51,35 +49,42 @@ export function toApiError(raw: RawError | unknown): ApiError {
   return new ApiError("NETWORK_ERROR", String(raw ?? "Unknown error"));
 }
 
-/** A sentence a person can act on, for every code of the contract. */
+/** A sentence a person can act on, for every code of the contract. The server's
+ * own message is shown only where it is written for people (refusals and input
+ * checks); internals (HTTP statuses, conflicts' versions, fetch errors) are not. */
 export function describeError(err: unknown, action?: string, overrides: Partial<Record<ErrorCode, string>> = {}): string {
   const e = toApiError(err);
   const special = overrides[e.code];
   if (special) return special;
-  const detail = e.message ? ` (${e.message.replace(/\.$/, "")})` : "";
-  const doing = action ? `Could not ${action}: ` : "";
+  const said = e.message ? sentence(e.message) : "";
+  const doing = action ? `Could not ${action}. ` : "";
   switch (e.code) {
     case "UNAUTHENTICATED":
-      return `${doing}you are not signed in or your session expired${detail}. Please log in again.`;
+      return `${doing}Your session has ended. Please log in again.`;
     case "FORBIDDEN":
-      return `${doing}you are not allowed to do that${detail}.`;
+      return `${doing}${said || "You are not allowed to do that."}`;
     case "NOT_FOUND":
-      return `${doing}it does not exist any more, or you have no access to it${detail}.`;
+      return `${doing}It was deleted, or you no longer have access to it.`;
     case "BAD_USER_INPUT":
-      return `${doing}please check what you entered${detail}.`;
+      return `${doing}${said || "Please check what you entered."}`;
     case "CONFLICT":
-      return `${doing}it conflicts with a change already made${detail}.`;
+      return `${doing}${said || "Someone else changed it a moment before you. Look at it again, then try once more."}`;
     case "RATE_LIMITED": {
       const wait = Number(e.extensions.retryAfterSeconds);
-      return `${doing}too many attempts${detail}. Please try again in ${wait > 0 ? waitText(wait) : "a minute"}.`;
+      return `${doing}Too many attempts. Please try again in ${wait > 0 ? waitText(wait) : "a minute"}.`;
     }
     case "INTERNAL_SERVER_ERROR": {
       const rid = e.extensions.requestId ? ` Reference: ${String(e.extensions.requestId)}.` : "";
-      return `${doing}something went wrong on the server. Please try again.${rid}`;
+      return `${doing}Something went wrong on our side. Please try again.${rid}`;
     }
     case "NETWORK_ERROR":
-      return `${doing}the server cannot be reached${detail}. Check your connection and try again.`;
+      return `${doing}The server cannot be reached. Check your connection and try again.`;
   }
+}
+
+function sentence(text: string): string {
+  const t = text.trim();
+  return t ? t[0].toUpperCase() + t.slice(1) + (/[.!?]$/.test(t) ? "" : ".") : "";
 }
 
 /** Seconds as a person says them: "45 seconds", "3 minutes". */
@@ -111,7 +116,7 @@ export function isPersistedQueryNotFound(errors: unknown): boolean {
 
 class PersistedQueryNotFound extends Error {}
 
-async function post<T>(query: string, variables: Record<string, unknown>, token: string | null): Promise<T> {
+export async function post<T>(query: string, variables: Record<string, unknown>, token: string | null): Promise<T> {
   const persisted = await persistedQuery(query);
   if (persisted) {
     try {
@@ -126,6 +131,8 @@ async function post<T>(query: string, variables: Record<string, unknown>, token:
 async function send<T>(payload: Record<string, unknown>, token: string | null): Promise<T> {
   const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json" };
   if (token) headers.authorization = `Bearer ${token}`;
+  // Asks the server to put a refresh token it issues into the cookie, not the body.
+  if (COOKIE_SESSION) headers["x-session-cookie"] = "1";
   let res: Response;
   try {
     res = await fetch(API_URL, { method: "POST", headers, body: JSON.stringify(payload) });
@@ -147,157 +154,8 @@ async function send<T>(payload: Record<string, unknown>, token: string | null): 
   return body.data;
 }
 
-// ---------------------------------------------------------------------------
-// Session
-
-export interface AuthPayload {
-  accessToken: string;
-  refreshToken: string;
-  expiresIn: number;
-  user: User;
-}
-
-export interface Session {
-  user: User;
-  accessToken: string;
-  refreshToken: string;
-  expiresAt: number; // ms since epoch
-  expiresIn: number; // seconds, as the server said
-}
-
-// sessionStorage: per tab, so two tabs never race to use the same single-use
-// refresh token; a reload keeps the session.
-const STORE_KEY = "taskboard.session";
-
-type Listener = (s: Session | null, reason?: string) => void;
-
-class SessionStore {
-  private session: Session | null = null;
-  private listeners = new Set<Listener>();
-  private timer: number | undefined;
-  private refreshing: Promise<Session> | null = null;
-
-  get current(): Session | null {
-    return this.session;
-  }
-
-  subscribe(fn: Listener): () => void {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
-  }
-
-  private set(s: Session | null, reason?: string): void {
-    this.session = s;
-    window.clearTimeout(this.timer);
-    if (s) {
-      sessionStorage.setItem(STORE_KEY, JSON.stringify({ refreshToken: s.refreshToken, user: s.user }));
-      // Refresh ahead of expiry: a minute early, or at 80% of a short lifetime.
-      const lead = Math.min(60_000, s.expiresIn * 200);
-      const wait = Math.max(1_000, s.expiresAt - Date.now() - lead);
-      this.timer = window.setTimeout(() => {
-        this.refresh().catch(() => undefined);
-      }, wait);
-    } else {
-      sessionStorage.removeItem(STORE_KEY);
-    }
-    for (const fn of this.listeners) fn(s, reason);
-  }
-
-  private accept(p: AuthPayload): Session {
-    const s: Session = {
-      user: p.user,
-      accessToken: p.accessToken,
-      refreshToken: p.refreshToken,
-      expiresIn: p.expiresIn,
-      expiresAt: Date.now() + p.expiresIn * 1000,
-    };
-    this.set(s);
-    return s;
-  }
-
-  async signUp(email: string, name: string, password: string): Promise<Session> {
-    const d = await post<{ signUp: AuthPayload }>(SIGN_UP, { input: { email, name, password } }, null);
-    return this.accept(d.signUp);
-  }
-
-  /** Take over the session a password reset or change answered with (the old refresh token is revoked). */
-  adopt(p: AuthPayload): Session {
-    return this.accept(p);
-  }
-
-  async login(email: string, password: string): Promise<Session> {
-    const d = await post<{ login: AuthPayload }>(LOGIN, { email, password }, null);
-    return this.accept(d.login);
-  }
-
-  /** Resume the tab's session after a reload, if it has one. */
-  async restore(): Promise<Session | null> {
-    const raw = sessionStorage.getItem(STORE_KEY);
-    if (!raw) return null;
-    let refreshToken: string;
-    try {
-      refreshToken = (JSON.parse(raw) as { refreshToken: string }).refreshToken;
-    } catch {
-      sessionStorage.removeItem(STORE_KEY);
-      return null;
-    }
-    try {
-      return await this.refreshWith(refreshToken);
-    } catch {
-      return null; // refused: signed out (and forgotten); unreachable: log in again
-    }
-  }
-
-  private refreshWith(refreshToken: string): Promise<Session> {
-    if (!this.refreshing) {
-      this.refreshing = post<{ refreshToken: AuthPayload }>(REFRESH, { token: refreshToken }, null)
-        .then((d) => this.accept(d.refreshToken))
-        .catch((e) => {
-          const err = toApiError(e);
-          // A refresh token that is refused will never work again: sign out.
-          if (err.code === "UNAUTHENTICATED") this.set(null, "Your session has expired. Please log in again.");
-          throw err;
-        })
-        .finally(() => {
-          this.refreshing = null;
-        });
-    }
-    return this.refreshing;
-  }
-
-  /** Rotate the tokens now (single flight). */
-  refresh(): Promise<Session> {
-    if (!this.session) return Promise.reject(new ApiError("UNAUTHENTICATED", "Not signed in"));
-    return this.refreshWith(this.session.refreshToken);
-  }
-
-  /** An access token good for at least a few more seconds. */
-  async token(): Promise<string> {
-    const s = this.session;
-    if (!s) throw new ApiError("UNAUTHENTICATED", "Not signed in");
-    if (s.expiresAt - Date.now() < 5_000) return (await this.refresh()).accessToken;
-    return s.accessToken;
-  }
-
-  async logout(): Promise<void> {
-    const s = this.session;
-    this.set(null, "You have logged out.");
-    if (s) {
-      try {
-        await post(LOGOUT, { token: s.refreshToken }, null);
-      } catch {
-        // The session is gone locally either way.
-      }
-    }
-  }
-
-  /** Used by tests and the console: forget the session without telling the server. */
-  drop(reason: string): void {
-    this.set(null, reason);
-  }
-}
-
-export const session = new SessionStore();
+export { session, type AuthPayload, type Session } from "./session";
+import { session } from "./session";
 
 /** A request open to anonymous callers (password reset), sent without a token. */
 export function anonymous<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {

@@ -8,6 +8,7 @@ import { BoardsPage } from "./boards";
 import { BoardPage } from "./board";
 import { AcceptInvitationPage } from "./invitations";
 import { currentRoute, type Route } from "./links";
+import { MyTasksPage } from "./mytasks";
 import { SettingsPage } from "./settings";
 import { CheckMailPage, VerifyBanner, VerifyEmailPage } from "./verify";
 
@@ -84,6 +85,9 @@ export function App() {
           <span class="who" title={sess.user.email}>
             {sess.user.name}
           </span>
+          <a class="button" href="#/my-tasks">
+            My tasks
+          </a>
           <a class="button" href="#/settings">
             Settings
           </a>
@@ -108,6 +112,8 @@ function Page(props: { route: Route; sess: Session }) {
       return <BoardPage key={route.id} boardId={route.id} me={me} taskId={route.task} />;
     case "settings":
       return <SettingsPage me={me} />;
+    case "mytasks":
+      return <MyTasksPage />;
     case "welcome":
       return <CheckMailPage email={me.email} />;
     case "verify":

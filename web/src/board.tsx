@@ -5,30 +5,23 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { describeError, gql, type ApiError } from "./api";
 import { navigate } from "./app";
-import { applyBoardEvent, withLabel, withMember } from "./boardevents";
+import { applyBoardEvent } from "./boardevents";
 import { BoardMenu } from "./boardmenu";
+import { BoardSide, type PanelState } from "./boardside";
 import { Column, type CardActions } from "./column";
 import { CommentBus } from "./comments";
 import { dropIndex, isNoop, neighboursAt, orderColumn, type Placement } from "./dnd";
 import { TaskEditor } from "./editor";
 import { FilterBar, NO_FILTERS, isFiltered, matches, type Filters } from "./filters";
-import { LabelManager } from "./labels";
 import { startBoardFeed, type LiveFeed, type LiveState } from "./live";
 import { useMoves } from "./moves";
-import { ActivityPanel, MembersPanel, PanelHead } from "./panels";
 import { BOARD, BOARD_TASKS_PAGE } from "./queries";
-import { TaskPanel } from "./taskpanel";
 import { useTaskStore } from "./taskstore";
-import { STATUSES, STATUS_LABEL, type Board, type BoardEvent, type Label, type Task, type TaskStatus, type User } from "./types";
+import { startTouchDrag } from "./touchdrag";
+import { STATUSES, STATUS_LABEL, type Board, type BoardEvent, type Task, type TaskStatus, type User } from "./types";
 import { ErrorBanner } from "./ui";
 
 type EditorState = { mode: "edit"; taskId: string } | { mode: "new"; status: TaskStatus };
-type PanelState =
-  | { kind: "activity"; taskId?: string }
-  | { kind: "members" }
-  | { kind: "labels" }
-  | { kind: "task"; taskId: string }
-  | null;
 
 interface TaskPage {
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
@@ -42,7 +35,8 @@ const LIVE_LABEL: Record<LiveState, string> = {
   offline: "Offline",
 };
 
-const PANEL_NAME = { activity: "Activity", members: "Members", labels: "Labels", task: "Task" } as const;
+// How long a card someone else changed stays lit.
+const CHANGED_MS = 8_000;
 
 declare global {
   interface Window {
@@ -62,12 +56,16 @@ export function BoardPage(props: { boardId: string; me: User; taskId?: string })
   const [reloadKey, setReloadKey] = useState(0);
   const [filters, setFilters] = useState<Filters>(NO_FILTERS);
   const [editor, setEditor] = useState<EditorState | null>(null);
-  const [panel, setPanel] = useState<PanelState>(props.taskId ? { kind: "task", taskId: props.taskId } : null);
+  const [panel, setPanelState] = useState<PanelState>(props.taskId ? { kind: "task", taskId: props.taskId } : null);
+  const panelOpener = useRef<HTMLElement | null>(null);
+  const [changed, setChanged] = useState<Map<string, string>>(new Map());
   const [activityTick, setActivityTick] = useState(0);
   const [dragging, setDragging] = useState<string | null>(null);
   const [dropAt, setDropAt] = useState<{ status: TaskStatus; index: number } | null>(null);
   const feedRef = useRef<LiveFeed | null>(null);
   const focusAfterRender = useRef<string | null>(null);
+  // A touch drag ends renders after it began: it drops with the newest columns.
+  const latestDrop = useRef<(status: TaskStatus, index: number, id: string | null) => void>(() => undefined);
   const lastActor = useRef(new Map<string, string>());
   const liveRef = useRef<LiveState>("connecting");
   const [bus] = useState(() => new CommentBus());
@@ -85,10 +83,36 @@ export function BoardPage(props: { boardId: string; me: User; taskId?: string })
     lastActor: (id) => lastActor.current.get(id),
   });
 
+  /** A person by name (notices never show an address when the board knows the name). */
+  const nameOf = (email: string): string =>
+    email === me.email ? me.name : board?.members.find((m) => m.user.email === email)?.user.name ?? "Someone";
+
+  /** Open a panel (or close it: null); focus goes back to what opened it when it closes. */
+  function setPanel(p: PanelState) {
+    if (p && !panel) panelOpener.current = document.activeElement as HTMLElement | null;
+    setPanelState(p);
+    if (!p) {
+      const back = panelOpener.current;
+      window.setTimeout(() => back?.isConnected && back.focus());
+    }
+  }
+
+  /** Light up a card someone else changed, for a few seconds. */
+  function light(taskId: string, name: string) {
+    setChanged((m) => new Map(m).set(taskId, name));
+    window.setTimeout(() => setChanged((m) => {
+      if (m.get(taskId) !== name) return m;
+      const next = new Map(m);
+      next.delete(taskId);
+      return next;
+    }), CHANGED_MS);
+  }
+
   // Every kind is applied in place: the board is never refetched for an event.
   const applyRef = useRef<(ev: BoardEvent) => void>(() => undefined);
   applyRef.current = (ev) => {
-    if (ev.taskId) lastActor.current.set(ev.taskId, ev.actorEmail);
+    if (ev.taskId) lastActor.current.set(ev.taskId, nameOf(ev.actorEmail));
+    if (ev.taskId && ev.task && ev.actorEmail !== me.email) light(ev.taskId, nameOf(ev.actorEmail));
     applyBoardEvent(ev, {
       me, known, upsert, removeLocal, patchTasks, dropLabel, bus,
       setBoard: (fn) => setBoard((b) => b && fn(b)),
@@ -214,7 +238,10 @@ export function BoardPage(props: { boardId: string; me: User; taskId?: string })
     e.preventDefault();
     const id = e.dataTransfer?.getData("text/plain") || dragging;
     const list = (e.currentTarget as HTMLElement).querySelector("ul.cards");
-    const index = dropIndex(list, e.clientY, id);
+    dropOn(status, dropIndex(list, e.clientY, id), id);
+  }
+
+  function dropOn(status: TaskStatus, index: number, id: string | null) {
     setDropAt(null);
     setDragging(null);
     const t = id ? tasks.get(id) : undefined;
@@ -223,6 +250,8 @@ export function BoardPage(props: { boardId: string; me: User; taskId?: string })
     const others = (columnsOf.get(status) ?? []).filter((x) => x.id !== t.id);
     moveTo(shown, { status, ...neighboursAt(others, index) }, false);
   }
+
+  latestDrop.current = dropOn;
 
   if (fatal) {
     return (
@@ -258,12 +287,26 @@ export function BoardPage(props: { boardId: string; me: User; taskId?: string })
       setDragging(null);
       setDropAt(null);
     },
+    handleDown: (t, e) =>
+      startTouchDrag(e, t.id, {
+        over: (status, index) => {
+          setDragging(t.id);
+          setDropAt(status ? { status, index } : null);
+        },
+        drop: (status, index) => latestDrop.current(status, index, t.id),
+        end: () => {
+          setDragging(null);
+          setDropAt(null);
+        },
+      }),
   };
-  const setLabel = (l: Label) => setBoard((b) => b && { ...b, labels: withLabel(b.labels, l) });
 
   return (
     <div class={panel ? "board-layout with-panel" : "board-layout"}>
       <div class="board-main">
+        <nav class="crumbs" aria-label="Boards">
+          <a href="#/">← All boards</a>
+        </nav>
         <div class="board-head">
           <h1>{board.name}</h1>
           <p class={`conn conn-${live}`} role="status" id="live-status" data-state={live}>
@@ -301,14 +344,13 @@ export function BoardPage(props: { boardId: string; me: User; taskId?: string })
 
         <FilterBar board={board} filters={filters} onChange={setFilters} shown={shownCount} total={tasks.size} />
 
-        <p id="kbd-hint" class="sr-only">
-          Press the left or right arrow key to move this task to the previous or next column, up or down to move it
-          within its column; Enter opens it.
+        <p id="kbd-hint" class="hint kbd-hint">
+          Keyboard: on a card's title, ← → move it to the previous or next column, ↑ ↓ within its column; Enter opens it.
         </p>
         <div class="columns" style={{ "--cols": String(columns.length) }}>
           {columns.map((status) => (
             <Column key={status} status={status} cards={columnsOf.get(status) ?? []} labels={board.labels} filtered={filtered}
-              dragging={dragging} dropAt={dropAt?.status === status ? dropAt.index : null}
+              dragging={dragging} changed={changed} dropAt={dropAt?.status === status ? dropAt.index : null}
               onDragOverAt={(index) => setDropAt({ status, index })}
               onDragOut={() => setDropAt(null)}
               onDrop={(e) => onDrop(e, status)}
@@ -322,26 +364,9 @@ export function BoardPage(props: { boardId: string; me: User; taskId?: string })
       </div>
 
       {panel && (
-        <aside class="side-panel" aria-label={PANEL_NAME[panel.kind]}>
-          {panel.kind === "members" ? (
-            <MembersPanel board={board} me={me} onClose={() => setPanel(null)}
-              onMemberAdded={(m) => setBoard((b) => b && { ...b, members: withMember(b.members, m) })}
-              onMemberRemoved={(id) => setBoard((b) => b && { ...b, members: b.members.filter((x) => x.user.id !== id) })} />
-          ) : panel.kind === "labels" ? (
-            <div class="panel">
-              <PanelHead title="Labels" onClose={() => setPanel(null)} />
-              <LabelManager boardId={board.id} labels={board.labels} onSaved={setLabel} onDeleted={dropLabel} />
-            </div>
-          ) : panel.kind === "task" ? (
-            <TaskPanel key={panel.taskId} board={board} task={tasks.get(panel.taskId)} taskId={panel.taskId} me={me} bus={bus}
-              onEdit={() => setEditor({ mode: "edit", taskId: panel.taskId })}
-              onHistory={() => setPanel({ kind: "activity", taskId: panel.taskId })}
-              onClose={() => setPanel(null)} />
-          ) : (
-            <ActivityPanel boardId={board.id} task={panel.taskId ? tasks.get(panel.taskId) ?? { id: panel.taskId, title: "Deleted task" } : undefined}
-              tick={activityTick} onBoard={() => setPanel({ kind: "activity" })} onClose={() => setPanel(null)} />
-          )}
-        </aside>
+        <BoardSide panel={panel} board={board} tasks={tasks} me={me} bus={bus} tick={activityTick}
+          setBoard={(fn) => setBoard((b) => b && fn(b))} dropLabel={dropLabel} open={setPanel}
+          edit={(taskId) => setEditor({ mode: "edit", taskId })} onClose={() => setPanel(null)} />
       )}
 
       {editor && (
@@ -372,11 +397,6 @@ export function BoardPage(props: { boardId: string; me: User; taskId?: string })
           }}
         />
       )}
-      <p class="back">
-        <a href="#/" onClick={(e) => { e.preventDefault(); navigate("#/"); }}>
-          ← All boards
-        </a>
-      </p>
     </div>
   );
 }

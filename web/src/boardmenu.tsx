@@ -1,10 +1,13 @@
 // The board menu: rename (any member), labels, and delete (owners; asks first
 // and says what goes with the board).
 
-import { useState } from "preact/hooks";
+import { useRef, useState } from "preact/hooks";
 import { describeError, gql } from "./api";
 import { DELETE_BOARD, RENAME_BOARD } from "./queries";
+import { LimitNote, overBy, useLimits } from "./limits";
 import type { Board } from "./types";
+
+export const NAME_NEEDED = "A board needs a name: spaces alone do not make one.";
 import { ErrorBanner, Modal } from "./ui";
 
 type Dialog = "rename" | "delete" | null;
@@ -21,6 +24,8 @@ export function BoardMenu(props: {
   const [open, setOpen] = useState(false);
   const [dialog, setDialog] = useState<Dialog>(null);
   const owner = board.viewerRole === "OWNER";
+  const button = useRef<HTMLButtonElement>(null);
+  const back = () => button.current;
 
   function choose(d: Dialog | "labels") {
     setOpen(false);
@@ -33,7 +38,7 @@ export function BoardMenu(props: {
       // Closes when the focus leaves it (a click elsewhere, Tab past the end).
       if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setOpen(false);
     }}>
-      <button type="button" aria-haspopup="true" aria-expanded={open} aria-controls="board-menu" onClick={() => setOpen(!open)}
+      <button type="button" ref={button} aria-haspopup="true" aria-expanded={open} aria-controls="board-menu" onClick={() => setOpen(!open)}
         onKeyDown={(e) => e.key === "Escape" && setOpen(false)}>
         Board ▾
       </button>
@@ -58,22 +63,27 @@ export function BoardMenu(props: {
           )}
         </ul>
       )}
-      {dialog === "rename" && <RenameDialog board={board} onClose={() => setDialog(null)} onRenamed={props.onRenamed} />}
+      {dialog === "rename" && <RenameDialog board={board} back={back} onClose={() => setDialog(null)} onRenamed={props.onRenamed} />}
       {dialog === "delete" && (
-        <DeleteDialog board={board} taskCount={props.taskCount} onClose={() => setDialog(null)} onDeleted={props.onDeleted} />
+        <DeleteDialog board={board} back={back} taskCount={props.taskCount} onClose={() => setDialog(null)} onDeleted={props.onDeleted} />
       )}
     </div>
   );
 }
 
-function RenameDialog(props: { board: Board; onClose: () => void; onRenamed: (name: string) => void }) {
+function RenameDialog(props: { board: Board; back: () => HTMLElement | null; onClose: () => void; onRenamed: (name: string) => void }) {
   const [name, setName] = useState(props.board.name);
+  const limits = useLimits();
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
   async function save(e: Event) {
     e.preventDefault();
-    if (!name.trim()) return;
+    if (!name.trim()) {
+      setError(NAME_NEEDED);
+      return;
+    }
+    if (overBy(name.trim(), limits?.boardNameMaxLength)) return;
     setBusy(true);
     setError(null);
     try {
@@ -87,15 +97,16 @@ function RenameDialog(props: { board: Board; onClose: () => void; onRenamed: (na
   }
 
   return (
-    <Modal title="Rename board" onClose={props.onClose}>
+    <Modal title="Rename board" onClose={props.onClose} returnFocus={props.back}>
       <form class="stack" onSubmit={save}>
         <label>
           Board name
-          <input type="text" required maxLength={200} value={name} onInput={(e) => setName(e.currentTarget.value)} />
+          <input type="text" required value={name} aria-describedby="rename-limit" onInput={(e) => setName(e.currentTarget.value)} />
         </label>
+        <LimitNote id="rename-limit" text={name.trim()} max={limits?.boardNameMaxLength} />
         <ErrorBanner message={error} onDismiss={() => setError(null)} />
         <div class="row">
-          <button type="submit" class="primary" disabled={busy || !name.trim()}>
+          <button type="submit" class="primary" disabled={busy || overBy(name.trim(), limits?.boardNameMaxLength) > 0}>
             Rename
           </button>
           <button type="button" onClick={props.onClose}>
@@ -107,7 +118,7 @@ function RenameDialog(props: { board: Board; onClose: () => void; onRenamed: (na
   );
 }
 
-function DeleteDialog(props: { board: Board; taskCount: number; onClose: () => void; onDeleted: () => void }) {
+function DeleteDialog(props: { board: Board; back: () => HTMLElement | null; taskCount: number; onClose: () => void; onDeleted: () => void }) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const others = props.board.members.length - 1;
@@ -125,7 +136,7 @@ function DeleteDialog(props: { board: Board; taskCount: number; onClose: () => v
   }
 
   return (
-    <Modal title="Delete board" onClose={props.onClose}>
+    <Modal title="Delete board" onClose={props.onClose} returnFocus={props.back} alert>
       <div class="stack">
         <p>
           Delete “{props.board.name}”? Its {props.taskCount} {props.taskCount === 1 ? "task" : "tasks"}, their comments and the board's

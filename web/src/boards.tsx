@@ -1,9 +1,13 @@
-// The list of the viewer's boards, and a form to create one.
+// The list of the viewer's boards (live: a board you are added to appears, lit
+// up for a while, without a reload), and a form to create one.
 
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { describeError, gql } from "./api";
 import { navigate, takeFlash } from "./app";
+import { NAME_NEEDED } from "./boardmenu";
 import { ViewerInvitations } from "./invitations";
+import { LimitNote, overBy, useLimits } from "./limits";
+import { startViewerFeed, type ViewerEvent } from "./viewerfeed";
 import { BOARDS, CREATE_BOARD } from "./queries";
 import type { BoardSummary, User } from "./types";
 import { ErrorBanner } from "./ui";
@@ -14,10 +18,20 @@ export function BoardsPage(props: { me: User }) {
   const [name, setName] = useState("");
   const [busy, setBusy] = useState(false);
   const [notice, setNotice] = useState(takeFlash);
+  const [fresh, setFresh] = useState<Set<string>>(new Set());
+  const known = useRef<Set<string> | null>(null);
+  const limits = useLimits();
 
   async function load() {
     try {
       const d = await gql<{ boards: BoardSummary[] }>(BOARDS);
+      // Boards that arrived while the list was open light up.
+      const before = known.current;
+      if (before) {
+        const added = d.boards.filter((b) => !before.has(b.id)).map((b) => b.id);
+        if (added.length) setFresh((f) => new Set([...f, ...added]));
+      }
+      known.current = new Set(d.boards.map((b) => b.id));
       setBoards(d.boards);
     } catch (e) {
       setError(describeError(e, "load your boards"));
@@ -27,11 +41,20 @@ export function BoardsPage(props: { me: User }) {
   useEffect(() => {
     document.title = "Boards — Taskboard";
     void load();
+    return startViewerFeed((ev) => {
+      void load();
+      const said = viewerNotice(ev);
+      if (said) setNotice(said);
+    });
   }, []);
 
   async function create(e: Event) {
     e.preventDefault();
-    if (!name.trim()) return;
+    if (!name.trim()) {
+      setError(NAME_NEEDED);
+      return;
+    }
+    if (overBy(name.trim(), limits?.boardNameMaxLength)) return;
     setBusy(true);
     setError(null);
     try {
@@ -65,9 +88,11 @@ export function BoardsPage(props: { me: User }) {
       ) : (
         <ul class="board-list">
           {boards.map((b) => (
-            <li key={b.id}>
+            <li key={b.id} class={fresh.has(b.id) ? "new" : undefined}>
               <a href={`#/board/${encodeURIComponent(b.id)}`}>{b.name}</a>
-              <span class="role">{b.viewerRole === "OWNER" ? "Owner" : "Member"}</span>
+              <span class="role">
+                {fresh.has(b.id) && <span class="tag new">New</span>} {b.viewerRole === "OWNER" ? "Owner" : "Member"}
+              </span>
             </li>
           ))}
         </ul>
@@ -75,12 +100,31 @@ export function BoardsPage(props: { me: User }) {
       <form class="inline-form" onSubmit={create} aria-label="Create a board">
         <label>
           New board name
-          <input type="text" required maxLength={200} value={name} onInput={(e) => setName(e.currentTarget.value)} />
+          <input type="text" required value={name} aria-describedby="board-name-limit" onInput={(e) => setName(e.currentTarget.value)} />
         </label>
-        <button type="submit" class="primary" disabled={busy}>
+        <LimitNote id="board-name-limit" text={name.trim()} max={limits?.boardNameMaxLength} />
+        <button type="submit" class="primary" disabled={busy || overBy(name.trim(), limits?.boardNameMaxLength) > 0}>
           Create board
         </button>
       </form>
     </div>
   );
+}
+
+/** What a change of the list says, naming the person by name. */
+function viewerNotice(ev: ViewerEvent): string | null {
+  const by = ev.byName ?? "Someone";
+  const board = ev.boardName ? `“${ev.boardName}”` : "a board";
+  switch (ev.kind) {
+    case "BOARD_ADDED":
+      return `${by} added you to ${board}.`;
+    case "BOARD_REMOVED":
+      return `${by} removed you from ${board}.`;
+    case "BOARD_DELETED":
+      return `${by} deleted ${board}.`;
+    case "INVITATION_RECEIVED":
+      return `${by} invited you to ${board}.`;
+    default:
+      return null;
+  }
 }

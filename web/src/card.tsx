@@ -1,5 +1,7 @@
 // One card on the board: title (opens the editor; arrow keys move it), labels,
-// assignee, deadline, comment count, and the move select.
+// assignee, deadline, comment count, and the move select. Moving is offered only
+// where the server's viewerCan allows it (else the reason shows instead); a card
+// someone else just changed says so for a few seconds.
 
 import { dueState, formatDate } from "./dates";
 import { LabelChips } from "./labels";
@@ -9,6 +11,8 @@ export function Card(props: {
   task: Task;
   labels: Label[];
   dragging: boolean;
+  /** Who else just changed it (by name), while the highlight lasts. */
+  changedBy?: string;
   onOpen: () => void;
   onComments: () => void;
   onHistory: () => void;
@@ -18,18 +22,22 @@ export function Card(props: {
   onShift: (delta: -1 | 1) => void;
   onDragStart: () => void;
   onDragEnd: () => void;
+  /** A finger (or pen) on the drag handle: the board follows the pointer from here. */
+  onHandleDown: (e: PointerEvent) => void;
 }) {
   const t = props.task;
   const due = dueState(t);
   const idx = STATUSES.indexOf(t.status);
   const titleId = `task-${t.id}-title`;
   const n = t.commentCount;
+  const canMove = t.viewerCan?.move ?? true;
+  const why = `task-${t.id}-why`;
   return (
     <li
-      class={`card${due ? ` ${due}` : ""}${props.dragging ? " dragging" : ""}`}
+      class={`card${due ? ` ${due}` : ""}${props.dragging ? " dragging" : ""}${props.changedBy ? " changed" : ""}`}
       data-task-id={t.id}
       data-status={t.status}
-      draggable
+      draggable={canMove}
       aria-labelledby={titleId}
       onDragStart={(e) => {
         e.dataTransfer?.setData("text/plain", t.id);
@@ -38,6 +46,7 @@ export function Card(props: {
       }}
       onDragEnd={props.onDragEnd}
     >
+      <div class="card-top">
       <h3 class="card-h" id={titleId}>
         <button
           type="button"
@@ -46,6 +55,7 @@ export function Card(props: {
           onClick={props.onOpen}
           onKeyDown={(e) => {
             if (e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return;
+            if (!canMove && e.key.startsWith("Arrow")) return;
             if (e.key === "ArrowRight" || e.key === "ArrowLeft") {
               const next = STATUSES[idx + (e.key === "ArrowRight" ? 1 : -1)];
               e.preventDefault();
@@ -59,6 +69,17 @@ export function Card(props: {
           {t.title}
         </button>
       </h3>
+      {canMove && (
+        <span class="drag-handle" aria-hidden="true" title="Drag to move" onPointerDown={props.onHandleDown}>
+          ⠿
+        </span>
+      )}
+      </div>
+      {props.changedBy && (
+        <p class="changed-note" role="status">
+          {props.changedBy} just changed this
+        </p>
+      )}
       <LabelChips ids={t.labels} labels={props.labels} />
       <dl class="meta">
         <div>
@@ -68,8 +89,11 @@ export function Card(props: {
         <div>
           <dt>Comments</dt>
           <dd>
-            <button type="button" class="link comment-count" onClick={props.onComments} aria-label={`Comments on “${t.title}” (${n})`}>
+            {/* The name is the visible count with words around it (no aria-label that hides the count). */}
+            <button type="button" class="link comment-count" onClick={props.onComments}>
+              <span class="sr-only">Comments on “{t.title}” (</span>
               {n}
+              <span class="sr-only">)</span>
             </button>
           </dd>
         </div>
@@ -87,7 +111,7 @@ export function Card(props: {
       <div class="card-actions">
         <label class="move">
           <span class="sr-only">Move “{t.title}” to</span>
-          <select value={t.status} onChange={(e) => props.onMove(e.currentTarget.value as TaskStatus, true)}>
+          <select value={t.status} disabled={!canMove} aria-describedby={canMove ? undefined : why} onChange={(e) => props.onMove(e.currentTarget.value as TaskStatus, true)}>
             {STATUSES.map((s) => (
               <option key={s} value={s}>
                 {s === t.status ? `${STATUS_LABEL[s]} (current)` : `Move to ${STATUS_LABEL[s]}`}
@@ -99,6 +123,11 @@ export function Card(props: {
           History
         </button>
       </div>
+      {!canMove && t.viewerCan.moveReason && (
+        <p class="why" id={why}>
+          {t.viewerCan.moveReason}
+        </p>
+      )}
     </li>
   );
 }

@@ -13,6 +13,8 @@ export interface CardActions {
   shift(t: Task, delta: -1 | 1): void;
   dragStart(t: Task): void;
   dragEnd(): void;
+  /** A finger on the card's drag handle. */
+  handleDown(t: Task, e: PointerEvent): void;
 }
 
 export function Column(props: {
@@ -21,6 +23,8 @@ export function Column(props: {
   labels: Label[];
   filtered: boolean;
   dragging: string | null;
+  /** Cards someone else just changed: task id -> their name. */
+  changed: Map<string, string>;
   /** Where the dragged card would land among the other cards; null: not over this column. */
   dropAt: number | null;
   onDragOverAt: (index: number) => void;
@@ -63,6 +67,8 @@ export function Column(props: {
         {cards.map((t) => [
           markerBefore === t.id && marker,
           <Card key={t.id} task={t} labels={props.labels} dragging={dragging === t.id}
+            changedBy={props.changed.get(t.id)}
+            onHandleDown={(e) => act.handleDown(t, e)}
             onOpen={() => act.open(t)}
             onComments={() => act.comments(t)}
             onHistory={() => act.history(t)}

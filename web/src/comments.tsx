@@ -6,6 +6,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { describeError, gql } from "./api";
 import { formatDateTime } from "./dates";
+import { overBy, useLimits } from "./limits";
 import { MentionBox } from "./mentions";
 import { ADD_COMMENT, DELETE_COMMENT, TASK_COMMENTS, UPDATE_COMMENT } from "./queries";
 import type { BoardEvent, BoardRole, Comment, Member, User } from "./types";
@@ -60,6 +61,7 @@ function CommentItem(props: {
   onDeleted: (id: string) => void;
   onError: (m: string) => void;
 }) {
+  const limits = useLimits();
   const { c, me } = props;
   const [editing, setEditing] = useState(false);
   const [text, setText] = useState(c.body);
@@ -101,9 +103,9 @@ function CommentItem(props: {
       </p>
       {editing ? (
         <form class="stack" onSubmit={save} aria-label="Edit comment">
-          <MentionBox label="Edit comment" value={text} onChange={setText} members={props.members} />
+          <MentionBox label="Edit comment" value={text} onChange={setText} members={props.members} max={limits?.commentMaxLength} />
           <div class="row">
-            <button type="submit" class="primary" disabled={busy || !text.trim()}>
+            <button type="submit" class="primary" disabled={busy || !text.trim() || overBy(text, limits?.commentMaxLength) > 0}>
               Save comment
             </button>
             <button type="button" onClick={() => { setEditing(false); setText(c.body); }}>
@@ -148,6 +150,7 @@ export function Comments(props: { taskId: string; me: User; role: BoardRole; mem
   const [error, setError] = useState<string | null>(null);
   const [draft, setDraft] = useState("");
   const [busy, setBusy] = useState(false);
+  const limits = useLimits();
   // Comments added while older pages are still unread, live or by us: shown
   // apart below "load more" until those pages are in, then joined at the end.
   const [tail, setTail] = useState<Comment[]>([]);
@@ -273,9 +276,9 @@ export function Comments(props: { taskId: string; me: User; role: BoardRole; mem
         </ol>
       )}
       <form class="stack" onSubmit={submit} aria-label="Add a comment">
-        <MentionBox label="Add a comment" value={draft} onChange={setDraft} members={props.members}
+        <MentionBox label="Add a comment" value={draft} onChange={setDraft} members={props.members} max={limits?.commentMaxLength}
           hint="Type @ to mention a member; they get a mail." />
-        <button type="submit" class="primary" disabled={busy || !draft.trim()}>
+        <button type="submit" class="primary" disabled={busy || !draft.trim() || overBy(draft, limits?.commentMaxLength) > 0}>
           Comment
         </button>
       </form>

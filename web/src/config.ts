@@ -16,3 +16,6 @@ function resolveWs(raw: string | undefined): string {
 
 export const API_URL = resolveHttp(import.meta.env.VITE_API_URL as string | undefined);
 export const WS_URL = resolveWs(import.meta.env.VITE_WS_URL as string | undefined);
+
+/** Same origin as the page: the session lives in the server's HttpOnly cookie (session.ts). */
+export const COOKIE_SESSION = new URL(API_URL).origin === window.location.origin;

@@ -1,14 +1,19 @@
 // Create and edit a task. Edits carry expectedVersion: when someone else saved
 // first (CONFLICT) the dialog shows their version next to the user's edits and
 // lets the user keep theirs or save again on top of the newer version. Nothing
-// is ever overwritten silently.
+// is ever overwritten silently. When someone else saves while the dialog is open,
+// the fields the user has not touched take their values in place. What the user
+// may do comes from the task's viewerCan (the server's rule and its reasons);
+// field lengths from the server's limits.
 
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { describeError, gql, toApiError } from "./api";
 import { CREATE_TASK, DELETE_TASK, TASK, UPDATE_TASK } from "./queries";
 import { STATUSES, STATUS_LABEL, type Label, type Member, type Task, type TaskStatus } from "./types";
 import { formatDate } from "./dates";
+import { ConflictBanner, type Conflict } from "./conflict";
 import { LabelPicker } from "./labels";
+import { LimitNote, overBy, useLimits } from "./limits";
 import { ErrorBanner, Modal } from "./ui";
 
 interface Form {
@@ -19,9 +24,9 @@ interface Form {
   deadline: string; // "" = none
   labels: string; // label ids, sorted and comma-joined, so fields compare as strings
 }
-type Field = keyof Form;
+export type Field = keyof Form;
 const FIELDS: Field[] = ["title", "description", "status", "assigneeId", "deadline", "labels"];
-const FIELD_LABEL: Record<Field, string> = {
+export const FIELD_LABEL: Record<Field, string> = {
   title: "Title",
   description: "Description",
   status: "Status",
@@ -33,7 +38,7 @@ const FIELD_LABEL: Record<Field, string> = {
 const joinIds = (ids: string[]): string => [...ids].sort().join(",");
 const splitIds = (s: string): string[] => (s ? s.split(",") : []);
 
-function formOf(t: Task): Form {
+export function formOf(t: Task): Form {
   return {
     title: t.title,
     description: t.description,
@@ -60,12 +65,7 @@ function toInput(form: Form, fields: Field[]): Record<string, unknown> {
   return input;
 }
 
-interface Conflict {
-  theirs: Task;
-  by?: string;
-  theirChanges: Field[]; // what they changed since the version the user started from
-  clashes: Field[]; // fields both changed, differently
-}
+export type { Form };
 
 export function TaskEditor(props: {
   boardId: string;
@@ -90,16 +90,47 @@ export function TaskEditor(props: {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [confirmDelete, setConfirmDelete] = useState(false);
+  const [merged, setMerged] = useState<string | null>(null);
+  const limits = useLimits();
 
   const live = props.task;
   const deletedMeanwhile = !creating && live === null;
-  const newerMeanwhile = !creating && live && base && live.version > base.version && !conflict;
+  const can = live?.viewerCan ?? base?.viewerCan;
+  const mayUpdate = creating || (can?.update ?? true);
+  const mayDelete = can?.delete ?? true;
+  const titleOver = overBy(form.title.trim(), limits?.titleMaxLength);
+  const descriptionOver = overBy(form.description, limits?.descriptionMaxLength);
 
   function memberName(id: string): string {
     if (!id) return "Unassigned";
-    const m = props.members.find((x) => x.user.id === id);
-    return m ? `${m.user.name} (${m.user.email})` : "someone no longer on the board";
+    return props.members.find((x) => x.user.id === id)?.user.name ?? "someone no longer on the board";
   }
+
+  /** Compare `theirs` with the version the edit started from: merge, or show what clashes. */
+  function takeTheirs(theirs: Task, always = false): boolean {
+    if (!base) return false;
+    const baseForm = formOf(base);
+    const theirForm = formOf(theirs);
+    const mine = changedFields(form, baseForm);
+    const theirChanges = changedFields(theirForm, baseForm);
+    const clashes = mine.filter((f) => theirChanges.includes(f) && form[f] !== theirForm[f]);
+    // Keep the user's edits; take theirs for every field the user did not touch.
+    const next = { ...theirForm };
+    for (const f of mine) (next as Record<Field, string>)[f] = form[f];
+    setBase(theirs);
+    setForm(next);
+    if (clashes.length || always) setConflict({ theirs, by: props.lastActor(theirs.id), theirChanges, clashes });
+    return clashes.length === 0;
+  }
+
+  // Someone else saved while the dialog is open: their values in place, the user's edits kept.
+  useEffect(() => {
+    if (creating || conflict || !live || !base || live.version <= base.version) return;
+    if (takeTheirs(live)) {
+      const by = props.lastActor(live.id) ?? "Someone else";
+      setMerged(`${by} changed this task while you were editing. Their changes are in the form; yours are kept.`);
+    }
+  }, [live?.version]);
 
   function show(f: Field, v: Form): string {
     if (f === "status") return STATUS_LABEL[v.status];
@@ -120,27 +151,17 @@ export function TaskEditor(props: {
       setError("Someone else deleted this task, so your changes cannot be saved.");
       return;
     }
-    const theirs = d.task;
-    const baseForm = formOf(base);
-    const theirForm = formOf(theirs);
-    const mine = changedFields(form, baseForm);
-    const theirChanges = changedFields(theirForm, baseForm);
-    const clashes = mine.filter((f) => theirChanges.includes(f) && form[f] !== theirForm[f]);
-    // Keep the user's edits; take theirs for every field the user did not touch.
-    const merged = { ...theirForm };
-    for (const f of mine) (merged as Record<Field, string>)[f] = form[f];
-    setConflict({ theirs, by: props.lastActor(theirs.id), theirChanges, clashes });
-    setBase(theirs);
-    setForm(merged);
+    takeTheirs(d.task, true);
   }
 
   async function save(e: Event) {
     e.preventDefault();
     setError(null);
     if (!form.title.trim()) {
-      setError("The title cannot be empty.");
+      setError("The task needs a title.");
       return;
     }
+    if (titleOver || descriptionOver) return;
     setBusy(true);
     try {
       if (creating) {
@@ -216,70 +237,40 @@ export function TaskEditor(props: {
     <Modal title={creating ? "New task" : "Edit task"} onClose={props.onClose} wide>
       <form class="stack editor" onSubmit={save} aria-describedby={conflict ? "conflict" : undefined}>
         {conflict && (
-          <div class="banner conflict" role="alert" id="conflict">
-            <p>
-              <strong>
-                {conflict.by ? `${conflict.by} saved` : "Someone else saved"} a newer version of this task (version {conflict.theirs.version})
-                while you were editing.
-              </strong>{" "}
-              Your changes were not saved yet.
-            </p>
-            {conflict.theirChanges.length > 0 && (
-              <table class="diff">
-                <caption>Their version</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Field</th>
-                    <th scope="col">Now saved</th>
-                    <th scope="col">In your form</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {conflict.theirChanges.map((f) => (
-                    <tr key={f} class={conflict.clashes.includes(f) ? "clash" : ""}>
-                      <th scope="row">{FIELD_LABEL[f]}</th>
-                      <td class="theirs">{show(f, formOf(conflict.theirs))}</td>
-                      <td>{show(f, form)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
-            <p>
-              {conflict.clashes.length
-                ? "Fields you both changed keep your value in the form. "
-                : "Your edits were kept in the form on top of their version. "}
-              Save again to apply your version, or discard your edits.
-            </p>
-            <div class="row">
-              <button type="submit" class="primary" disabled={busy}>
-                Save my version
-              </button>
-              <button type="button" onClick={() => { setForm(formOf(conflict.theirs)); setConflict(null); }}>
-                Discard my edits
-              </button>
-            </div>
-          </div>
+          <ConflictBanner conflict={conflict} form={form} busy={busy} show={show}
+            onDiscard={() => {
+              setForm(formOf(conflict.theirs));
+              setConflict(null);
+            }} />
         )}
         {deletedMeanwhile && (
           <p class="banner error" role="alert">
             This task was deleted by someone else.
           </p>
         )}
-        {newerMeanwhile && live && (
+        {merged && !conflict && (
           <p class="banner info" role="status">
-            {props.lastActor(live.id) ?? "Someone"} changed this task while you were editing (now version {live.version}).
-            If you save, you will be asked how to combine the changes.
+            {merged}
           </p>
         )}
+        {!mayUpdate && can?.updateReason && (
+          <p class="banner info why" id="editor-why">
+            {can.updateReason}
+          </p>
+        )}
+        <fieldset class="plain stack" disabled={!mayUpdate} aria-describedby={mayUpdate ? undefined : "editor-why"}>
         <label>
           Title
-          <input type="text" name="title" required maxLength={500} value={form.title} onInput={set("title")} />
+          <input type="text" name="title" required value={form.title} onInput={set("title")}
+            aria-invalid={titleOver > 0} aria-describedby="title-limit" />
         </label>
+        <LimitNote id="title-limit" text={form.title.trim()} max={limits?.titleMaxLength} />
         <label>
           Description
-          <textarea name="description" rows={4} value={form.description} onInput={set("description")} />
+          <textarea name="description" rows={4} value={form.description} onInput={set("description")}
+            aria-invalid={descriptionOver > 0} aria-describedby="description-limit" />
         </label>
+        <LimitNote id="description-limit" text={form.description} max={limits?.descriptionMaxLength} />
         <div class="grid2">
           <label>
             Status
@@ -312,16 +303,14 @@ export function TaskEditor(props: {
         </div>
         <LabelPicker labels={props.labels} selected={splitIds(form.labels)}
           onChange={(ids) => setForm({ ...form, labels: joinIds(ids) })} />
-        {base && (
-          <p class="hint">
-            Supervisor: {base.supervisor.name} ({base.supervisor.email}) · version {base.version}
-          </p>
-        )}
+        </fieldset>
+        {base && <p class="hint">Supervisor: {base.supervisor.name}</p>}
         <ErrorBanner message={error} onDismiss={() => setError(null)} />
         <div class="row spread">
           <div class="row">
             {!conflict && (
-              <button type="submit" class="primary" disabled={busy || deletedMeanwhile}>
+              <button type="submit" class="primary"
+                disabled={busy || deletedMeanwhile || !mayUpdate || titleOver > 0 || descriptionOver > 0}>
                 {creating ? "Create task" : "Save"}
               </button>
             )}
@@ -347,11 +336,17 @@ export function TaskEditor(props: {
                   </button>
                 </>
               ) : (
-                <button type="button" class="danger" disabled={deletedMeanwhile} onClick={() => setConfirmDelete(true)}>
+                <button type="button" class="danger" disabled={deletedMeanwhile || !mayDelete}
+                  aria-describedby={mayDelete ? undefined : "delete-why"} onClick={() => setConfirmDelete(true)}>
                   Delete…
                 </button>
               )}
             </div>
+          )}
+          {!creating && !mayDelete && can?.deleteReason && (
+            <p class="hint why" id="delete-why">
+              {can.deleteReason}
+            </p>
           )}
         </div>
       </form>

@@ -3,6 +3,7 @@
 
 import { useState } from "preact/hooks";
 import { describeError, gql } from "./api";
+import { LimitNote, overBy, useLimits } from "./limits";
 import { CREATE_LABEL, DELETE_LABEL, UPDATE_LABEL } from "./queries";
 import type { Label } from "./types";
 import { ErrorBanner } from "./ui";
@@ -94,6 +95,7 @@ function LabelRow(props: { label: Label; onSaved: (l: Label) => void; onDeleted:
   const [color, setColor] = useState(l.color);
   const [confirm, setConfirm] = useState(false);
   const [busy, setBusy] = useState(false);
+  const limits = useLimits();
   const changed = name.trim() !== l.name || color.toLowerCase() !== l.color.toLowerCase();
 
   async function save(e: Event) {
@@ -126,13 +128,13 @@ function LabelRow(props: { label: Label; onSaved: (l: Label) => void; onDeleted:
       <form class="label-row" onSubmit={save} aria-label={`Label ${l.name}`}>
         <label>
           <span class="sr-only">Name of label {l.name}</span>
-          <input type="text" required maxLength={50} value={name} onInput={(e) => setName(e.currentTarget.value)} />
+          <input type="text" required value={name} onInput={(e) => setName(e.currentTarget.value)} />
         </label>
         <label>
           <span class="sr-only">Colour of label {l.name}</span>
           <input type="color" value={color} onInput={(e) => setColor(e.currentTarget.value)} />
         </label>
-        <button type="submit" disabled={busy || !changed || !name.trim()}>
+        <button type="submit" disabled={busy || !changed || !name.trim() || overBy(name.trim(), limits?.labelNameMaxLength) > 0}>
           Save
         </button>
         {confirm ? (
@@ -162,6 +164,7 @@ export function LabelManager(props: { boardId: string; labels: Label[]; onSaved:
   const [error, setError] = useState<string | null>(null);
   const [status, setStatus] = useState("");
   const [busy, setBusy] = useState(false);
+  const limits = useLimits();
 
   async function create(e: Event) {
     e.preventDefault();
@@ -208,13 +211,14 @@ export function LabelManager(props: { boardId: string; labels: Label[]; onSaved:
       <form class="label-row" onSubmit={create} aria-label="New label">
         <label>
           New label
-          <input type="text" required maxLength={50} value={name} onInput={(e) => setName(e.currentTarget.value)} />
+          <input type="text" required value={name} onInput={(e) => setName(e.currentTarget.value)} />
         </label>
         <label>
           Colour
           <input type="color" value={color} onInput={(e) => setColor(e.currentTarget.value)} />
         </label>
-        <button type="submit" class="primary" disabled={busy}>
+        <LimitNote id="new-label-limit" text={name.trim()} max={limits?.labelNameMaxLength} />
+        <button type="submit" class="primary" disabled={busy || overBy(name.trim(), limits?.labelNameMaxLength) > 0}>
           Add label
         </button>
       </form>

@@ -7,6 +7,7 @@ export type Route =
   | { page: "boards" }
   | { page: "board"; id: string; task?: string }
   | { page: "settings" }
+  | { page: "mytasks" }
   | { page: "welcome" }
   | { page: "verify"; token: string }
   | { page: "reset"; token: string }
@@ -32,6 +33,8 @@ export function currentRoute(): Route {
   switch (path) {
     case "/settings":
       return { page: "settings" };
+    case "/my-tasks":
+      return { page: "mytasks" };
     case "/welcome":
       return { page: "welcome" };
     case "/verify-email":

@@ -3,6 +3,7 @@
 // `@` and the member's email, as the API reads it.
 
 import { useRef, useState } from "preact/hooks";
+import { LimitNote } from "./limits";
 import type { Member } from "./types";
 
 let nextId = 0;
@@ -13,7 +14,15 @@ function typedMention(text: string, caret: number): { start: number; query: stri
   return m ? { start: caret - m[2].length - 1, query: m[2].toLowerCase() } : null;
 }
 
-export function MentionBox(props: { label: string; value: string; onChange: (v: string) => void; members: Member[]; hint?: string }) {
+export function MentionBox(props: {
+  label: string;
+  value: string;
+  onChange: (v: string) => void;
+  members: Member[];
+  hint?: string;
+  /** The server's limit (limits.tsx): a counter near it, no silent cut. */
+  max?: number;
+}) {
   const ref = useRef<HTMLTextAreaElement>(null);
   const [uid] = useState(() => `mention-${++nextId}`);
   const [at, setAt] = useState<{ start: number; query: string } | null>(null);
@@ -54,14 +63,13 @@ export function MentionBox(props: { label: string; value: string; onChange: (v: 
         ref={ref}
         id={`${uid}-input`}
         rows={3}
-        maxLength={10000}
         value={props.value}
         role="combobox"
         aria-autocomplete="list"
         aria-expanded={open}
         aria-controls={`${uid}-list`}
         aria-activedescendant={open ? `${uid}-opt-${active}` : undefined}
-        aria-describedby={props.hint ? `${uid}-hint` : undefined}
+        aria-describedby={`${props.hint ? `${uid}-hint ` : ""}${uid}-limit`}
         onInput={(e) => update(e.currentTarget)}
         onClick={(e) => update(e.currentTarget)}
         onBlur={() => setAt(null)}
@@ -81,6 +89,7 @@ export function MentionBox(props: { label: string; value: string; onChange: (v: 
           }
         }}
       />
+      <LimitNote id={`${uid}-limit`} text={props.value} max={props.max} />
       {props.hint && (
         <p id={`${uid}-hint`} class="hint">
           {props.hint}

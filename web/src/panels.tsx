@@ -1,12 +1,12 @@
-// Side panels: members (with roles, invitations and leaving) and activity.
+// Side panels: their heading, and members (with roles, invitations and leaving;
+// removing someone asks first and says what happens to their tasks).
 
 import { useEffect, useRef, useState } from "preact/hooks";
 import { describeError, gql } from "./api";
-import { formatDateTime } from "./dates";
 import { BoardInvitations, LeaveBoard, MemberRole } from "./invitations";
-import { ADD_MEMBER, BOARD_ACTIVITY, REMOVE_MEMBER, TASK_ACTIVITY } from "./queries";
-import type { ActivityEntry, Board, BoardRole, Member, User } from "./types";
-import { ErrorBanner } from "./ui";
+import { ADD_MEMBER, REMOVE_MEMBER } from "./queries";
+import type { Board, BoardRole, Member, Task, User } from "./types";
+import { ErrorBanner, Modal } from "./ui";
 
 export function PanelHead(props: { title: string; onClose: () => void }) {
   const ref = useRef<HTMLHeadingElement>(null);
@@ -26,6 +26,7 @@ export function PanelHead(props: { title: string; onClose: () => void }) {
 export function MembersPanel(props: {
   board: Board;
   me: User;
+  tasks: Map<string, Task>;
   onClose: () => void;
   onMemberAdded: (m: Member) => void;
   onMemberRemoved: (userId: string) => void;
@@ -36,6 +37,7 @@ export function MembersPanel(props: {
   const [error, setError] = useState<string | null>(null);
   const [status, setStatus] = useState("");
   const [busy, setBusy] = useState(false);
+  const [asking, setAsking] = useState<Member | null>(null);
 
   async function add(e: Event) {
     e.preventDefault();
@@ -58,6 +60,7 @@ export function MembersPanel(props: {
   }
 
   async function remove(m: Member) {
+    setAsking(null);
     setError(null);
     try {
       await gql(REMOVE_MEMBER, { boardId: props.board.id, userId: m.user.id });
@@ -82,13 +85,15 @@ export function MembersPanel(props: {
             </span>
             <MemberRole board={props.board} member={m} onChanged={props.onMemberAdded} onError={setError} />
             {owner && m.user.id !== props.me.id && (
-              <button type="button" class="link danger" onClick={() => void remove(m)} aria-label={`Remove ${m.user.name} (${m.user.email})`}>
+              <button type="button" class="link danger" onClick={() => setAsking(m)} aria-label={`Remove ${m.user.name} (${m.user.email})`}>
                 Remove
               </button>
             )}
           </li>
         ))}
       </ul>
+      {asking && <RemoveQuestion member={asking} board={props.board} tasks={props.tasks}
+        onRemove={() => void remove(asking)} onKeep={() => setAsking(null)} />}
       <ErrorBanner message={error} onDismiss={() => setError(null)} />
       <p role="status" class="sr-only">
         {status}
@@ -121,108 +126,28 @@ export function MembersPanel(props: {
   );
 }
 
-interface ActivityPage {
-  pageInfo: { hasNextPage: boolean; endCursor: string | null };
-  edges: { node: ActivityEntry }[];
-}
-
-export function ActivityPanel(props: {
-  boardId: string;
-  task?: { id: string; title: string };
-  tick: number;
-  onBoard: () => void;
-  onClose: () => void;
-}) {
-  const [entries, setEntries] = useState<ActivityEntry[] | null>(null);
-  const [page, setPage] = useState<ActivityPage["pageInfo"] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const taskId = props.task?.id;
-
-  async function fetchPage(after: string | null): Promise<ActivityPage | null> {
-    if (taskId) {
-      const d = await gql<{ task: { activity: ActivityPage } | null }>(TASK_ACTIVITY, { id: taskId, after });
-      return d.task?.activity ?? null;
-    }
-    const d = await gql<{ board: { activity: ActivityPage } | null }>(BOARD_ACTIVITY, { id: props.boardId, after });
-    return d.board?.activity ?? null;
-  }
-
-  async function reload() {
-    try {
-      const p = await fetchPage(null);
-      setEntries(p ? p.edges.map((e) => e.node) : []);
-      setPage(p?.pageInfo ?? null);
-      setError(null);
-    } catch (e) {
-      setError(describeError(e, "load the activity"));
-    }
-  }
-
-  async function more() {
-    if (!page?.endCursor) return;
-    try {
-      const p = await fetchPage(page.endCursor);
-      if (p) {
-        setEntries((cur) => [...(cur ?? []), ...p.edges.map((e) => e.node)]);
-        setPage(p.pageInfo);
-      }
-    } catch (e) {
-      setError(describeError(e, "load more activity"));
-    }
-  }
-
-  useEffect(() => {
-    setEntries(null);
-    void reload();
-  }, [taskId, props.boardId]);
-
-  // The log is written just after the change commits (through the outbox), so
-  // a live event is followed by two reads: soon, and a little later.
-  useEffect(() => {
-    if (props.tick === 0) return;
-    const a = window.setTimeout(() => void reload(), 400);
-    const b = window.setTimeout(() => void reload(), 2000);
-    return () => {
-      window.clearTimeout(a);
-      window.clearTimeout(b);
-    };
-  }, [props.tick]);
-
+function RemoveQuestion(props: { member: Member; board: Board; tasks: Map<string, Task>; onRemove: () => void; onKeep: () => void }) {
+  const name = props.member.user.name;
+  let n = 0;
+  for (const t of props.tasks.values()) if (t.assignee?.id === props.member.user.id) n += 1;
   return (
-    <div class="panel">
-      <PanelHead title={props.task ? `History: ${props.task.title}` : "Board activity"} onClose={props.onClose} />
-      <div class="row">
-        {props.task && (
-          <button type="button" class="link" onClick={props.onBoard}>
-            Show the whole board's activity
+    <Modal title={`Remove ${name} from “${props.board.name}”?`} onClose={props.onKeep} alert>
+      <div class="stack">
+        <p>
+          {n > 0
+            ? `${name}'s ${n} ${n === 1 ? "task" : "tasks"} on this board will be unassigned, `
+            : `${name} has no tasks assigned on this board, `}
+          and {name} will no longer see the board. You can add them again later.
+        </p>
+        <div class="row">
+          <button type="button" class="danger" onClick={props.onRemove}>
+            Remove {name}
           </button>
-        )}
-        <button type="button" onClick={() => void reload()}>
-          Refresh
-        </button>
+          <button type="button" onClick={props.onKeep}>
+            Keep {name}
+          </button>
+        </div>
       </div>
-      <ErrorBanner message={error} onDismiss={() => setError(null)} />
-      {entries === null ? (
-        <p role="status">Loading activity…</p>
-      ) : entries.length === 0 ? (
-        <p>No activity yet.</p>
-      ) : (
-        <ol class="activity" aria-label="Activity, newest first">
-          {entries.map((a) => (
-            <li key={a.id} data-kind={a.kind}>
-              <p class="msg">{a.message}</p>
-              <p class="muted">
-                <time dateTime={a.at}>{formatDateTime(a.at)}</time> · {a.actorEmail}
-              </p>
-            </li>
-          ))}
-        </ol>
-      )}
-      {page?.hasNextPage && (
-        <button type="button" onClick={() => void more()}>
-          Load older entries
-        </button>
-      )}
-    </div>
+    </Modal>
   );
 }

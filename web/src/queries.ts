@@ -3,8 +3,10 @@
 const USER = "id email name";
 // labels: ids only; the board's labels give names and colours (a board page of
 // tasks with every label's fields would cost more than the limit allows).
+// viewerCan: what this viewer may do, with the server's reasons (the rule lives only there).
 export const TASK_FIELDS = `id title description status deadline version createdAt updatedAt rank commentCount
-  assignee { ${USER} } supervisor { ${USER} } labels { id }`;
+  assignee { ${USER} } supervisor { ${USER} } labels { id }
+  viewerCan { update move delete comment updateReason moveReason deleteReason commentReason }`;
 const LABEL_FIELDS = "id name color";
 // No `mentions`: a plain list prices as a page per comment; the body's @emails say the same.
 const COMMENT_FIELDS = `id taskId body createdAt editedAt author { ${USER} }`;
@@ -15,6 +17,18 @@ export const SIGN_UP = `mutation SignUp($input: SignUpInput!) { signUp(input: $i
 export const LOGIN = `mutation Login($email: String!, $password: String!) { login(email: $email, password: $password) { ${AUTH} } }`;
 export const REFRESH = `mutation Refresh($token: String!) { refreshToken(refreshToken: $token) { ${AUTH} } }`;
 export const LOGOUT = `mutation Logout($token: String!) { logout(refreshToken: $token) }`;
+
+export const LIMITS = `query Limits { limits { titleMaxLength descriptionMaxLength boardNameMaxLength labelNameMaxLength
+  commentMaxLength personNameMaxLength searchMaxLength passwordMinLength passwordMaxLength } }`;
+
+export const VIEWER_EVENTS = `subscription ViewerEvents { viewerEvents { kind boardId boardName role byName at } }`;
+
+export const MY_TASKS = `query MyTasks($after: String) {
+  myTasks(first: 100, after: $after, orderBy: {field: DEADLINE, direction: ASC}) {
+    pageInfo { hasNextPage endCursor }
+    edges { node { id title status deadline board { id name } } }
+  }
+}`;
 
 export const BOARDS = `query Boards { boards { id name viewerRole createdAt } }`;
 export const CREATE_BOARD = `mutation CreateBoard($name: String!) { createBoard(name: $name) { id name viewerRole createdAt } }`;

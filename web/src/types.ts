@@ -37,6 +37,19 @@ export interface Task {
   /** Only the ids: names and colours come from the board's labels (one home, and a cheap board query). */
   labels: { id: string }[];
   commentCount: number;
+  viewerCan: TaskPermissions;
+}
+
+/** What the viewer may do to a task, as the server decides; a reason beside each refusal. */
+export interface TaskPermissions {
+  update: boolean;
+  move: boolean;
+  delete: boolean;
+  comment: boolean;
+  updateReason: string | null;
+  moveReason: string | null;
+  deleteReason: string | null;
+  commentReason: string | null;
 }
 
 export interface Label {

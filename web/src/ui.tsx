@@ -3,10 +3,21 @@
 import type { ComponentChildren } from "preact";
 import { useEffect, useRef } from "preact/hooks";
 
-export function Modal(props: { title: string; onClose: () => void; children: ComponentChildren; wide?: boolean }) {
+export function Modal(props: {
+  title: string;
+  onClose: () => void;
+  children: ComponentChildren;
+  wide?: boolean;
+  /** A question that needs an answer (role alertdialog). */
+  alert?: boolean;
+  /** Where focus goes back when what opened the dialog is gone (a menu item, say). */
+  returnFocus?: () => HTMLElement | null | undefined;
+}) {
   const ref = useRef<HTMLDialogElement>(null);
+  const returnFocus = useRef(props.returnFocus);
   useEffect(() => {
-    const opener = document.activeElement as HTMLElement | null;
+    const active = document.activeElement as HTMLElement | null;
+    const opener = active && active !== document.body ? active : null;
     const d = ref.current;
     if (d && !d.open) {
       // showModal traps focus, makes the page behind inert and closes on Escape.
@@ -14,14 +25,18 @@ export function Modal(props: { title: string; onClose: () => void; children: Com
       else d.setAttribute("open", "");
     }
     return () => {
-      // Back to where the user was (if it is still there).
-      if (opener && opener.isConnected) opener.focus();
+      // Back to where the user was (if it is still there), after this render's changes.
+      window.setTimeout(() => {
+        const back = opener && opener.isConnected ? opener : returnFocus.current?.();
+        if (back && back.isConnected) back.focus();
+      });
     };
   }, []);
   return (
     <dialog
       ref={ref}
       class={props.wide ? "modal wide" : "modal"}
+      role={props.alert ? "alertdialog" : undefined}
       aria-labelledby="modal-title"
       onCancel={(e) => {
         e.preventDefault();
