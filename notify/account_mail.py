@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import html
 import logging
-import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from functools import partial
@@ -22,19 +21,11 @@ from models.events import (
     MEMBER_MAIL_DETAIL_TYPES,
     iso,
 )
+from notify.mail_ledger import begin_send, claim_marker, release_marker, suppressed_recipient
+from notify.mail_send import send_mail
 from notify.mail_words import actor_name, moment
-from notify.mailer import (
-    SEND_ATTEMPTS,
-    RenderedMail,
-    _clean,
-    _confirm,
-    begin_send,
-    claim_marker,
-    nothing_sent,
-    release_marker,
-    send_mail,
-    suppressed_recipient,
-)
+from notify.mailer import _confirm, send_retrying
+from notify.task_mail import RenderedMail, _clean
 
 ACCOUNT_DETAIL_TYPES = frozenset(ACCOUNT_MAIL_DETAIL_TYPES)
 MEMBER_DETAIL_TYPES = frozenset(MEMBER_MAIL_DETAIL_TYPES)
@@ -161,16 +152,6 @@ def _deliver(dynamodb: Any, table: str, event_id: str, kind: str, to: str, subje
     if token is None:
         return False
     begin_send(dynamodb, table, pk, sk, token)
-    for attempt in range(1, SEND_ATTEMPTS + 1):
-        try:
-            send()
-            break
-        except Exception as exc:
-            if not nothing_sent(exc):
-                raise
-            if attempt == SEND_ATTEMPTS:
-                release_marker(dynamodb, table, pk, sk)
-                raise
-            time.sleep(0.2 * 2**attempt)
+    send_retrying(send, partial(release_marker, dynamodb, table, pk, sk))
     _confirm(dynamodb, table, pk, sk)
     return True

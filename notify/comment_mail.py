@@ -12,7 +12,7 @@ from typing import Any
 
 from models.events import COMMENT_MAIL_DETAIL_TYPES
 from notify.mail_words import actor_name, name_of, turn_off
-from notify.mailer import REASON_LABELS, RenderedMail, _clean, _status, _task, links_html, mail_links
+from notify.task_mail import REASON_LABELS, RenderedMail, _clean, _status, _task, links_html, mail_links
 
 COMMENT_DETAIL_TYPES = frozenset(COMMENT_MAIL_DETAIL_TYPES)
 # A long comment is cut in the mail (the board shows all of it).

@@ -17,16 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from models.tables import Board, Task, TaskStatus, User
-from notify.mailer import (
-    begin_send,
-    claim_marker,
-    confirm_marker,
-    deadline_reminder_mail,
-    nothing_sent,
-    release_marker,
-    send_mail,
-    suppressed_recipient,
-)
+from notify.mail_ledger import begin_send, claim_marker, confirm_marker, release_marker, suppressed_recipient
+from notify.mail_send import nothing_sent, send_mail
+from notify.task_mail import deadline_reminder_mail
 
 log = logging.getLogger("taskboard.notify.reminders")
 

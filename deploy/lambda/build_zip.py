@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Build the mailer Lambda's deployment package: build/mailer-lambda.zip.
 
-It holds only what the function runs, `notify/__init__.py`, `notify/mailer.py`
-and `notify/lambda_handler.py` (standard library + boto3, which the Lambda
-Python runtime provides).  Deterministic: fixed timestamps and permissions,
+It holds only what the function runs (FILES: the handler, the mail templates,
+the sender, the ledger, and `models/events.py`), standard library + boto3, which
+the Lambda Python runtime provides.  Deterministic: fixed timestamps and permissions,
 sorted entries, so the same sources give the same bytes (and Terraform's
 source_code_hash changes only when the code does).
 
@@ -22,8 +22,9 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUT = Path("build/mailer-lambda.zip")
 FILES = ("models/__init__.py", "models/events.py", "models/tracing.py", "notify/__init__.py",
-         "notify/account_mail.py", "notify/comment_mail.py", "notify/lambda_handler.py", "notify/mail_words.py",
-         "notify/mailer.py", "notify/suppression.py")
+         "notify/account_mail.py", "notify/comment_mail.py", "notify/lambda_handler.py", "notify/mail_ledger.py",
+         "notify/mail_send.py", "notify/mail_words.py", "notify/mailer.py", "notify/suppression.py",
+         "notify/task_mail.py")
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 
 

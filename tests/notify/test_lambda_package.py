@@ -1,5 +1,5 @@
-"""The mailer Lambda zip: deterministic, only notify/{__init__,mailer,lambda_handler}.py and
-models/{__init__,events}.py (the event's kinds),
+"""The mailer Lambda zip: deterministic, only the mail side of notify/ (handler, templates,
+sender, ledger) and models/{__init__,events,tracing}.py (the event's kinds),
 and runnable by a Python that has nothing but the standard library and boto3
 (with boto3's own dependencies) -- imported straight from the zip."""
 
@@ -77,7 +77,8 @@ def test_zip_is_deterministic_and_minimal(tmp_path: Path) -> None:
     with zipfile.ZipFile(one) as zf:
         assert zf.namelist() == ["models/__init__.py", "models/events.py", "models/tracing.py", "notify/__init__.py",
                                 "notify/account_mail.py", "notify/comment_mail.py", "notify/lambda_handler.py",
-                                "notify/mail_words.py", "notify/mailer.py", "notify/suppression.py"]
+                                "notify/mail_ledger.py", "notify/mail_send.py", "notify/mail_words.py",
+                                "notify/mailer.py", "notify/suppression.py", "notify/task_mail.py"]
         assert zf.read("models/__init__.py") == b""
         assert {i.date_time for i in zf.infolist()} == {(1980, 1, 1, 0, 0, 0)}
         assert zf.read("notify/__init__.py") == b""
