@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import time
 import uuid
 from collections import deque
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any
 
@@ -46,6 +47,9 @@ PROTOCOL = "graphql-transport-ws"
 # Close codes of the protocol, and ours.
 BAD_MESSAGE, UNAUTHORIZED, FORBIDDEN, INIT_TIMEOUT, DUPLICATE_ID, TOO_MANY_INITS = 4400, 4401, 4403, 4408, 4409, 4429
 SLOW_CONSUMER = 1013  # "try again later": reconnect and resume with afterSeq
+# The sockets' timers run in this one context: a handle otherwise copies the
+# current one, and a socket re-arms its timer for as long as it is open.
+_TIMER_CONTEXT = contextvars.Context()
 
 
 class ProtocolConfig:
@@ -64,8 +68,8 @@ class ProtocolConfig:
 class LiveSocket:
     # Thousands of these sit idle on one board: slots, no queue until there is
     # something to queue, and the timers a TimerHandle rather than a task.
-    __slots__ = ("_asgi_send", "_closer", "_next_ping", "_out", "_room", "_timer", "_writer_task", "acked",
-                 "cfg", "closing", "expires_at", "init_received", "ip", "opened", "ops", "viewer_id", "ws")
+    __slots__ = ("_asgi_send", "_closer", "_next_ping", "_out", "_room", "_timer", "_write_text", "_writer_task",
+                 "acked", "cfg", "closing", "expires_at", "init_received", "ip", "opened", "ops", "viewer_id", "ws")
 
     def __init__(self, websocket: WebSocket, config: ProtocolConfig) -> None:
         self.ws = websocket
@@ -88,6 +92,10 @@ class LiveSocket:
         # send_text and send are two more coroutines per frame and check a state that
         # `closing` already tracks here, and a board event is a frame per subscriber.
         self._asgi_send = websocket._send
+        # Under `taskboard serve` (taskboard.ws_protocol), a frame can go to the transport
+        # without the ASGI round: None elsewhere.
+        self._write_text: Callable[[bytes], bool] | None = getattr(
+            getattr(self._asgi_send, "__self__", None), "write_text", None)
 
     # -- lifecycle ------------------------------------------------------------
 
@@ -164,6 +172,8 @@ class LiveSocket:
         if self.closing:
             return False
         try:
+            if self._write_text is not None and self._write_text(frame.encode()):
+                return True
             await self._asgi_send({"type": "websocket.send", "text": frame})
         except Exception:  # the peer went away
             self.closing = True
@@ -184,6 +194,7 @@ class LiveSocket:
         if self.closing:
             self._out = None
             self._wake_room()  # unblock anyone waiting for room
+        self._writer_task = None  # nor a finished task
 
     def _start_timers(self) -> None:
         self._next_ping = asyncio.get_running_loop().time() + self.cfg.settings.keepalive_interval
@@ -199,7 +210,7 @@ class LiveSocket:
         wake = self._next_ping if self.acked else self.opened + self.cfg.settings.connection_init_timeout
         if self.expires_at:
             wake = min(wake, loop.time() + self.expires_at - time.time())
-        self._timer = loop.call_at(wake, self._tick)
+        self._timer = loop.call_at(wake, self._tick, context=_TIMER_CONTEXT)
 
     def _tick(self) -> None:
         self._timer = None
@@ -247,6 +258,9 @@ class LiveSocket:
                 await self.close(BAD_MESSAGE, "Invalid message")
                 return
             await self._dispatch(msg)
+            # Not kept while waiting for the next one (an idle socket would hold its
+            # subscribe message for hours).
+            del message, text, msg
 
     async def _dispatch(self, msg: dict[str, Any]) -> None:
         kind = msg["type"]

@@ -10,10 +10,12 @@ and a list do; and an asyncio.Event's deque for the write flag."""
 from __future__ import annotations
 
 import asyncio
+import struct
 from typing import Any
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.datastructures import Headers
+from websockets.protocol import OPEN
 
 _NO_HEADERS = Headers()
 
@@ -105,3 +107,21 @@ class LeanWebSocketProtocol(WebSocketsSansIOProtocol):
                 request.headers = _NO_HEADERS
             self.request = None  # type: ignore[assignment]
             self.response = None  # type: ignore[assignment]
+
+    def write_text(self, data: bytes) -> bool:
+        """One unfragmented text frame, written now: a board event is a frame to each of
+        thousands of sockets, and websockets' frame machinery plus uvicorn's `send` cost
+        more than the write.  False when the frame must take the ordinary way (the
+        transport's buffer is full: `send` waits; not open; an extension on)."""
+        if (not self.writable.is_set() or self.close_sent or self.conn.state is not OPEN
+                or self.conn.extensions or self.transport.is_closing()):
+            return False
+        n = len(data)
+        if n < 126:
+            header = bytes((0x81, n))
+        elif n < 0x10000:
+            header = struct.pack("!BBH", 0x81, 126, n)
+        else:
+            header = struct.pack("!BBQ", 0x81, 127, n)
+        self.transport.write(header + data)
+        return True
