@@ -98,33 +98,7 @@ async def send_reminders(
         who = tasks[0]
         if await asyncio.to_thread(suppressed_recipient, dynamodb, table, who["email"], {}):
             continue  # it hard-bounced or complained (notify.suppression)
-        kept: list[dict[str, Any]] = []
-        for task in tasks:
-            try:
-                claimed = await asyncio.to_thread(
-                    claim_marker,
-                    dynamodb,
-                    table,
-                    f"REMIND#{task['id']}",
-                    day,
-                    {
-                        "ExpiresAt": expires,
-                        "Kind": "reminder",
-                        "To": who["email"],
-                        "TaskTitle": task["title"],
-                    },
-                )
-            except Exception as exc:
-                logger.warning("reminder marker for task %s failed: %s", task["id"], exc)
-                continue
-            if not claimed:
-                continue
-            try:
-                await asyncio.to_thread(begin_send, dynamodb, table, f"REMIND#{task['id']}", day, claimed)
-            except Exception as exc:  # not ours any more, or AWS failed: not in this mail
-                logger.warning("reminder marker for task %s not moved to sending: %s", task["id"], exc)
-                continue
-            kept.append(task)
+        kept = [task for task in tasks if await _claim(dynamodb, table, task, who["email"], day, expires, logger)]
         if not kept:
             continue
         mail = deadline_reminder_mail(to_email=who["email"], to_name=who["name"], tasks=kept, today=today,
@@ -140,12 +114,39 @@ async def send_reminders(
                                who["userId"], exc)
             continue
         sent += 1
-        for t in kept:
-            try:
-                await asyncio.to_thread(confirm_marker, dynamodb, table, f"REMIND#{t['id']}", day)
-            except Exception as exc:  # sent is sent; a stale claim could remind again later today
-                logger.warning("could not confirm the reminder marker of task %s: %s", t["id"], exc)
+        await _confirm(dynamodb, table, kept, day, logger)
     return sent
+
+
+async def _claim(dynamodb: Any, table: str, task: dict[str, Any], to: str, day: str, expires: int,
+                 logger: logging.Logger) -> bool:
+    """Claim today's reminder of `task` and move it to `sending`: True when it goes
+    in this run's mail."""
+    try:
+        claimed = await asyncio.to_thread(
+            claim_marker, dynamodb, table, f"REMIND#{task['id']}", day,
+            {"ExpiresAt": expires, "Kind": "reminder", "To": to, "TaskTitle": task["title"]},
+        )
+    except Exception as exc:
+        logger.warning("reminder marker for task %s failed: %s", task["id"], exc)
+        return False
+    if not claimed:
+        return False
+    try:
+        await asyncio.to_thread(begin_send, dynamodb, table, f"REMIND#{task['id']}", day, claimed)
+    except Exception as exc:  # not ours any more, or AWS failed: not in this mail
+        logger.warning("reminder marker for task %s not moved to sending: %s", task["id"], exc)
+        return False
+    return True
+
+
+async def _confirm(dynamodb: Any, table: str, tasks: Sequence[dict[str, Any]], day: str,
+                   logger: logging.Logger) -> None:
+    for t in tasks:
+        try:
+            await asyncio.to_thread(confirm_marker, dynamodb, table, f"REMIND#{t['id']}", day)
+        except Exception as exc:  # sent is sent; a stale claim could remind again later today
+            logger.warning("could not confirm the reminder marker of task %s: %s", t["id"], exc)
 
 
 async def _release(dynamodb: Any, table: str, task_ids: Sequence[str], day: str) -> None:
