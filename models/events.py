@@ -159,6 +159,24 @@ class BoardEventPayload(TypedDict, total=False):
     traceparent: str
 
 
+def envelope(body: Mapping[str, Any], *, event_id: str, seq: int, board_id: str, board_name: str,
+             kind: BoardEventKind, activity_kind: ActivityKind, task_id: str | None, actor_id: str,
+             actor_email: str, actor_name: str | None, at: datetime, traceparent: str | None) -> BoardEventPayload:
+    """The change's `body` (resolvers/events.py) with what every event carries.
+    The key order is the bus's and the log's byte order: the body's keys, then the
+    envelope's."""
+    out: dict[str, Any] = dict(body)
+    out.update(eventId=event_id, seq=seq, boardId=board_id, boardName=board_name, kind=kind.value,
+               activityKind=activity_kind.value, detailType=DETAIL_TYPES[activity_kind], taskId=task_id,
+               actorId=actor_id, actorEmail=actor_email)
+    if actor_name:
+        out["actorName"] = actor_name
+    out.setdefault("at", iso(at))
+    if traceparent is not None:
+        out["traceparent"] = traceparent  # the relay's and the mailer's spans continue this trace
+    return out  # type: ignore[return-value]
+
+
 def encode_event(payload: BoardEventPayload | dict[str, Any]) -> str:
     """The payload as the bus carries it (compact JSON, UTF-8 left as is)."""
     body = dict(payload)

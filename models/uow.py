@@ -13,16 +13,16 @@ import asyncio
 import inspect
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import and_, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from models.db import WriteGate
-from models.events import iso
+from models.events import envelope
 from models.tables import (
     DETAIL_TYPES,
     ActivityKind,
@@ -68,10 +68,6 @@ class LockedBoard:
     event_seq: int
     # The role of the user `lock_board` was asked about; None: not a member, or not asked.
     role: BoardRole | None = None
-
-
-class CommitListener(Protocol):
-    def __call__(self, events: Sequence[BoardEventRow]) -> Awaitable[None] | None: ...
 
 
 class UnitOfWork:
@@ -145,24 +141,9 @@ class UnitOfWork:
         await self.conn.execute(_SET_SEQ, {"board_id": board.id, "seq": board.event_seq})
         event_id = str(uuid.uuid4())
         now = utcnow()
-        body = dict(payload)
-        body.update(
-            eventId=event_id,
-            seq=board.event_seq,
-            boardId=board.id,
-            boardName=board.name,
-            kind=kind.value,
-            activityKind=activity_kind.value,
-            detailType=DETAIL_TYPES[activity_kind],
-            taskId=task_id,
-            actorId=actor_id,
-            actorEmail=actor_email,
-        )
-        if actor_name:
-            body["actorName"] = actor_name
-        body.setdefault("at", iso(now))
-        if (traceparent := current_traceparent()) is not None:
-            body["traceparent"] = traceparent  # the relay's and the mailer's spans continue this trace
+        body = envelope(payload, event_id=event_id, seq=board.event_seq, board_id=board.id, board_name=board.name,
+                        kind=kind, activity_kind=activity_kind, task_id=task_id, actor_id=actor_id,
+                        actor_email=actor_email, actor_name=actor_name, at=now, traceparent=current_traceparent())
         row = BoardEventRow(
             id=event_id,
             board_id=board.id,
@@ -173,7 +154,7 @@ class UnitOfWork:
             task_id=task_id,
             actor_id=actor_id,
             actor_email=actor_email,
-            payload=body,
+            payload=dict(body),
             created_at=now,
             pending=True,
             attempts=0 if self._lease is None else 1,

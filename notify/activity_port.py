@@ -72,10 +72,6 @@ def invalid_cursor() -> InvalidCursor:
     return InvalidCursor()
 
 
-def encode_cursor(seq: int) -> str:
-    return encode_activity_cursor(seq)
-
-
 def seq_below(after: str | None) -> int | None:
     """The seq a page after `after` starts below; None for the first page."""
     if after is None:

@@ -49,3 +49,53 @@ def test_the_module_needs_nothing_but_the_standard_library() -> None:
             "{'sqlalchemy', 'sqlmodel', 'pydantic', 'strawberry', 'starlette'}); print(bad)")
     out = subprocess.run([sys.executable, "-c", code, str(REPO)], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_bus_rule_in_terraform_is_the_mail_list() -> None:
+    import hcl2  # python-hcl2, as tests/deploy reads the Terraform
+
+    with (REPO / "deploy/events.tf").open() as f:
+        tf = hcl2.load(f)
+    locals_ = {k: v for block in tf["locals"] for k, v in block.items()}
+    # Newer python-hcl2 keeps the quotes of string literals.
+    assert [v.strip('"') for v in locals_["task_detail_types"]] == list(events.MAIL_DETAIL_TYPES)
+    assert re.search(r'source\s*=\s*\["' + events.SOURCE + r'"\]', (REPO / "deploy/events.tf").read_text())
+
+
+def test_one_timestamp_form_the_contracts() -> None:
+    from datetime import UTC, datetime
+
+    from schema.scalars import _serialize_datetime
+
+    at = datetime(2026, 12, 3, 14, 5, 9, 123456, tzinfo=UTC)
+    assert events.iso(at) == "2026-12-03T14:05:09.123Z"
+    assert _serialize_datetime(at) == events.iso(at)
+
+
+def _payload() -> dict[str, object]:
+    return {"logType": "Update", "task": {"id": "t1", "title": "Zürich", "version": 3}, "member": None,
+            "changes": None, "message": "m", "at": "2026-12-03T14:05:09.123Z", "recipients": []}
+
+
+def test_encoding_is_the_bus_detail_byte_for_byte() -> None:
+    import json
+
+    payload = _payload()
+    assert events.encode_event(payload) == json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+    decoded = events.decode_event(events.encode_event(payload))
+    assert decoded["version"] == events.EVENT_VERSION
+    assert events.encode_event(decoded) == events.encode_event(payload)  # version 1 is not written
+    assert events.decode_event({"task": None})["version"] == events.EVENT_VERSION  # a Lambda's parsed detail
+    assert events.decode_event("[1]") == {} and events.decode_event(None) == {}
+
+
+def test_the_envelope_keeps_the_byte_order_of_the_outbox() -> None:
+    from datetime import UTC, datetime
+
+    body = events.envelope(_payload(), event_id="e1", seq=7, board_id="b1", board_name="B",
+                           kind=events.BoardEventKind.TASK_UPDATED, activity_kind=events.ActivityKind.TASK_ASSIGNED,
+                           task_id="t1", actor_id="u1", actor_email="a@example.com", actor_name="Ada",
+                           at=datetime(2026, 1, 1, tzinfo=UTC), traceparent=None)
+    assert list(body) == [*_payload(), "eventId", "seq", "boardId", "boardName", "kind", "activityKind", "detailType",
+                          "taskId", "actorId", "actorEmail", "actorName"]
+    assert body["at"] == _payload()["at"] and body["detailType"] == "TaskAssigned"
