@@ -23,7 +23,8 @@ from tests.robust.common import World, make_world
 BATCH = 120
 # Traced bytes per idle subscriber: ~48 KiB before the lean socket (uvicorn's handshake
 # kept, two asyncio.Queues, a timer task, Starlette's middleware frames, orjson's
-# 4 KiB buffer in the render key); the bound leaves room for noise, not for those.
+# 4 KiB buffer in the render key), ~23 KiB after; the bound leaves room for noise,
+# not for those.
 BOUND = 30 * 1024
 
 CLIENT = r"""
