@@ -124,6 +124,6 @@ def test_rename_and_delete_the_board(new_page, server: Server) -> None:
     expect(page.get_by_role("heading", name="Your boards")).to_be_visible()
     expect(page.get_by_role("status").filter(has_text=f"The board “{new_name}” was deleted.")).to_be_visible()
     expect(other.get_by_role("heading", name="Your boards")).to_be_visible()
-    expect(other.get_by_role("status").filter(has_text=f"{a.email} deleted the board “{new_name}”.")).to_be_visible()
+    expect(other.get_by_role("status").filter(has_text=f"{a.name} deleted the board “{new_name}”.")).to_be_visible()
     expect(other.get_by_role("link", name=new_name)).to_have_count(0)
     assert board_id not in [x["id"] for x in server.gql("{ boards { id } }", None, a.token)["boards"]]

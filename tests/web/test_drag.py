@@ -112,8 +112,11 @@ def test_a_refused_move_rolls_back(new_page, server: Server) -> None:
 
     def change_first(route: Any) -> None:
         # Someone else saves the task just before A's move reaches the server.
-        if "moveTask" in (route.request.post_data or "") and not seen:
-            seen.append(json.loads(route.request.post_data)["variables"]["input"]["status"])
+        # A move is known by its variables: persisted operations send a hash, not the document.
+        body = json.loads(route.request.post_data or "{}")
+        move = body.get("variables", {}).get("input", {})
+        if "afterTaskId" in move and not seen:
+            seen.append(move["status"])
             server.gql("mutation($t: ID!) { updateTask(id: $t, input: {title: \"Contested!\"}) { id } }",
                        {"t": task_id}, b.token)
         route.continue_()

@@ -47,6 +47,7 @@ def test_focus_returns_and_axe_finds_nothing_serious(new_page, server: Server) -
     expect(members).to_be_focused()
     # The board menu's dialogs too.
     ui.board_menu(page_a, "Rename board…")
+    expect(page_a.get_by_role("dialog", name="Rename board")).to_be_visible()
     page_a.keyboard.press("Escape")
     expect(page_a.get_by_role("button", name="Board ▾")).to_be_focused()
 
@@ -129,6 +130,7 @@ def test_phone_board_first_big_targets_and_touch_drag(playwright_browser, server
 def test_screenshots_of_the_board(playwright_browser, server: Server, new_page) -> None:
     """docs/board.png and docs/board-phone.png, from the real client."""
     ada, bob = server.sign_up("Ada"), server.sign_up("Bob")
+    ui.api_verify(server, ada)  # no "confirm your address" banner in the pictures
     board_id = ui.api_board(server, ada, "Sprint 12", bob)
     for title, extra in [
         ("Plan the retro", {"assigneeId": bob.id, "deadline": "2031-03-04"}),

@@ -63,7 +63,8 @@ def test_keyboard_only_move(new_page, server: Server) -> None:
     ui.expect_in_column(page, "Keyboard task", "IN_PROGRESS")
     expect(page.get_by_role("status").filter(has_text="Moved “Keyboard task” to In progress.")).to_have_count(1)
 
-    # The "Move to…" select works from the keyboard as well.
+    # The "Move to…" select works from the keyboard as well (Tab: the comment count, then the select).
+    page.keyboard.press("Tab")
     page.keyboard.press("Tab")
     expect(page.get_by_label("Move “Keyboard task” to")).to_be_focused()
     page.keyboard.press("End")

@@ -14,6 +14,7 @@ import { dropIndex, isNoop, neighboursAt, orderColumn, type Placement } from "./
 import { TaskEditor } from "./editor";
 import { FilterBar, NO_FILTERS, isFiltered, matches, type Filters } from "./filters";
 import { startBoardFeed, type LiveFeed, type LiveState } from "./live";
+import { useLit } from "./lit";
 import { useMoves } from "./moves";
 import { BOARD, BOARD_TASKS_PAGE } from "./queries";
 import { useTaskStore } from "./taskstore";
@@ -35,8 +36,6 @@ const LIVE_LABEL: Record<LiveState, string> = {
   offline: "Offline",
 };
 
-// How long a card someone else changed stays lit.
-const CHANGED_MS = 8_000;
 
 declare global {
   interface Window {
@@ -58,7 +57,7 @@ export function BoardPage(props: { boardId: string; me: User; taskId?: string })
   const [editor, setEditor] = useState<EditorState | null>(null);
   const [panel, setPanelState] = useState<PanelState>(props.taskId ? { kind: "task", taskId: props.taskId } : null);
   const panelOpener = useRef<HTMLElement | null>(null);
-  const [changed, setChanged] = useState<Map<string, string>>(new Map());
+  const [changed, light] = useLit(); // cards someone else just changed
   const [activityTick, setActivityTick] = useState(0);
   const [dragging, setDragging] = useState<string | null>(null);
   const [dropAt, setDropAt] = useState<{ status: TaskStatus; index: number } | null>(null);
@@ -97,17 +96,6 @@ export function BoardPage(props: { boardId: string; me: User; taskId?: string })
     }
   }
 
-  /** Light up a card someone else changed, for a few seconds. */
-  function light(taskId: string, name: string) {
-    setChanged((m) => new Map(m).set(taskId, name));
-    window.setTimeout(() => setChanged((m) => {
-      if (m.get(taskId) !== name) return m;
-      const next = new Map(m);
-      next.delete(taskId);
-      return next;
-    }), CHANGED_MS);
-  }
-
   // Every kind is applied in place: the board is never refetched for an event.
   const applyRef = useRef<(ev: BoardEvent) => void>(() => undefined);
   applyRef.current = (ev) => {
@@ -119,6 +107,7 @@ export function BoardPage(props: { boardId: string; me: User; taskId?: string })
       announce: setAnnounce,
       fatal: (m) => setFatal((f) => f ?? m),
       boardName: nameRef.current,
+      nameOf,
     });
     setActivityTick((n) => n + 1);
   };

@@ -23,11 +23,14 @@ export interface BoardState {
   announce(text: string): void;
   fatal(text: string): void;
   boardName: string;
+  /** A person by name (notices name people, not addresses). */
+  nameOf(email: string): string;
 }
 
 export function applyBoardEvent(ev: BoardEvent, s: BoardState): void {
   const mine = ev.actorEmail.toLowerCase() === s.me.email.toLowerCase();
-  const say = (text: string) => !mine && s.announce(`${ev.actorEmail} ${text}`);
+  const who = s.nameOf(ev.actorEmail);
+  const say = (text: string) => !mine && s.announce(`${who} ${text}`);
   switch (ev.kind) {
     case "TASK_CREATED":
     case "TASK_UPDATED":
@@ -88,7 +91,7 @@ export function applyBoardEvent(ev: BoardEvent, s: BoardState): void {
       }
       break;
     case "BOARD_DELETED":
-      navigate("#/", mine ? `The board “${s.boardName}” was deleted.` : `${ev.actorEmail} deleted the board “${s.boardName}”.`);
+      navigate("#/", mine ? `The board “${s.boardName}” was deleted.` : `${who} deleted the board “${s.boardName}”.`);
       break;
   }
 }

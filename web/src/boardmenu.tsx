@@ -136,7 +136,7 @@ function DeleteDialog(props: { board: Board; back: () => HTMLElement | null; tas
   }
 
   return (
-    <Modal title="Delete board" onClose={props.onClose} returnFocus={props.back} alert>
+    <Modal title="Delete board" onClose={props.onClose} returnFocus={props.back}>
       <div class="stack">
         <p>
           Delete “{props.board.name}”? Its {props.taskCount} {props.taskCount === 1 ? "task" : "tasks"}, their comments and the board's

@@ -90,9 +90,9 @@ export function Card(props: {
           <dt>Comments</dt>
           <dd>
             {/* The name is the visible count with words around it (no aria-label that hides the count). */}
-            <button type="button" class="link comment-count" onClick={props.onComments}>
+            <button type="button" class="link comment-btn" onClick={props.onComments}>
               <span class="sr-only">Comments on “{t.title}” (</span>
-              {n}
+              <span class="comment-count">{n}</span>
               <span class="sr-only">)</span>
             </button>
           </dd>

@@ -131,7 +131,8 @@ function RemoveQuestion(props: { member: Member; board: Board; tasks: Map<string
   let n = 0;
   for (const t of props.tasks.values()) if (t.assignee?.id === props.member.user.id) n += 1;
   return (
-    <Modal title={`Remove ${name} from “${props.board.name}”?`} onClose={props.onKeep} alert>
+    <Modal title={`Remove ${name} from “${props.board.name}”?`} onClose={props.onKeep} alert
+      returnFocus={() => document.querySelector<HTMLElement>(".side-panel .panel-head h2")}>
       <div class="stack">
         <p>
           {n > 0

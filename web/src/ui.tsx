@@ -1,7 +1,7 @@
 // Small shared pieces: a modal dialog and message banners.
 
 import type { ComponentChildren } from "preact";
-import { useEffect, useRef } from "preact/hooks";
+import { useLayoutEffect, useRef } from "preact/hooks";
 
 export function Modal(props: {
   title: string;
@@ -15,7 +15,8 @@ export function Modal(props: {
 }) {
   const ref = useRef<HTMLDialogElement>(null);
   const returnFocus = useRef(props.returnFocus);
-  useEffect(() => {
+  // A layout effect: modal (and catching Escape) from the first frame it shows.
+  useLayoutEffect(() => {
     const active = document.activeElement as HTMLElement | null;
     const opener = active && active !== document.body ? active : null;
     const d = ref.current;
