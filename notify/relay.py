@@ -35,7 +35,7 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from botocore.config import Config
@@ -56,6 +56,7 @@ from notify.outbox_sinks import (
     error_text,
     event_detail,
 )
+from notify.relay_wake import Waker
 
 __all__ = ["OutboxRelay", "activity_item", "event_detail"]
 
@@ -64,7 +65,6 @@ class OutboxRelay:
     """The scheduler: wakes on a handoff (after `linger`), a nudge, or the sweep
     interval, and runs a pass of claim (`notify.claims`), deliver (the sinks of
     `notify.outbox_sinks`), mark."""
-
 
     def __init__(
         self,
@@ -102,18 +102,11 @@ class OutboxRelay:
         self._activity = DynamoActivitySink(self._clients, table_name, self._log, put_concurrency)
         self.activity: ActivitySink = self._activity
         self.bus: BusSink = EventBridgeSink(self._clients, event_bus)
-        self._wake = asyncio.Event()
+        self._waker = Waker(linger)
         self._handed: list[Claimed] = []
-        # How long handed-over rows (and nudges) wait for company before a delivery
-        # (a claim): a batch costs one claim, one PutEvents and one mark, not one each.
-        self.linger = linger
-        self._linger_timer: asyncio.TimerHandle | None = None
-        self._claim_timer: asyncio.TimerHandle | None = None
         self._next_sweep = 0.0  # loop time; 0: at once
-        self._claim_now = True  # set by nudge: claim from the table at the next turn
         self._stopping = False
         self._running: asyncio.Event | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
         # Since start, for /metrics: events fully delivered, failed delivery attempts.
         self.delivered_total = 0
         self.failures_total = 0
@@ -125,42 +118,16 @@ class OutboxRelay:
 
     # --- lifecycle ---------------------------------------------------------
 
+    @property
+    def linger(self) -> float:
+        return self._waker.linger
+
     def nudge(self, *_events: Any) -> None:
         """Ask for a claim pass (after a commit of rows not handed over): after
         `linger`, so that the commits of that moment share one claim, one delivery
         and one mark.  Usable directly as a unit of work listener; safe from any
         thread."""
-        if self.linger <= 0:
-            self._claim_now = True
-            self._wake_up()
-        else:
-            self._in_loop(self._arm_claim)
-
-    def _arm_claim(self) -> None:
-        if self._claim_timer is None and self._loop is not None:
-            self._claim_timer = self._loop.call_later(self.linger, self._claim_due)
-
-    def _claim_due(self) -> None:
-        self._claim_timer = None
-        self._claim_now = True
-        self._wake.set()
-
-    def _wake_up(self) -> None:
-        self._in_loop(self._wake.set)
-
-    def _in_loop(self, callback: Callable[[], None]) -> None:
-        """Run `callback` in the relay's loop: now when called from it (or before
-        it runs), else through the loop, from whatever thread."""
-        loop = self._loop
-        if loop is not None and not loop.is_closed():
-            try:
-                running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
-            except RuntimeError:
-                running = None
-            if running is not loop:
-                loop.call_soon_threadsafe(callback)
-                return
-        callback()
+        self._waker.nudge()
 
     def handoff(self, rows: Sequence[BoardEventRow]) -> None:
         """A unit of work listener: rows just committed already leased to this relay
@@ -170,14 +137,7 @@ class OutboxRelay:
                 id=row.id, seq=row.seq, board_id=row.board_id, attempts=row.attempts or 1,
                 payload=row.payload, detail_type=row.detail_type, log_done=False, bus_done=False,
             ))
-        if self.linger <= 0 or len(self._handed) >= self.batch_size:
-            self._wake_up()
-        elif self._linger_timer is None:
-            self._linger_timer = asyncio.get_running_loop().call_later(self.linger, self._linger_done)
-
-    def _linger_done(self) -> None:
-        self._linger_timer = None
-        self._wake_up()
+        self._waker.handed(len(self._handed) >= self.batch_size)
 
     async def _deliver_handed(self) -> int:
         """Deliver what was handed over, a batch at a time; the number delivered."""
@@ -193,24 +153,24 @@ class OutboxRelay:
     async def run(self) -> None:
         """Deliver until stopped: what is handed over at once, and on each sweep
         everything due.  Never raises (other than cancellation)."""
-        self._loop = asyncio.get_running_loop()
+        loop = self._waker.loop = asyncio.get_running_loop()
         self._running = asyncio.Event()
+        wake = self._waker
         failures = 0
         try:
             while not self._stopping:
-                self._wake.clear()
-                loop = self._loop
+                wake.event.clear()
                 try:
                     await self._deliver_handed()
-                    if self._claim_now or loop.time() >= self._next_sweep:
-                        self._claim_now = False  # a nudge during the pass sets it again
+                    if wake.claim_now or loop.time() >= self._next_sweep:
+                        wake.claim_now = False  # a nudge during the pass sets it again
                         while not self._stopping:
                             claimed, _ = await self._pass()
                             if claimed < self.batch_size:
                                 break
                         self._next_sweep = loop.time() + await self._next_wait()
                     failures = 0
-                    timeout = 0.0 if self._claim_now else max(0.0, self._next_sweep - loop.time())
+                    timeout = 0.0 if wake.claim_now else max(0.0, self._next_sweep - loop.time())
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:  # the database, most likely: back off the loop itself
@@ -221,14 +181,14 @@ class OutboxRelay:
                 if self._stopping:
                     break
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout)
+                    await asyncio.wait_for(wake.event.wait(), timeout)
         finally:
             self._running.set()
             await self._close_clients()
 
     async def stop(self) -> None:
         self._stopping = True
-        self._wake.set()
+        self._waker.event.set()
         if self._running is not None:
             await self._running.wait()
         await self._close_clients()
