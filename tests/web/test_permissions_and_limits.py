@@ -113,3 +113,16 @@ def test_removing_a_member_asks_first_and_says_what_happens(new_page, server: Se
     page_a.get_by_role("alertdialog").get_by_role("button", name="Remove Bob").click()
     expect(panel.get_by_text(bob.email)).to_have_count(0)
     expect(ui.card(page_a, "One").locator(".assignee")).to_have_text("Unassigned")
+
+
+
+def test_errors_read_as_a_person_would_say_them(new_page, server: Server) -> None:
+    (_, bob), (page, _), _, _ = people.board_with(server, new_page, "Ada", "Bob")
+    page.get_by_role("button", name=re.compile(r"^Members")).click()
+    panel = page.get_by_role("complementary", name="Members")
+    panel.get_by_label("Add member by email").fill(bob.email)
+    panel.get_by_role("button", name="Add member").click()
+    alert = panel.get_by_role("alert")
+    expect(alert.locator("span").first).to_have_text(
+        "Could not add the member. That user is already a member of this board.")
+    expect(alert).not_to_contain_text("conflicts with a change")

@@ -4,6 +4,7 @@ import { useEffect, useState } from "preact/hooks";
 import { anonymous, describeError, session, toApiError, waitText, type AuthPayload } from "./api";
 import { REQUEST_RESET, RESET_PASSWORD } from "./accountqueries";
 import { navigate } from "./app";
+import { LimitNote, useLimits } from "./limits";
 import { ErrorBanner } from "./ui";
 
 type Mode = "login" | "signup" | "forgot";
@@ -17,6 +18,8 @@ export function AuthScreen(props: { reason: string | null; note?: string; afterS
   const [limited, setLimited] = useState(false);
   const [resetSent, setResetSent] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const limits = useLimits();
+  const minPassword = limits?.passwordMinLength ?? 8;
 
   function choose(m: Mode) {
     setMode(m);
@@ -89,19 +92,20 @@ export function AuthScreen(props: { reason: string | null; note?: string; afterS
         {mode === "signup" && (
           <label>
             Name
-            <input type="text" name="name" autoComplete="name" required value={name}
+            <input type="text" name="name" autoComplete="name" required value={name} aria-describedby="name-limit"
               onInput={(e) => setName(e.currentTarget.value)} />
           </label>
         )}
+        {mode === "signup" && <LimitNote id="name-limit" text={name.trim()} max={limits?.personNameMaxLength} />}
         {mode !== "forgot" && (
           <label>
             Password
-            <input type="password" name="password" required minLength={mode === "signup" ? 8 : undefined}
+            <input type="password" name="password" required minLength={mode === "signup" ? minPassword : undefined}
               autoComplete={mode === "signup" ? "new-password" : "current-password"} value={password}
               onInput={(e) => setPassword(e.currentTarget.value)} aria-describedby={mode === "signup" ? "pw-hint" : undefined} />
           </label>
         )}
-        {mode === "signup" && <p id="pw-hint" class="hint">At least 8 characters.</p>}
+        {mode === "signup" && <p id="pw-hint" class="hint">At least {minPassword} characters.</p>}
         <ErrorBanner message={error} />
         {resetSent && (
           <p role="status" class="ok">

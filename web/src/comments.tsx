@@ -9,7 +9,7 @@ import { formatDateTime } from "./dates";
 import { overBy, useLimits } from "./limits";
 import { MentionBox } from "./mentions";
 import { ADD_COMMENT, DELETE_COMMENT, TASK_COMMENTS, UPDATE_COMMENT } from "./queries";
-import type { BoardEvent, BoardRole, Comment, Member, User } from "./types";
+import type { BoardEvent, BoardRole, Comment, Member, TaskPermissions, User } from "./types";
 import { ErrorBanner } from "./ui";
 
 type Listener = (ev: BoardEvent) => void;
@@ -143,7 +143,15 @@ function CommentItem(props: {
   );
 }
 
-export function Comments(props: { taskId: string; me: User; role: BoardRole; members: Member[]; bus: CommentBus }) {
+export function Comments(props: {
+  taskId: string;
+  me: User;
+  role: BoardRole;
+  members: Member[];
+  bus: CommentBus;
+  /** The server's word on commenting (with its reason); absent while the task is unknown. */
+  can?: TaskPermissions;
+}) {
   const { taskId } = props;
   const [items, setItems] = useState<Comment[] | null>(null);
   const [page, setPage] = useState<CommentPage["pageInfo"] | null>(null);
@@ -275,6 +283,9 @@ export function Comments(props: { taskId: string; me: User; role: BoardRole; mem
           {tail.map((c) => item(c))}
         </ol>
       )}
+      {props.can && !props.can.comment ? (
+        <p class="hint why">{props.can.commentReason}</p>
+      ) : (
       <form class="stack" onSubmit={submit} aria-label="Add a comment">
         <MentionBox label="Add a comment" value={draft} onChange={setDraft} members={props.members} max={limits?.commentMaxLength}
           hint="Type @ to mention a member; they get a mail." />
@@ -282,6 +293,7 @@ export function Comments(props: { taskId: string; me: User; role: BoardRole; mem
           Comment
         </button>
       </form>
+      )}
     </section>
   );
 }

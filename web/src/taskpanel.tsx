@@ -34,7 +34,7 @@ export function TaskPanel(props: {
               History
             </button>
           </div>
-          <Comments taskId={props.taskId} me={props.me} role={props.board.viewerRole} members={props.board.members} bus={props.bus} />
+          <Comments taskId={props.taskId} me={props.me} can={props.task?.viewerCan} role={props.board.viewerRole} members={props.board.members} bus={props.bus} />
         </>
       ) : (
         <p>This task was deleted.</p>
