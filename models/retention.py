@@ -33,21 +33,13 @@ from sqlalchemy import and_, delete, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from models.db import DatabaseTls, make_engine
+from models.table_refs import codes_t, events_t, invitations_t, messages_t, refresh_t, tokens_t, usage_t
 from models.tables import (
-    AccountMessage,
-    AccountToken,
-    BoardEventRow,
-    BoardInvitation,
-    MessageUsage,
-    PhoneCode,
-    RefreshToken,
     utcnow,
 )
 
 log = logging.getLogger("taskboard.retention")
 
-events_t = BoardEventRow.__table__  # type: ignore[attr-defined]
-tokens_t = RefreshToken.__table__  # type: ignore[attr-defined]
 
 BATCH_SIZE = 1000
 # How long revoked refresh tokens stay after their revocation.
@@ -132,7 +124,7 @@ async def _prune_events(engine: AsyncEngine, cutoff: datetime, batch_size: int, 
 
 async def _prune_tokens(engine: AsyncEngine, now: datetime, revoked_before: datetime, batch_size: int,
                         result: PruneResult) -> int:
-    c = tokens_t.c
+    c = refresh_t.c
     deleted = 0
     for condition in (c.expires_at <= now, c.revoked_at <= revoked_before):
         while True:
@@ -145,9 +137,7 @@ async def _prune_tokens(engine: AsyncEngine, now: datetime, revoked_before: date
 
 def _account_rows(now: datetime, cutoff: datetime) -> list[tuple[Any, Any]]:
     """(the column a batch is picked by, the condition) of every account row that may go."""
-    tok, code = AccountToken.__table__.c, PhoneCode.__table__.c  # type: ignore[attr-defined]
-    msg, inv = AccountMessage.__table__.c, BoardInvitation.__table__.c  # type: ignore[attr-defined]
-    usage = MessageUsage.__table__.c  # type: ignore[attr-defined]
+    tok, code, msg, inv, usage = tokens_t.c, codes_t.c, messages_t.c, invitations_t.c, usage_t.c
     return [
         (tok.id, tok.expires_at <= now),
         (code.user_id, code.expires_at <= now),

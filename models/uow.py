@@ -23,22 +23,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from models.db import WriteGate
 from models.events import envelope
+from models.table_refs import boards_t, events_t, members_t
 from models.tables import (
     DETAIL_TYPES,
     ActivityKind,
-    Board,
     BoardEventKind,
     BoardEventRow,
-    BoardMember,
     BoardRole,
     utcnow,
 )
 from models.tracing import current_traceparent
-
-boards_t = Board.__table__  # type: ignore[attr-defined]
-events_t = BoardEventRow.__table__  # type: ignore[attr-defined]
-
-members_t = BoardMember.__table__  # type: ignore[attr-defined]
 
 log = logging.getLogger("taskboard.uow")
 

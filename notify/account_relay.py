@@ -25,9 +25,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from models.db import WriteGate
 from models.events import SOURCE
-from models.tables import AccountMessage, utcnow
+from models.table_refs import messages_t
+from models.tables import utcnow
 
-messages_t = AccountMessage.__table__  # type: ignore[attr-defined]
 log = logging.getLogger("taskboard.notify.account_relay")
 BATCH = 10  # PutEvents takes at most 10 entries
 
