@@ -37,3 +37,7 @@ def test_a_new_tab_stays_logged_in_and_logout_ends_every_tab(new_page, server: S
     third = first.context.new_page()
     third.goto("/")
     expect(third.get_by_label("Email")).to_be_visible()
+
+    # Logging in again in one tab brings the tabs still on the log-in page along.
+    ui.log_in(first, ada)
+    expect(third.get_by_role("heading", name="Your boards")).to_be_visible(timeout=5_000)

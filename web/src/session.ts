@@ -65,6 +65,8 @@ class SessionStore {
   constructor() {
     this.channel?.addEventListener("message", (e: MessageEvent) => {
       if (e.data === "logout" && this.session) this.set(null, LOGGED_OUT);
+      // Logged in elsewhere: a tab still on the log-in page joins the session.
+      if (e.data === "login" && !this.session) void this.restore();
     });
   }
 
@@ -108,7 +110,7 @@ class SessionStore {
 
   async signUp(email: string, name: string, password: string): Promise<Session> {
     const d = await post<{ signUp: AuthPayload }>(SIGN_UP, { input: { email, name, password } }, null);
-    return this.accept(d.signUp);
+    return this.tellOthers(this.accept(d.signUp));
   }
 
   /** Take over the session a password reset or change answered with (the old refresh token is revoked). */
@@ -118,7 +120,12 @@ class SessionStore {
 
   async login(email: string, password: string): Promise<Session> {
     const d = await post<{ login: AuthPayload }>(LOGIN, { email, password }, null);
-    return this.accept(d.login);
+    return this.tellOthers(this.accept(d.login));
+  }
+
+  private tellOthers(s: Session): Session {
+    this.channel?.postMessage("login");
+    return s;
   }
 
   /** Resume the browser's session (a new tab, a reload), if it has one. */
