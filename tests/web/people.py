@@ -89,3 +89,15 @@ def small_targets(page: Page, scope: str = "body", minimum: int = 44) -> list[st
         [scope, minimum],
     )
     return small
+
+
+def broken_words(scope: Locator) -> list[str]:
+    """One-word buttons, selects and labels under `scope` whose word wraps onto two lines ("Memb / er")."""
+    found: list[str] = scope.evaluate(
+        """el => [...el.querySelectorAll('button, select, label')].filter(b => {
+             const r = document.createRange(); r.selectNodeContents(b);
+             const words = b.innerText.trim().split(/\\s+/).length;
+             const lines = new Set([...r.getClientRects()].map(x => Math.round(x.top))).size;
+             return b.innerText.trim() && words === 1 && lines > 1; }).map(b => b.innerText)"""
+    )
+    return found

@@ -78,13 +78,7 @@ def test_small_things(new_page, server: Server) -> None:
     page_a.get_by_role("button", name=re.compile(r"^Members")).click()
     panel = page_a.get_by_role("complementary", name="Members")
     expect(panel.get_by_text(bob.email)).to_be_visible()
-    broken = panel.evaluate(
-        """el => [...el.querySelectorAll('button, select, label')].filter(b => {
-             const r = document.createRange(); r.selectNodeContents(b);
-             const words = b.innerText.trim().split(/\\s+/).length;
-             const lines = new Set([...r.getClientRects()].map(x => Math.round(x.top))).size;
-             return b.innerText.trim() && words === 1 && lines > 1; }).map(b => b.innerText)"""
-    )
+    broken = people.broken_words(panel)
     assert broken == []
     ui.card(page_a, "Mine to do").get_by_role("button", name="Mine to do", exact=True).click()
     dialog = page_a.get_by_role("dialog", name="Edit task")
@@ -117,6 +111,14 @@ def test_phone_board_first_big_targets_and_touch_drag(playwright_browser, server
         assert box and box["y"] < 300, f"the first card starts {box and box['y']} px down"
         assert people.small_targets(page, "#main") == []
         assert people.small_targets(page, ".topbar") == []
+
+        # The members panel on a phone: whole words, big targets.
+        bob = server.sign_up("Bob")
+        ui.add_member(page, bob.email)
+        panel = page.get_by_role("complementary", name="Members")
+        assert people.broken_words(panel) == []
+        assert people.small_targets(page, ".side-panel") == []
+        panel.get_by_role("button", name="Close panel").click()
 
         people.touch_drag(page, card.locator(".drag-handle"), ui.column(page, "IN_PROGRESS"))
         ui.expect_in_column(page, "Plan the retro", "IN_PROGRESS")
