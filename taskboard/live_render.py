@@ -73,6 +73,11 @@ class EventRenderer:
     def __init__(self, size: int = 2048) -> None:
         self._size = size
         self._cache: OrderedDict[tuple[Any, ...], asyncio.Task[str]] = OrderedDict()
+        # What the waiters of a render in flight await.  One future for all of them,
+        # not a shield each: every subscriber of a board but the first waits here for
+        # each event, and shields (a future and two callbacks apiece) were a tenth of
+        # a 5,000-subscriber fan-out.
+        self._gates: dict[asyncio.Task[str], asyncio.Future[str]] = {}
         self.executions = 0
 
     def cached(self, key: tuple[Any, ...]) -> str | None:
@@ -86,13 +91,19 @@ class EventRenderer:
             task = self._cache.get(key)
             if task is None or (task.done() and (task.cancelled() or task.exception() is not None)):
                 task = self._start(key, produce)
+            if task.done():
+                return task.result()
+            gate = self._gates.get(task)
+            if gate is None or gate.cancelled():
+                gate = self._gates[task] = asyncio.get_running_loop().create_future()
             try:
-                return await asyncio.shield(task)
+                return await gate
             except asyncio.CancelledError:
                 current = asyncio.current_task()
-                if task.cancelled() and current is not None and not current.cancelling():
-                    continue  # the render itself was cancelled (shutdown), not this subscriber: again
-                raise
+                if current is None or current.cancelling():
+                    raise  # this subscriber was cancelled
+                # Another waiter's cancellation took the shared gate with it, or the render
+                # itself was cancelled (shutdown): not this subscriber, so again.
 
     def _start(self, key: tuple[Any, ...], produce: Callable[[], Awaitable[str]]) -> asyncio.Task[str]:
         async def run() -> str:
@@ -114,4 +125,12 @@ class EventRenderer:
             failed = task.cancelled() or task.exception() is not None
             if failed and self._cache.get(key) is task:
                 del self._cache[key]
+            gate = self._gates.pop(task, None)
+            if gate is not None and not gate.done():
+                if task.cancelled():
+                    gate.cancel()
+                elif (exc := task.exception()) is not None:
+                    gate.set_exception(exc)
+                else:
+                    gate.set_result(task.result())
         return done

@@ -55,3 +55,35 @@ async def test_a_render_cancelled_from_outside_is_done_again_for_its_waiters() -
     renderer._cache[("k",)].cancel()  # the render task itself, as shutdown does
     assert await asyncio.wait_for(waiter, 2) == "payload"
     assert calls == 2 and renderer.cached(("k",)) == "payload"
+
+
+async def test_waiters_share_one_render_and_one_cancelled_leaves_the_others_theirs() -> None:
+    renderer = EventRenderer()
+    release = asyncio.Event()
+    calls = 0
+
+    async def produce() -> str:
+        nonlocal calls
+        calls += 1
+        await release.wait()
+        return "payload"
+
+    waiters = [asyncio.create_task(renderer.render(("k",), produce)) for _ in range(5)]
+    await asyncio.sleep(0.01)
+    waiters[0].cancel()  # its client completed while the render ran
+    await asyncio.sleep(0.01)
+    release.set()
+    assert await asyncio.gather(*waiters[1:]) == ["payload"] * 4
+    assert waiters[0].cancelled() and calls == 1 and not renderer._gates
+
+
+async def test_a_failed_render_reaches_every_waiter_and_is_not_kept() -> None:
+    renderer = EventRenderer()
+
+    async def produce() -> str:
+        await asyncio.sleep(0.01)
+        raise RuntimeError("boom")
+
+    results = await asyncio.gather(*(renderer.render(("k",), produce) for _ in range(3)), return_exceptions=True)
+    assert all(isinstance(r, RuntimeError) for r in results)
+    assert renderer.cached(("k",)) is None and not renderer._gates
