@@ -43,7 +43,8 @@ export function BoardsPage(props: { me: User }) {
     void load();
     return startViewerFeed((ev) => {
       void load();
-      const said = viewerNotice(ev);
+      // What the viewer did here (accepting an invitation) has its own notice.
+      const said = ev.byName === props.me.name ? null : viewerNotice(ev);
       if (said) setNotice(said);
     });
   }, []);
