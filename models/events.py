@@ -157,6 +157,18 @@ class BoardEventPayload(TypedDict, total=False):
     changes: dict[str, Any] | None
     recipients: list[dict[str, Any]]
     traceparent: str
+    # A comment event (resolvers/comment_events.py); the comment is null once deleted.
+    commentId: str
+    comment: dict[str, Any] | None
+    # A label event (resolvers/label_events.py); the label is null once deleted.
+    labelId: str
+    label: dict[str, Any] | None
+    # Added on the way out: links for the mail (resolvers/quota.py), mail held by the
+    # daily quota, and a description the relay cut to fit the bus.
+    boardUrl: str
+    taskUrl: str
+    quota: dict[str, int]
+    descriptionTruncated: bool
 
 
 def envelope(body: Mapping[str, Any], *, event_id: str, seq: int, board_id: str, board_name: str,
