@@ -38,7 +38,7 @@ export const BOARD = `query Board($id: ID!, $after: String) {
     id name viewerRole createdAt lastSeq
     members { ${MEMBER_FIELDS} }
     labels { ${LABEL_FIELDS} }
-    tasks(first: 100, after: $after, orderBy: {field: CREATED_AT, direction: ASC}) {
+    tasks(first: 50, after: $after, orderBy: {field: CREATED_AT, direction: ASC}) {
       totalCount pageInfo { hasNextPage endCursor } edges { node { ${TASK_FIELDS} } }
     }
   }
@@ -46,7 +46,7 @@ export const BOARD = `query Board($id: ID!, $after: String) {
 
 export const BOARD_TASKS_PAGE = `query BoardTasks($id: ID!, $after: String) {
   board(id: $id) {
-    tasks(first: 100, after: $after, orderBy: {field: CREATED_AT, direction: ASC}) {
+    tasks(first: 50, after: $after, orderBy: {field: CREATED_AT, direction: ASC}) {
       pageInfo { hasNextPage endCursor } edges { node { ${TASK_FIELDS} } }
     }
   }
