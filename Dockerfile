@@ -4,11 +4,11 @@
 #   builder : builds wheels; dependencies in their own (cached) layer
 #   rds-ca  : fetches the RDS CA bundle (TLS to MySQL), throwaway
 #   runtime : slim Python, no compilers, non-root (uid 10001)
-# Base images are pinned to exact versions; CI additionally resolves and
-# records their digests (see deploy/README.md, "Image").
+# Base images are pinned by digest, beside their exact version tags (see
+# deploy/README.md, "Image", for where the digests come from).
 
-ARG PYTHON_IMAGE=python:3.12.11-slim-bookworm
-ARG NODE_IMAGE=node:20.19.4-bookworm-slim
+ARG PYTHON_IMAGE=python:3.12.11-slim-bookworm@sha256:519591d6871b7bc437060736b9f7456b8731f1499a57e22e6c285135ae657bf7
+ARG NODE_IMAGE=node:20.19.4-bookworm-slim@sha256:6db5e436948af8f0244488a1f658c2c8e55a3ae51ca2e1686ed042be8f25f70a
 
 # ---------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS web

@@ -85,15 +85,16 @@ def test_base_images_pinned_to_exact_versions(stages: list[Stage]) -> None:
     for stage in stages:
         image = stage.image
         assert "$" not in image, f"unresolved image {image}"
-        if "@sha256:" in image:
-            continue
+        # by digest (what is pulled), with the exact version tag beside it (what a person reads)
+        image, at, digest = image.partition("@sha256:")
+        assert at and re.fullmatch(r"[0-9a-f]{64}", digest), f"{stage.image} is not pinned by digest"
         name, _, tag = image.rpartition(":")
         assert name and tag, f"{image} has no tag"
         assert tag != "latest", image
         # an exact version: major.minor.patch, not a floating "3.12-slim"
         assert re.match(r"^\d+\.\d+\.\d+", tag), f"{image} is not pinned to an exact version"
     final = stages[-1]
-    assert final.image.startswith("python:3.12.") and final.image.endswith("-slim-bookworm")
+    assert final.image.startswith("python:3.12.") and final.image.split("@")[0].endswith("-slim-bookworm")
 
 
 def test_final_stage_runs_as_non_root(stages: list[Stage]) -> None:
