@@ -26,6 +26,7 @@ ALGORITHM = "HS256"
 class AccessClaims:
     user_id: str
     expires_at: float
+    issued_at: float = 0.0
 
 
 class InvalidToken(Exception):
@@ -58,6 +59,10 @@ class TokenService:
         # change a verified token's answer, and it is checked at every use.
         self._verified: OrderedDict[str, AccessClaims] = OrderedDict()
         self._remembered = remembered
+        # Users whose tokens issued up to a moment no longer count (a deleted account),
+        # by user id -> that moment.  Checked at every use, remembered or not; kept for
+        # one access-token lifetime, after which every such token has expired anyway.
+        self._revoked: dict[str, float] = {}
 
     def issue_access(self, user_id: str, *, now: float | None = None) -> str:
         now = time.time() if now is None else now
@@ -76,14 +81,33 @@ class TokenService:
         known = self._verified.get(token)
         if known is not None:
             if known.expires_at > time.time():  # as PyJWT: expired at `exp` itself
-                return known
+                return self._unrevoked(known)
             del self._verified[token]  # and let the full check below give the reason
         claims = self._decode(token)
-        verified = AccessClaims(user_id=claims["sub"], expires_at=float(claims["exp"]))
+        verified = AccessClaims(user_id=claims["sub"], expires_at=float(claims["exp"]),
+                                issued_at=float(claims["iat"]))
         self._verified[token] = verified
         if len(self._verified) > self._remembered:
             self._verified.popitem(last=False)  # the oldest first
-        return verified
+        return self._unrevoked(verified)
+
+    def revoke_user(self, user_id: str, at: float | None = None) -> None:
+        """Refuse from now on the user's access tokens issued up to `at` (now when
+        None).  `iat` has whole seconds, so a token of the same second counts as
+        before: only an account that gets no new tokens (a deleted one) is revoked."""
+        now = time.time()
+        at = now if at is None else at
+        self._revoked[user_id] = max(at, self._revoked.get(user_id, at))
+        for uid, when in list(self._revoked.items()):
+            if when + self.access_ttl + 60 < now:
+                del self._revoked[uid]
+
+    def _unrevoked(self, claims: AccessClaims) -> AccessClaims:
+        if self._revoked:
+            until = self._revoked.get(claims.user_id)
+            if until is not None and claims.issued_at <= until:
+                raise InvalidToken("the account's sessions were ended")
+        return claims
 
     def _key_of(self, token: str) -> str:
         """The key the token's `kid` names.  An unknown kid is refused outright, not

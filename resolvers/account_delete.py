@@ -56,6 +56,9 @@ async def delete_account(ctx: Ctx, *, password: str) -> bool:
             phone_verified_at=None, email_verified_at=None, email_on_task_change=False,
             email_deadline_reminders=False, sms_on_task_change=False, deleted_at=now, sessions_revoked_at=now))
         await s.commit()
+    # Its access tokens stop here, not when they expire; other instances learn it
+    # from `deleted_at` (resolvers.sessions.SessionRegistry.watch).
+    ctx.services.tokens.revoke_user(viewer_id)
     ctx.services.sessions.end(viewer_id)
     return True
 

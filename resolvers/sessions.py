@@ -2,7 +2,8 @@
 end a user's other live sessions (closed with 4403).  The process that made the
 change ends its own sockets at once; every process also watches the users'
 `sessions_revoked_at` (one query per interval), so sockets on other instances
-close too.  The websocket layer registers a closer per authenticated socket;
+close too, and the access tokens of accounts deleted on another instance stop
+working here.  The websocket layer registers a closer per authenticated socket;
 nothing here knows Starlette."""
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import bindparam, select
 
+from auth.tokens import TokenService
 from models.tables import User
 
 Closer = Callable[[], Awaitable[None]]
 users_t = User.__table__  # type: ignore[attr-defined]
-_REVOKED_SINCE = (select(users_t.c.id, users_t.c.sessions_revoked_at)
+_REVOKED_SINCE = (select(users_t.c.id, users_t.c.sessions_revoked_at, users_t.c.deleted_at)
                   .where(users_t.c.sessions_revoked_at > bindparam("since")))
 log = logging.getLogger("taskboard.sessions")
 _MARGIN = timedelta(seconds=10)
@@ -58,12 +60,16 @@ class SessionRegistry:
         return len(ended)
 
     async def watch(self, connect: Callable[[], contextlib.AbstractAsyncContextManager[object]],
-                    interval: float) -> None:
-        """End the sockets of users whose sessions were revoked on any instance."""
+                    interval: float, tokens: TokenService | None = None) -> None:
+        """End the sockets of users whose sessions were revoked on any instance, and
+        (given `tokens`) refuse the access tokens of accounts deleted on any instance."""
         since = datetime.now(UTC)
+        if tokens is not None:
+            # Tokens of accounts deleted just before this process started are still unexpired.
+            since -= timedelta(seconds=tokens.access_ttl)
         while True:
             await asyncio.sleep(interval)
-            if not self._by_user:
+            if not self._by_user and tokens is None:
                 since = datetime.now(UTC)
                 continue
             try:
@@ -75,8 +81,10 @@ class SessionRegistry:
             except Exception:
                 log.warning("could not read revoked sessions", exc_info=True)
                 continue
-            for user_id, revoked_at in rows:
+            for user_id, revoked_at, deleted_at in rows:
                 since = max(since, revoked_at)
+                if tokens is not None and deleted_at is not None:
+                    tokens.revoke_user(user_id, deleted_at.timestamp())
                 if user_id in self._by_user:
                     self.end(user_id, before=revoked_at.timestamp())
 

@@ -109,7 +109,8 @@ async def build(settings: Settings, *, migrate: bool | None = None, start_backgr
     if isinstance(hub, RedisHub) and start_background:
         await hub.start()
     if start_background:
-        rt.tasks.append(asyncio.create_task(services.sessions.watch(services.reader, settings.session_revocation_poll),
+        rt.tasks.append(asyncio.create_task(services.sessions.watch(services.reader, settings.session_revocation_poll,
+                                                                     services.tokens),
                                             name="session-revocations"))
     if start_background and settings.live_seq_check_interval > 0:
         hub.watch_seqs(partial(board_seqs, services), settings.live_seq_check_interval)

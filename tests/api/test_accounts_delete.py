@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
 from sqlalchemy import func, select
 
+from auth.tokens import InvalidToken, TokenService
 from models.tables import AccountToken, Board, RefreshToken
+from resolvers.sessions import SessionRegistry
 from tests.api.accounts_kit import LOGIN, REFRESH, VIEWER
-from tests.api.helpers import GET_TASK, activity, add_member, codes, create_task, new_board, runtime_of
+from tests.api.helpers import CREATE_BOARD, GET_TASK, activity, add_member, codes, create_task, new_board, runtime_of
 from tests.conftest import Api
 
 DELETE = "mutation($p: String!) { deleteAccount(password: $p) }"
@@ -65,3 +70,39 @@ async def test_the_last_owner_of_a_shared_board_cannot_delete(api: Api) -> None:
 
 async def test_delete_needs_a_signed_in_caller(api: Api) -> None:
     assert codes(await api.gql(DELETE, {"p": "password-123"})) == ["UNAUTHENTICATED"]
+
+
+async def test_a_deleted_accounts_access_token_stops_working_at_once(api: Api) -> None:
+    leaver = await api.signup("Leaver")
+    await new_board(api, leaver, "Mine")
+    # Used once before: the token is remembered as verified, which must not keep it alive.
+    assert (await api.ok(VIEWER, token=leaver["token"]))["viewer"]["user"]["email"] == leaver["email"]
+    assert (await api.ok(DELETE, {"p": "password-123"}, leaver["token"]))["deleteAccount"] is True
+    for query, variables in ((VIEWER, None), (CREATE_BOARD, {"n": "After"})):
+        r = await api.post(query, variables, token=leaver["token"])
+        assert r.status_code == 401
+        assert codes(r.json()) == ["UNAUTHENTICATED"]
+
+
+async def test_another_instance_refuses_the_deleted_accounts_token_after_one_poll(api: Api) -> None:
+    """An instance started after the deletion (or one that did not serve it) learns it
+    from the users table within one revocation poll."""
+    rt = runtime_of(api.app)
+    other = TokenService(rt.settings.secret, previous=rt.settings.previous_secret)
+    leaver = await api.signup("Leaver")
+    assert other.verify_access(leaver["token"]).user_id == leaver["id"]
+    assert (await api.ok(DELETE, {"p": "password-123"}, leaver["token"]))["deleteAccount"] is True
+    watcher = asyncio.create_task(SessionRegistry().watch(rt.services.reader, 0.05, other))
+    try:
+        for _ in range(100):
+            await asyncio.sleep(0.05)
+            with contextlib.suppress(InvalidToken):
+                other.verify_access(leaver["token"])
+                continue
+            break
+        else:
+            raise AssertionError("the other instance still accepts the deleted account's token")
+    finally:
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
