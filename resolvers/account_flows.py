@@ -1,4 +1,4 @@
-"""Verified addresses, password reset and change.  Every mail these cause is a row
+"""The viewer's name, verified addresses, password reset and change.  Every mail these cause is a row
 of the account outbox written in the transaction that makes its token."""
 
 from __future__ import annotations
@@ -28,6 +28,23 @@ async def active_user(conn: AsyncConnection, user_id: str) -> Any:
     if row is None:
         raise ApiError(ErrorCode.UNAUTHENTICATED, "Authentication required")
     return row
+
+
+async def update_profile(ctx: Ctx, *, name: str) -> UserRec:
+    """Rename the viewer, checked as sign-up checks a name."""
+    viewer_id = ctx.require_viewer()
+    value = validation.text(name, validation.PERSON_NAME)
+    async with ctx.write() as s:
+        await active_user(s, viewer_id)
+        await s.execute(update(users_t).where(users_t.c.id == viewer_id).values(name=value))
+        user = await active_user(s, viewer_id)
+        await s.commit()
+    # A name is shown in board reads that no board change marks as changed.
+    for listener in ctx.services.names_changed:
+        listener()
+    rec = UserRec.from_row(user)
+    ctx.loaders.users.prime(rec.id, rec)
+    return rec
 
 
 async def request_email_verification(ctx: Ctx) -> bool:

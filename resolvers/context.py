@@ -44,6 +44,8 @@ class Services:
     read_engine: AsyncEngine | None = None
     hub: Any = None  # resolvers.live.Hub: the live fan-out
     commit_listeners: list[Callable[[Sequence[BoardEventRow]], Any]] = field(default_factory=list)
+    # Called after a user's name changes (the response cache of board reads forgets).
+    names_changed: list[Callable[[], Any]] = field(default_factory=list)
     # Set when this process runs the outbox relay: its units of work write their
     # outbox rows leased to it, and a commit listener hands them over.
     outbox_lease: float | None = None

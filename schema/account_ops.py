@@ -21,6 +21,11 @@ def _auth(result: AuthResult) -> AuthPayload:
 
 @strawberry.type
 class AccountMutation:
+    @strawberry.mutation(description="Extension: sets the viewer's name (the rule of signUp's name: trimmed, "
+                                     "not blank,\nat most `limits.personNameMaxLength` characters).")
+    async def update_profile(self, info: Info, name: str) -> Viewer:
+        return Viewer.of(await account_flows.update_profile(info.context, name=name))
+
     @strawberry.mutation(description="Mails the viewer a single-use link that confirms their address.")
     async def request_email_verification(self, info: Info) -> bool:
         return await account_flows.request_email_verification(info.context)

@@ -118,6 +118,8 @@ def create_app(settings: Settings | None = None) -> App:
         cache = (ResponseCache(rt.services.reader, max_bytes=settings.response_cache_bytes,
                                max_entry_bytes=settings.response_cache_entry_bytes)
                  if settings.response_cache else None)
+        if cache is not None:
+            rt.services.names_changed.append(cache.clear)
         gate = (QueryGate(rt.services.gate, settings.queries_while_writing)
                 if settings.queries_while_writing else None)
         persisted = PersistedStore(max_bytes=settings.persisted_cache_bytes,

@@ -2,12 +2,13 @@
 
 Every committed change of a board (task or membership) takes the board's next
 seq in the same transaction, and nothing else a board query can select changes
-without one (users cannot rename themselves; settings are not reachable through a
-board).  So a board query's response is a function of (viewer, board, seq,
-document, variables).  Each request reads the board's current seq and the
-viewer's membership in one indexed query: a non-member never gets a hit (the
-normal path answers NOT_FOUND), and a hit is never older than the last change
-the viewer could have seen.
+without one, but a person's name (updateProfile), which empties this process's
+cache (`clear`); settings are not reachable through a board.  So a board
+query's response is a function of (viewer, board, seq, document, variables).
+Each request reads the board's current seq and the viewer's membership in one
+indexed query: a non-member never gets a hit (the normal path answers
+NOT_FOUND), and a hit is never older than the last change the viewer could
+have seen.
 
 Only documents whose every root field is `board(id: ...)` of one board are
 cached, and none that select `activity` (the activity log lives in DynamoDB and
@@ -102,6 +103,7 @@ class ResponseCache:
         self.misses = 0
         self.joined = 0  # misses answered by another request's computation of the same key
         self._flights: dict[tuple[Any, ...], asyncio.Future[bytes | None]] = {}
+        self._generation = 0  # bumped by `clear`
 
     @property
     def size_bytes(self) -> int:
@@ -141,6 +143,7 @@ class ResponseCache:
             return await compute(), False
         future: asyncio.Future[bytes | None] = asyncio.get_running_loop().create_future()
         self._flights[key] = future
+        generation = self._generation
         try:
             body = await compute()
         except BaseException:
@@ -149,9 +152,16 @@ class ResponseCache:
         finally:
             self._flights.pop(key, None)
         future.set_result(body)
-        if body is not None:
+        if body is not None and generation == self._generation:  # not read before a `clear`
             self.put(key, body)
         return body, False
+
+    def clear(self) -> None:
+        """Forget every response (a name shown in them changed), and let no
+        computation that began before store what it read."""
+        self._generation += 1
+        self._entries.clear()
+        self._bytes = 0
 
     def get(self, key: tuple[Any, ...]) -> bytes | None:
         entry = self._entries.get(key)
