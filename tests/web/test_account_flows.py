@@ -1,7 +1,7 @@
 """Accounts in the browser: sign-up ends on "check your mail", the banner while the
 address is unconfirmed, the confirmation link, a forgotten password and its reset
-link, the login limit, and the settings page (notifications, phone and its code,
-password, deleting the account).  Links and codes are read from the development
+link, the login limit, and the settings page (name, notifications, phone and its
+code, password, deleting the account).  Links and codes are read from the development
 mail page, as a person would read their mail."""
 
 from __future__ import annotations
@@ -247,3 +247,33 @@ def test_task_mail_opens_the_task(new_page, server: Server) -> None:
     expect(page.get_by_role("heading", level=1, name=board)).to_be_visible()
     panel = page.get_by_role("complementary", name="Task")
     expect(panel.get_by_role("heading", name="Ship the release")).to_be_visible()
+
+
+def test_settings_change_the_name(new_page, server: Server) -> None:
+    acct = server.sign_up("Nora")
+    limit = server.gql("{ limits { personNameMaxLength } }")["limits"]["personNameMaxLength"]
+    page = new_page()
+    ui.log_in(page, acct)
+    page.get_by_role("link", name="Settings").click()
+    form = page.get_by_role("form", name="Your name")
+    field = form.get_by_label("Name")
+    save = form.get_by_role("button", name="Save name")
+    expect(field).to_have_value("Nora")
+    expect(save).to_be_disabled()  # nothing changed yet
+
+    # The server's own limit: one character over is shown, and not sent.
+    field.fill("n" * (limit + 1))
+    expect(form.locator("#profile-name-limit")).to_contain_text("1 character too long")
+    expect(save).to_be_disabled()
+    field.fill("   ")
+    save.click()
+    expect(form.get_by_role("alert")).to_contain_text("Enter your name.")
+
+    field.fill("  Nora Renamed ")
+    save.click()
+    expect(form.get_by_role("status")).to_have_text("Name saved.")
+    expect(field).to_have_value("Nora Renamed")
+    expect(page.get_by_role("navigation", name="Account")).to_contain_text("Nora Renamed")
+    assert server.gql("{ viewer { user { name } } }", token=acct.token)["viewer"]["user"]["name"] == "Nora Renamed"
+    page.reload()
+    expect(page.get_by_role("navigation", name="Account")).to_contain_text("Nora Renamed")

@@ -1,4 +1,4 @@
-// The GraphQL documents of accounts: addresses, passwords, phone, invitations, roles.
+// The GraphQL documents of accounts: name, addresses, passwords, phone, invitations, roles.
 
 const USER = "id email name";
 const AUTH = `accessToken refreshToken expiresIn user { ${USER} }`;
@@ -22,6 +22,7 @@ export const SAVE_SETTINGS = `mutation SaveSettings($input: NotificationSettings
   updateNotificationSettings(input: $input) { ${SETTINGS_FIELDS} } }`;
 export const REQUEST_PHONE_CODE = `mutation RequestPhoneCode($phone: String!) { requestPhoneVerification(phoneNumber: $phone) }`;
 export const VERIFY_PHONE = `mutation VerifyPhone($code: String!) { verifyPhone(code: $code) { ${SETTINGS_FIELDS} } }`;
+export const UPDATE_PROFILE = `mutation UpdateProfile($name: String!) { updateProfile(name: $name) { user { ${USER} } } }`;
 export const DELETE_ACCOUNT = `mutation DeleteAccount($password: String!) { deleteAccount(password: $password) }`;
 
 export const VIEWER_INVITATIONS = `query ViewerInvitations { viewer { emailVerified invitations { ${INVITATION} } } }`;

@@ -118,6 +118,11 @@ class SessionStore {
     return this.accept(p);
   }
 
+  /** The signed-in user as the server now has it (a new name): same tokens. */
+  renamed(user: User): void {
+    if (this.session && this.session.user.id === user.id) this.set({ ...this.session, user });
+  }
+
   async login(email: string, password: string): Promise<Session> {
     const d = await post<{ login: AuthPayload }>(LOGIN, { email, password }, null);
     return this.tellOthers(this.accept(d.login));

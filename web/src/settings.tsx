@@ -1,5 +1,5 @@
-// The settings page: notifications, the phone and its code, the password, and
-// deleting the account.  (The API has no way to change one's name, so neither has this page.)
+// The settings page: the name, notifications, the phone and its code, the
+// password, and deleting the account.
 
 import { useEffect, useState } from "preact/hooks";
 import { describeError, gql, session, toApiError, type AuthPayload } from "./api";
@@ -9,8 +9,10 @@ import {
   DELETE_ACCOUNT,
   REQUEST_PHONE_CODE,
   SAVE_SETTINGS,
+  UPDATE_PROFILE,
   VERIFY_PHONE,
 } from "./accountqueries";
+import { LimitNote, overBy, useLimits } from "./limits";
 import type { User } from "./types";
 import { ErrorBanner } from "./ui";
 
@@ -54,6 +56,7 @@ export function SettingsPage(props: { me: User }) {
       <p class="muted">
         {props.me.name} · {props.me.email}
       </p>
+      <NameSection me={props.me} />
       {!s ? (
         error ? <ErrorBanner message={error} /> : <p role="status">Loading…</p>
       ) : (
@@ -65,6 +68,57 @@ export function SettingsPage(props: { me: User }) {
       <PasswordSection />
       <DeleteSection />
     </div>
+  );
+}
+
+function NameSection(props: { me: User }) {
+  const limits = useLimits();
+  const [name, setName] = useState(props.me.name);
+  const [error, setError] = useState<string | null>(null);
+  const [saved, setSaved] = useState("");
+  const [busy, setBusy] = useState(false);
+  const max = limits?.personNameMaxLength;
+  const unchanged = name.trim() === props.me.name;
+
+  async function save(e: Event) {
+    e.preventDefault();
+    if (overBy(name.trim(), max)) return;
+    setBusy(true);
+    setError(null);
+    setSaved("");
+    try {
+      const d = await gql<{ updateProfile: { user: User } }>(UPDATE_PROFILE, { name: name.trim() });
+      session.renamed(d.updateProfile.user);
+      setName(d.updateProfile.user.name);
+      setSaved("Name saved.");
+    } catch (err) {
+      setError(describeError(err, "save your name"));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section aria-labelledby="name-h">
+      <h2 id="name-h">Name</h2>
+      <form class="stack" onSubmit={save} aria-label="Your name">
+        <label>
+          Name
+          <input type="text" autoComplete="name" required value={name} aria-describedby="profile-name-limit"
+            onInput={(e) => setName(e.currentTarget.value)} />
+        </label>
+        <LimitNote id="profile-name-limit" text={name.trim()} max={max} />
+        <ErrorBanner message={error} onDismiss={() => setError(null)} />
+        <p role="status" class="ok">
+          {saved}
+        </p>
+        <div class="row">
+          <button type="submit" class="primary" disabled={busy || unchanged || overBy(name.trim(), max) > 0}>
+            Save name
+          </button>
+        </div>
+      </form>
+    </section>
   );
 }
 
