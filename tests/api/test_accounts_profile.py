@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from resolvers.validation import PERSON_NAME
 from tests.api.helpers import add_member, codes, new_board
 from tests.conftest import Api
@@ -12,7 +14,7 @@ LIMITS = "query { limits { personNameMaxLength } }"
 MEMBERS = "query($id: ID!) { board(id: $id) { members { user { name } } } }"
 
 
-def field_of(body: dict) -> list[str | None]:  # type: ignore[type-arg]
+def field_of(body: dict[str, Any]) -> list[str | None]:
     return [e.get("extensions", {}).get("field") for e in body.get("errors", [])]
 
 
