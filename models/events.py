@@ -105,7 +105,7 @@ TASK_MAIL_DETAIL_TYPES: tuple[str, ...] = (
 # A user's own messages (not board changes): written to the `account_messages` outbox
 # with the token they carry, put on the bus by the relay, rendered by the mailer.
 ACCOUNT_EMAIL_VERIFICATION = "AccountEmailVerification"
-ACCOUNT_PASSWORD_RESET = "AccountPasswordReset"  # noqa: S105  (a detail type)
+ACCOUNT_PASSWORD_RESET = "AccountPasswordReset"  # noqa: S105  # nosec B105 - a detail type, not a password
 ACCOUNT_INVITATION = "AccountInvitation"
 ACCOUNT_PHONE_CODE = "AccountPhoneCode"
 ACCOUNT_MAIL_DETAIL_TYPES: tuple[str, ...] = (

@@ -30,10 +30,9 @@ TRACER_NAME = "taskboard"
 
 def current_traceparent() -> str | None:
     """The W3C traceparent of the span running now; None without one."""
-    if _trace is None or not _trace.get_current_span().get_span_context().is_valid:
+    if _trace is None or _PROPAGATOR is None or not _trace.get_current_span().get_span_context().is_valid:
         return None
     carrier: dict[str, str] = {}
-    assert _PROPAGATOR is not None
     _PROPAGATOR.inject(carrier)
     return carrier.get("traceparent")
 

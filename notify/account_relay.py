@@ -129,7 +129,7 @@ class AccountRelay:
             await conn.execution_options(write=True)
             for row in rows:
                 if row.id in failed:
-                    delay = min(self._backoff_max, 2.0 ** min(row.attempts, 16)) * (0.5 + random.random() / 2)  # noqa: S311
+                    delay = min(self._backoff_max, 2.0 ** min(row.attempts, 16)) * (0.5 + random.random() / 2)  # noqa: S311  # nosec B311 - jitter, not a secret
                     await conn.execute(update(messages_t).where(messages_t.c.id == row.id).values(
                         last_error=failed[row.id], next_attempt_at=now + timedelta(seconds=delay)))
                 else:

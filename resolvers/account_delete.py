@@ -52,7 +52,7 @@ async def delete_account(ctx: Ctx, *, password: str) -> bool:
         await s.execute(update(inv).where(inv.c.invited_by == viewer_id, inv.c.status == invitations.OPEN)
                         .values(status=invitations.REVOKED, closed_at=now))
         await s.execute(update(users_t).where(users_t.c.id == viewer_id).values(
-            email=deleted_email(viewer_id), name=DELETED_NAME, password_hash="!", phone_number=None,  # noqa: S106  (matches no password)
+            email=deleted_email(viewer_id), name=DELETED_NAME, password_hash="!", phone_number=None,  # noqa: S106  # nosec B106 - no hash: matches no password
             phone_verified_at=None, email_verified_at=None, email_on_task_change=False,
             email_deadline_reminders=False, sms_on_task_change=False, deleted_at=now, sessions_revoked_at=now))
         await s.commit()

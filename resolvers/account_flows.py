@@ -17,7 +17,7 @@ from resolvers.context import Ctx
 from resolvers.events import iso
 from resolvers.records import USER_COLUMNS, UserRec, users_t
 
-WRONG_PASSWORD = "The current password is not right"  # noqa: S105  (a message)
+WRONG_PASSWORD = "The current password is not right"  # noqa: S105  # nosec B105 - a message
 
 
 async def active_user(conn: AsyncConnection, user_id: str) -> Any:

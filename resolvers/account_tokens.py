@@ -21,7 +21,7 @@ VERIFY = "verify_email"
 RESET = "reset_password"
 TTL = {VERIFY: timedelta(hours=24), RESET: timedelta(minutes=30)}
 INVITATION_TTL = timedelta(days=7)
-BAD_TOKEN = "This link is invalid or has expired"  # noqa: S105  (a message)
+BAD_TOKEN = "This link is invalid or has expired"  # noqa: S105  # nosec B105 - a message
 
 
 def new_token() -> tuple[str, str]:

@@ -13,8 +13,8 @@ from sqlalchemy import delete, select, update
 
 from models.errors import ApiError, ErrorCode
 from models.tables import ActivityKind, BoardEventKind, BoardRole, utcnow
-from resolvers import label_events, validation
-from resolvers.boards import locked_board_for, user_by
+from resolvers import boards, label_events, validation
+from resolvers.boards import locked_board_for
 from resolvers.context import Ctx
 from resolvers.events import actor_title
 from resolvers.records import BoardRec, boards_t
@@ -29,8 +29,7 @@ async def rename_board(ctx: Ctx, board_id: str, *, name: str) -> BoardRec:
         if name != board.name:
             before, now = board.name, utcnow()
             await uow.conn.execute(update(boards_t).where(boards_t.c.id == board_id).values(name=name))
-            actor = await user_by(uow, id=viewer_id)
-            assert actor is not None
+            actor = await boards.actor(uow, viewer_id)
             board.name = name  # the event's `boardName` is the name after
             await uow.record(
                 board, kind=BoardEventKind.BOARD_RENAMED, activity_kind=ActivityKind.BOARD_RENAMED,
@@ -50,8 +49,7 @@ async def delete_board(ctx: Ctx, board_id: str) -> str:
         board, role = await locked_board_for(uow, board_id, viewer_id)
         if role != BoardRole.OWNER:
             raise ApiError(ErrorCode.FORBIDDEN, "Only the board's owners may delete it")
-        actor = await user_by(uow, id=viewer_id)
-        assert actor is not None
+        actor = await boards.actor(uow, viewer_id)
         await uow.record(
             board, kind=BoardEventKind.BOARD_DELETED, activity_kind=ActivityKind.BOARD_DELETED,
             actor_id=viewer_id, actor_email=actor.email, actor_name=actor.name, task_id=None,

@@ -86,6 +86,14 @@ async def user_by(uow: UnitOfWork, **where: Any) -> UserRec | None:
     return None if row is None else UserRec.from_row(row)
 
 
+async def actor(uow: UnitOfWork, viewer_id: str) -> UserRec:
+    """The viewer making a change; their account gone meanwhile (deleted) is UNAUTHENTICATED."""
+    user = await user_by(uow, id=viewer_id)
+    if user is None:
+        raise ApiError(ErrorCode.UNAUTHENTICATED, "Your account no longer exists.")
+    return user
+
+
 async def users_by_id(uow: UnitOfWork, *ids: str | None) -> dict[str, UserRec]:
     """The users with these ids (None and repeats ignored), in one query."""
     wanted = {i for i in ids if i is not None}

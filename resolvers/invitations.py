@@ -88,8 +88,7 @@ async def invite(ctx: Ctx, *, board_id: str, email: str, role: BoardRole) -> Inv
         if member is not None:
             raise ApiError(ErrorCode.CONFLICT, "That address already belongs to a member of this board",
                            field="email")
-        inviter = await boards.user_by(uow, id=viewer_id)
-        assert inviter is not None
+        inviter = await boards.actor(uow, viewer_id)
         now = utcnow()
         # A new invitation to the same address replaces the open one (a fresh link).
         await uow.conn.execute(update(invitations_t).where(invitations_t.c.board_id == board_id,

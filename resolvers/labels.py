@@ -11,8 +11,8 @@ from models.errors import ApiError, ErrorCode, not_found
 from models.ids import kind_of, new_id
 from models.tables import ActivityKind, BoardEventKind, utcnow
 from models.uow import LockedBoard, UnitOfWork
-from resolvers import label_events, label_store
-from resolvers.boards import locked_board_for, user_by, visible_board
+from resolvers import boards, label_events, label_store
+from resolvers.boards import locked_board_for, visible_board
 from resolvers.context import Ctx
 from resolvers.events import actor_title
 from resolvers.label_store import LABEL_COLUMNS, LabelRec, labels_t
@@ -35,8 +35,7 @@ async def _check_name_free(uow: UnitOfWork, board_id: str, name: str, label_id: 
 
 async def _record(uow: UnitOfWork, board: LockedBoard, kind: ActivityKind, viewer_id: str, label: LabelRec,
                   changes: dict[str, Any] | None = None) -> None:
-    actor = await user_by(uow, id=viewer_id)
-    assert actor is not None
+    actor = await boards.actor(uow, viewer_id)
     who = actor_title(viewer_id, None, board.role)
     await uow.record(
         board, kind=_KINDS[kind], activity_kind=kind, actor_id=viewer_id, actor_email=actor.email,

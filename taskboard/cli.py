@@ -46,7 +46,7 @@ def serve(args: argparse.Namespace) -> None:
         from models.migrate import upgrade
 
         upgrade(settings.database_url)  # once, before the workers race to do it
-    here = f"http://{'localhost' if args.host in ('0.0.0.0', '::') else args.host}:{args.port}"  # noqa: S104
+    here = f"http://{'localhost' if args.host in ('0.0.0.0', '::') else args.host}:{args.port}"  # noqa: S104  # nosec B104 - names the address, binds nothing
     if settings.env == "development" and not os.environ.get("TASKBOARD_PUBLIC_URL"):
         # Links in mail open the board where it is served, so the session the
         # person has there is the one the link finds (the factory reads it).
