@@ -114,25 +114,15 @@ async def _prune_events(engine: AsyncEngine, cutoff: datetime, batch_size: int, 
     deleted = 0
     for i in range(0, len(boards), _BOARDS_PER_STATEMENT):
         ranges = or_(*(and_(c.board_id == b, c.seq <= limits[b]) for b in boards[i:i + _BOARDS_PER_STATEMENT]))
-        while True:
-            n = await _delete_batch(engine, select(c.id).where(ranges).limit(batch_size), c.id, result)
-            deleted += n
-            if n < batch_size:
-                break
+        deleted += await _delete_all(engine, c.id, ranges, batch_size, result)
     return deleted
 
 
 async def _prune_tokens(engine: AsyncEngine, now: datetime, revoked_before: datetime, batch_size: int,
                         result: PruneResult) -> int:
     c = refresh_t.c
-    deleted = 0
-    for condition in (c.expires_at <= now, c.revoked_at <= revoked_before):
-        while True:
-            n = await _delete_batch(engine, select(c.id).where(condition).limit(batch_size), c.id, result)
-            deleted += n
-            if n < batch_size:
-                break
-    return deleted
+    return sum([await _delete_all(engine, c.id, condition, batch_size, result)
+                for condition in (c.expires_at <= now, c.revoked_at <= revoked_before)])
 
 
 def _account_rows(now: datetime, cutoff: datetime) -> list[tuple[Any, Any]]:
@@ -150,16 +140,21 @@ def _account_rows(now: datetime, cutoff: datetime) -> list[tuple[Any, Any]]:
 
 async def _prune_account_rows(engine: AsyncEngine, now: datetime, cutoff: datetime, batch_size: int,
                               result: PruneResult) -> int:
+    # `column` may not be the whole key (quota counters): the delete repeats the condition.
+    return sum([await _delete_all(engine, column, condition, batch_size, result, recheck=True)
+                for column, condition in _account_rows(now, cutoff)])
+
+
+async def _delete_all(engine: AsyncEngine, column: Any, condition: Any, batch_size: int, result: PruneResult,
+                      *, recheck: bool = False) -> int:
+    """Delete every row matching `condition`, `batch_size` rows (picked by `column`) a transaction."""
     deleted = 0
-    for column, condition in _account_rows(now, cutoff):
-        while True:
-            # `column` may not be the whole key (quota counters): delete by it under the same condition.
-            n = await _delete_batch(engine, select(column).where(condition).limit(batch_size), column, result,
-                                    condition)
-            deleted += n
-            if n < batch_size:
-                break
-    return deleted
+    while True:
+        n = await _delete_batch(engine, select(column).where(condition).limit(batch_size), column, result,
+                                condition if recheck else None)
+        deleted += n
+        if n < batch_size:
+            return deleted
 
 
 async def _delete_batch(engine: AsyncEngine, pick: Any, id_column: Any, result: PruneResult,
