@@ -25,7 +25,6 @@ tests/unit/test_compiled_differential.py holds the two to the same answers."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
 from typing import Any
 
 from graphql import (
@@ -42,11 +41,9 @@ from graphql import (
     is_non_null_type,
     visit,
 )
-from graphql.execution.incremental.incremental_executor import IncrementalExecutor
-from graphql.pyutils import Path, gather_with_cancel
-from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 from schema.fast import FastExecutor, Plans, Step
+from schema.internals import IncrementalExecutor, Path, gather_with_cancel, origin_class
 
 # Plans kept per document (one per operation and @skip/@include values): a few
 # hit; a caller varying them cannot grow it, the rest run uncompiled.
@@ -152,24 +149,6 @@ class CompiledExecutor(FastExecutor):
             memo[key] = (grouped_field_set, leaves)
         return leaves
 
-    def list_item(self, step: Step, item: Any, details: Any, item_path: Path, position_context: Any) -> Any:
-        try:
-            result = self.collect_and_execute_subfields(step.object_type, details, item_path, item,  # type: ignore[arg-type]
-                                                        position_context)
-        except Exception as error:
-            self.handle_field_error(error, step.item_type, details, item_path)  # raises for a non-null item
-            return None
-        if self.is_awaitable(result):
-            return self._awaited_item(result, step, details, item_path)
-        return result
-
-    async def _awaited_item(self, result: Awaitable[Any], step: Step, details: Any, item_path: Path) -> Any:
-        try:
-            return await result
-        except Exception as error:
-            self.handle_field_error(error, step.item_type, details, item_path)
-            return None
-
     async def awaited_list(self, out: list[Any], pending: list[int], step: Step, details: Any, path: Path) -> Any:
         try:
             awaited = await gather_with_cancel(*(out[i] for i in pending))
@@ -205,7 +184,8 @@ def complete_object_list(executor: CompiledExecutor, step: Step, source: Any, de
             if item is None:
                 out.append(None)
                 continue
-            done = executor.list_item(step, item, details, Path(path, index, None), position_context)
+            done = executor.object_value(step.object_type, step.item_type, item, details,  # type: ignore[arg-type]
+                                         Path(path, index, None), position_context)
             out.append(done)
             if executor.is_awaitable(done):
                 pending.append(index)
@@ -241,12 +221,9 @@ def compiled_steps(schema: GraphQLSchema, plans: Plans) -> Plans:
             item = get_nullable_type(listed.of_type)
             if not isinstance(item, GraphQLObjectType):
                 continue
-            cls = None
-            if item.is_type_of is not None:
-                definition = (item.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
-                cls = getattr(definition, "origin", None)
-                if cls is None:
-                    continue
+            cls = origin_class(item) if item.is_type_of is not None else None
+            if item.is_type_of is not None and cls is None:
+                continue
             typed[name] = Step(attribute, not is_non_null_type(field.type), field.type, object_type=item, cls=cls,
                                complete=complete_object_list, item_type=listed.of_type)
         steps[gql_type.name] = typed

@@ -32,17 +32,16 @@ from graphql import (
     specified_rules,
     validate,
 )
-from graphql.execution.incremental.incremental_executor import IncrementalExecutor
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from opentelemetry import trace
 from opentelemetry.trace import Status, StatusCode
-from strawberry.execution.is_awaitable import optimized_is_awaitable
 
 from models.errors import ErrorCode
 from schema.compiled import compiled_executor
 from schema.cost import cost_error, query_cost
 from schema.fast import FastExecutor
 from schema.fast import plans_for as plans_for  # tests build executors of their own
+from schema.internals import IncrementalExecutor, core_schema, optimized_is_awaitable
 from schema.limits import contract_errors_of, limits_rule
 
 _tracer = trace.get_tracer("taskboard.graphql")
@@ -87,7 +86,7 @@ class Operations:
         """The limits and cache sizes are settings (taskboard.settings has their defaults);
         `compiled`: which operations run compiled (`persisted`, `all` or `off`)."""
         self.compiled = compiled
-        self.schema = schema._schema
+        self.schema = core_schema(schema)
         self.executor_class = FastExecutor.for_schema(self.schema)
         self.production = production
         self.max_tokens = max_tokens

@@ -16,9 +16,8 @@ from graphql import (
     is_leaf_type,
     is_non_null_type,
 )
-from graphql.execution.incremental.incremental_executor import IncrementalExecutor
-from graphql.pyutils import Path, gather_with_cancel
-from strawberry.schema.schema_converter import GraphQLCoreConverter
+
+from schema.internals import IncrementalExecutor, Path, gather_with_cancel, origin_class
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,12 +59,9 @@ def plans_for(schema: GraphQLSchema) -> Plans:
             if is_leaf_type(named):
                 plan[name] = Step(attribute, nullable, field.type, coerce=named.coerce_output_value)
             elif isinstance(named, GraphQLObjectType):
-                cls = None
-                if named.is_type_of is not None:
-                    definition = (named.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
-                    cls = getattr(definition, "origin", None)
-                    if cls is None:
-                        continue
+                cls = origin_class(named) if named.is_type_of is not None else None
+                if named.is_type_of is not None and cls is None:
+                    continue
                 plan[name] = Step(attribute, nullable, field.type, object_type=named, cls=cls)
         if plan:
             plans[gql_type.name] = plan
@@ -125,8 +121,9 @@ class FastExecutor(IncrementalExecutor):
                             fast[response_name] = coerced
                             continue
                     elif step.cls is None or type(value) is step.cls:
-                        done = self._object(step, value, details, Path(path, response_name, parent_type.name),
-                                            position_context)
+                        done = self.object_value(cast(GraphQLObjectType, step.object_type), step.return_type, value,
+                                                 details, Path(path, response_name, parent_type.name),
+                                                 position_context)
                         fast[response_name] = done
                         if self.is_awaitable(done):
                             pending.append(response_name)
@@ -153,22 +150,24 @@ class FastExecutor(IncrementalExecutor):
             return None
         return [(name, details, plan.get(details[0].node.name.value)) for name, details in grouped_field_set.items()]
 
-    def _object(self, step: Step, value: Any, details: Any, path: Path, position_context: Any) -> Any:
+    def object_value(self, object_type: GraphQLObjectType, return_type: Any, value: Any, details: Any, path: Path,
+                     position_context: Any) -> Any:
+        """`value`'s selection executed at once; an error is handled as one of a
+        field (or list item) of `return_type` at `path`."""
         try:
-            result = self.collect_and_execute_subfields(cast(GraphQLObjectType, step.object_type), details, path,
-                                                        value, position_context)
+            result = self.collect_and_execute_subfields(object_type, details, path, value, position_context)
         except Exception as error:
-            self.handle_field_error(error, step.return_type, details, path)
+            self.handle_field_error(error, return_type, details, path)
             return None
         if self.is_awaitable(result):
-            return self._awaited_object(result, step, details, path)
+            return self._awaited_object(result, return_type, details, path)
         return result
 
-    async def _awaited_object(self, result: Awaitable[Any], step: Step, details: Any, path: Path) -> Any:
+    async def _awaited_object(self, result: Awaitable[Any], return_type: Any, details: Any, path: Path) -> Any:
         try:
             return await result
         except Exception as error:
-            self.handle_field_error(error, step.return_type, details, path)
+            self.handle_field_error(error, return_type, details, path)
             return None
 
     @staticmethod
