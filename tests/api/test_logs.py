@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -120,3 +121,21 @@ async def test_one_json_line_per_websocket_operation(database_url: str, lines: L
     assert line["user_id"] == user["id"] and line["outcome"] == "ok" and line["request_id"]
     # A document refused before it runs has its line too.
     assert refused["user_id"] == user["id"] and refused["outcome"] in ("GRAPHQL_VALIDATION_FAILED", "BAD_USER_INPUT")
+
+
+def test_json_lines_carry_extras_exceptions_and_redact() -> None:
+    """The JSON formatter (taskboard.logs.JsonFormatter) keeps what structlog's renderer
+    wrote: the message as `event`, `extra=` fields, the traceback as `exception`; and it
+    blanks secrets by field name and bearer tokens in text."""
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        record = logging.LogRecord("taskboard.x", logging.ERROR, __file__, 1, "failed %s", ("here",), sys.exc_info())
+    record.__dict__.update(board="brd_1", refresh_token="r-secret", note="sent Bearer abc.def.ghi to them",
+                           mapping={1: "non-string key"})
+    line = json.loads(logs.formatter("json").format(record))
+    assert line["event"] == "failed here" and line["level"] == "error" and line["logger"] == "taskboard.x"
+    assert line["board"] == "brd_1" and line["refresh_token"] == "[redacted]"
+    assert line["note"] == "sent Bearer [redacted] to them"
+    assert line["mapping"] == {"1": "non-string key"}
+    assert "ValueError: boom" in line["exception"] and line["timestamp"].endswith("Z")
