@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, select, update
@@ -9,7 +11,7 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from models.errors import ApiError, ErrorCode, not_found
 from models.ids import kind_of, new_id
 from models.tables import ActivityKind, BoardEventKind, BoardRole, utcnow
-from models.uow import UnitOfWork
+from models.uow import LockedBoard, UnitOfWork
 from resolvers import account_events, events, validation
 from resolvers.context import Ctx
 from resolvers.records import (
@@ -29,14 +31,15 @@ from resolvers.records import (
 BOARD_NOT_FOUND = "Board not found"
 
 
-async def visible_board(ctx: Ctx, board_id: str) -> BoardRec:
-    """The board if the viewer is a member; NOT_FOUND otherwise (existence is not leaked)."""
+async def visible_board(ctx: Ctx, board_id: str, missing: str = BOARD_NOT_FOUND) -> BoardRec:
+    """The board if the viewer is a member; NOT_FOUND otherwise (existence is not
+    leaked; with `missing`, the message of the thing on the board sought)."""
     ctx.require_viewer()
     if kind_of(board_id) != "Board":
-        raise not_found(BOARD_NOT_FOUND)
+        raise not_found(missing)
     board = await ctx.loaders.boards.load(board_id)
     if board is None:
-        raise not_found(BOARD_NOT_FOUND)
+        raise not_found(missing)
     return board
 
 
@@ -103,13 +106,15 @@ async def users_by_id(uow: UnitOfWork, *ids: str | None) -> dict[str, UserRec]:
     return {r.id: UserRec.from_row(r) for r in rows}
 
 
-async def locked_board_for(uow: UnitOfWork, board_id: str, viewer_id: str) -> tuple[Any, BoardRole]:
-    """Lock the board and return it with the viewer's role; NOT_FOUND for non-members."""
+async def locked_board_for(uow: UnitOfWork, board_id: str, viewer_id: str,
+                           missing: str = BOARD_NOT_FOUND) -> tuple[Any, BoardRole]:
+    """Lock the board and return it with the viewer's role; NOT_FOUND for
+    non-members (with `missing`, the message of the thing on the board sought)."""
     if kind_of(board_id) != "Board":
-        raise not_found(BOARD_NOT_FOUND)
+        raise not_found(missing)
     board = await uow.lock_board(board_id, member_id=viewer_id)
     if board is None or board.role is None:
-        raise not_found(BOARD_NOT_FOUND)
+        raise not_found(missing)
     return board, board.role
 
 
@@ -145,6 +150,14 @@ async def add_member(ctx: Ctx, *, board_id: str, email: str, role: BoardRole) ->
     return member
 
 
+# A member's tasks, in the order they are unassigned.
+_ASSIGNED = (select(*TASK_COLUMNS)
+             .where(tasks_t.c.board_id == bindparam("board_id"), tasks_t.c.assignee_id == bindparam("user_id"))
+             .order_by(tasks_t.c.created_at, tasks_t.c.id))
+_OWNERS = select(members_t.c.user_id).where(members_t.c.board_id == bindparam("board_id"),
+                                            members_t.c.role == BoardRole.OWNER.value)
+
+
 async def remove_member(ctx: Ctx, *, board_id: str, user_id: str) -> bool:
     """Owners remove anyone; a member may leave.  The last owner cannot go.  The
     member's tasks are unassigned first (an assignee must be a member), each as a
@@ -158,47 +171,17 @@ async def remove_member(ctx: Ctx, *, board_id: str, user_id: str) -> bool:
         if target_role is None:
             raise not_found("That user is not a member of this board")
         if target_role == BoardRole.OWNER:
-            owners = (
-                await uow.conn.execute(
-                    select(members_t.c.user_id).where(members_t.c.board_id == board_id,
-                                                      members_t.c.role == BoardRole.OWNER.value)
-                )
-            ).scalars().all()
+            owners = (await uow.conn.execute(_OWNERS, {"board_id": board_id})).scalars().all()
             if len(owners) <= 1:
                 raise ApiError(ErrorCode.CONFLICT, "A board keeps at least one owner")
         now = utcnow()
-        rows = (
-            await uow.conn.execute(
-                select(*TASK_COLUMNS)
-                .where(tasks_t.c.board_id == board_id, tasks_t.c.assignee_id == user_id)
-                .order_by(tasks_t.c.created_at, tasks_t.c.id)
-            )
-        ).all()
+        tasks = [TaskRec.from_row(r) for r in await uow.conn.execute(_ASSIGNED, {"board_id": board_id,
+                                                                                 "user_id": user_id})]
         # Everyone the changes name (the actor, the member, their tasks' supervisors): one query.
-        people = await users_by_id(uow, viewer_id, user_id, *(row.supervisor_id for row in rows))
+        people = await users_by_id(uow, viewer_id, user_id, *(task.supervisor_id for task in tasks))
         actor, target = people[viewer_id], people[user_id]
-        for row in rows:
-            before = TaskRec.from_row(row)
-            after = TaskRec.from_row(row)
-            after.assignee_id, after.version, after.updated_at = None, before.version + 1, now
-            await uow.conn.execute(
-                update(tasks_t).where(tasks_t.c.id == before.id).values(assignee_id=None, version=after.version,
-                                                                        updated_at=now)
-            )
-            supervisor = people[before.supervisor_id]
-            who = events.actor_title(viewer_id, before, viewer_role)
-            message = events.task_message(ActivityKind.TASK_ASSIGNED, who, actor.email, after, now)
-            await uow.record(
-                board, kind=BoardEventKind.TASK_UPDATED, activity_kind=ActivityKind.TASK_ASSIGNED,
-                actor_id=viewer_id, actor_email=actor.email, actor_name=actor.name, task_id=before.id,
-                payload=events.base_payload(
-                    ActivityKind.TASK_ASSIGNED, message, now,
-                    task=events.task_json(after, supervisor, None),
-                    changes={"assignee": {"from": target.id, "to": None}},
-                    recipients=events.recipients(viewer_id, [("supervisor", supervisor),
-                                                             ("previousAssignee", target)]),
-                ),
-            )
+        for task in tasks:
+            await _unassign(uow, board, viewer_id, viewer_role, task, people, now)
         member = MemberRec(board_id, user_id, target_role, now)
         await uow.conn.execute(
             delete(members_t).where(members_t.c.board_id == board_id, members_t.c.user_id == user_id)
@@ -215,3 +198,24 @@ async def remove_member(ctx: Ctx, *, board_id: str, user_id: str) -> bool:
     return True
 
 
+async def _unassign(uow: UnitOfWork, board: LockedBoard, viewer_id: str, viewer_role: BoardRole, before: TaskRec,
+                    people: dict[str, UserRec], now: datetime) -> None:
+    """A leaving member's task without its assignee: a new version and its event."""
+    after = replace(before, assignee_id=None, version=before.version + 1, updated_at=now)
+    await uow.conn.execute(
+        update(tasks_t).where(tasks_t.c.id == before.id).values(assignee_id=None, version=after.version,
+                                                                updated_at=now)
+    )
+    actor, supervisor, target = people[viewer_id], people[before.supervisor_id], people[before.assignee_id or ""]
+    who = events.actor_title(viewer_id, before, viewer_role)
+    message = events.task_message(ActivityKind.TASK_ASSIGNED, who, actor.email, after, now)
+    await uow.record(
+        board, kind=BoardEventKind.TASK_UPDATED, activity_kind=ActivityKind.TASK_ASSIGNED,
+        actor_id=viewer_id, actor_email=actor.email, actor_name=actor.name, task_id=before.id,
+        payload=events.base_payload(
+            ActivityKind.TASK_ASSIGNED, message, now,
+            task=events.task_json(after, supervisor, None),
+            changes={"assignee": {"from": target.id, "to": None}},
+            recipients=events.recipients(viewer_id, [("supervisor", supervisor), ("previousAssignee", target)]),
+        ),
+    )

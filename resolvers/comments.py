@@ -12,14 +12,15 @@ from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, delete, func, insert, or_, select, update
 
-from models.errors import ApiError, ErrorCode, bad_input, not_found
-from models.ids import kind_of, new_id
+from models.errors import ApiError, ErrorCode, bad_input
+from models.ids import new_id
 from models.tables import ActivityKind, BoardEventKind, BoardRole, Comment, utcnow
 from models.uow import LockedBoard, UnitOfWork
 from resolvers import comment_events, validation
 from resolvers.boards import locked_board_for, users_by_id
 from resolvers.context import Ctx
 from resolvers.loaders import BatchLoader
+from resolvers.lookup import one_row, require_kind
 from resolvers.pagination import decode_cursor, encode_cursor
 from resolvers.records import TASK_COLUMNS, TaskRec, UserRec, members_t, tasks_t, users_t
 
@@ -95,36 +96,20 @@ class _Target:
     task: TaskRec
 
 
-async def _lock_task(uow: UnitOfWork, task_id: str, viewer_id: str) -> _Target:
-    """Lock the task's board (NOT_FOUND for a non-member) and read the task under it."""
-    if kind_of(task_id) != "Task":
-        raise not_found(TASK_NOT_FOUND)
-    board_id = (await uow.conn.execute(_TASK_BOARD, {"task_id": task_id})).scalar_one_or_none()
-    if board_id is None:
-        raise not_found(TASK_NOT_FOUND)
-    try:
-        board, role = await locked_board_for(uow, board_id, viewer_id)
-    except ApiError:
-        raise not_found(TASK_NOT_FOUND) from None
-    row = (await uow.conn.execute(_TASK, {"task_id": task_id})).first()
-    if row is None:  # deleted before the lock was ours
-        raise not_found(TASK_NOT_FOUND)
+async def _lock_task(uow: UnitOfWork, task_id: str, viewer_id: str, missing: str = TASK_NOT_FOUND) -> _Target:
+    """Lock the task's board (NOT_FOUND `missing` for a non-member) and read the task under it."""
+    require_kind(task_id, "Task", missing)
+    board_id = (await one_row(uow.conn, missing, _TASK_BOARD, {"task_id": task_id})).board_id
+    board, role = await locked_board_for(uow, board_id, viewer_id, missing)
+    row = await one_row(uow.conn, missing, _TASK, {"task_id": task_id})  # (deleted before the lock was ours)
     return _Target(board, role, TaskRec.from_row(row))
 
 
 async def _lock_comment(uow: UnitOfWork, comment_id: str, viewer_id: str) -> tuple[_Target, CommentRec]:
-    if kind_of(comment_id) != "Comment":
-        raise not_found(COMMENT_NOT_FOUND)
-    row = (await uow.conn.execute(_COMMENT, {"comment_id": comment_id})).first()
-    if row is None:
-        raise not_found(COMMENT_NOT_FOUND)
-    try:
-        target = await _lock_task(uow, row.task_id, viewer_id)
-    except ApiError:
-        raise not_found(COMMENT_NOT_FOUND) from None
-    row = (await uow.conn.execute(_COMMENT, {"comment_id": comment_id})).first()
-    if row is None:
-        raise not_found(COMMENT_NOT_FOUND)
+    require_kind(comment_id, "Comment", COMMENT_NOT_FOUND)
+    task_id = (await one_row(uow.conn, COMMENT_NOT_FOUND, _COMMENT, {"comment_id": comment_id})).task_id
+    target = await _lock_task(uow, task_id, viewer_id, COMMENT_NOT_FOUND)
+    row = await one_row(uow.conn, COMMENT_NOT_FOUND, _COMMENT, {"comment_id": comment_id})
     return target, CommentRec.from_row(row)
 
 
@@ -201,16 +186,12 @@ def _prime(ctx: Ctx, people: dict[str, UserRec]) -> None:
 async def get_comment(ctx: Ctx, comment_id: str) -> CommentRec:
     """A comment on a board the viewer is a member of; NOT_FOUND otherwise."""
     viewer_id = ctx.require_viewer()
-    if kind_of(comment_id) != "Comment":
-        raise not_found(COMMENT_NOT_FOUND)
+    require_kind(comment_id, "Comment", COMMENT_NOT_FOUND)
     q = (select(*_COLUMNS).join(tasks_t, tasks_t.c.id == comments_t.c.task_id)
          .join(members_t, and_(members_t.c.board_id == tasks_t.c.board_id, members_t.c.user_id == viewer_id))
          .where(comments_t.c.id == comment_id))
     async with ctx.read() as s:
-        row = (await s.execute(q)).first()
-    if row is None:
-        raise not_found(COMMENT_NOT_FOUND)
-    return CommentRec.from_row(row)
+        return CommentRec.from_row(await one_row(s, COMMENT_NOT_FOUND, q))
 
 
 @dataclass(slots=True)

@@ -16,6 +16,7 @@ from models.ids import kind_of, new_id
 from models.tables import ActivityKind, BoardEventKind, BoardInvitation, BoardRole, utcnow
 from resolvers import account_events, account_outbox, account_tokens, boards, events, validation, viewer_events
 from resolvers.context import Ctx
+from resolvers.lookup import one_row, require_kind
 from resolvers.records import MemberRec, UserRec, boards_t, members_t, users_t
 
 invitations_t = BoardInvitation.__table__  # type: ignore[attr-defined]
@@ -118,14 +119,13 @@ async def invite(ctx: Ctx, *, board_id: str, email: str, role: BoardRole) -> Inv
 async def _owned_invitation(ctx: Ctx, invitation_id: str) -> Any:
     """The open invitation if the viewer owns its board; NOT_FOUND otherwise."""
     viewer_id = ctx.require_viewer()
-    if kind_of(invitation_id) != "BoardInvitation":
-        raise not_found(INVITATION_NOT_FOUND)
+    require_kind(invitation_id, "BoardInvitation", INVITATION_NOT_FOUND)
     async with ctx.read() as s:
-        row = (await s.execute(
+        row = await one_row(s, INVITATION_NOT_FOUND, (
             select(invitations_t.c.board_id, invitations_t.c.status, members_t.c.role)
             .join(members_t, (members_t.c.board_id == invitations_t.c.board_id) & (members_t.c.user_id == viewer_id))
-            .where(invitations_t.c.id == invitation_id))).first()
-    if row is None or row.role != BoardRole.OWNER.value or row.status != OPEN:
+            .where(invitations_t.c.id == invitation_id)))
+    if row.role != BoardRole.OWNER.value or row.status != OPEN:
         raise not_found(INVITATION_NOT_FOUND)
     return row
 
@@ -223,12 +223,9 @@ def _accepted_recipients(ctx: Ctx, user: UserRec, inviter: UserRec | None, board
 async def get_invitation(ctx: Ctx, invitation_id: str) -> InvitationRec:
     """An open invitation, for an owner of its board or its verified invitee."""
     viewer_id = ctx.require_viewer()
-    if kind_of(invitation_id) != "BoardInvitation":
-        raise not_found(INVITATION_NOT_FOUND)
+    require_kind(invitation_id, "BoardInvitation", INVITATION_NOT_FOUND)
     async with ctx.read() as s:
-        row = (await s.execute(_open_invitations().where(invitations_t.c.id == invitation_id))).first()
-        if row is None:
-            raise not_found(INVITATION_NOT_FOUND)
+        row = await one_row(s, INVITATION_NOT_FOUND, _open_invitations().where(invitations_t.c.id == invitation_id))
         role = (await s.execute(select(members_t.c.role).where(members_t.c.board_id == row.board_id,
                                                                 members_t.c.user_id == viewer_id))).scalar()
         viewer = await _viewer(s, viewer_id)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 
-from models.errors import ApiError, ErrorCode, not_found
-from models.ids import kind_of, new_id
+from models.errors import ApiError, ErrorCode
+from models.ids import new_id
 from models.tables import ActivityKind, BoardEventKind, utcnow
 from models.uow import LockedBoard, UnitOfWork
 from resolvers import boards, label_events, label_store
@@ -16,6 +16,7 @@ from resolvers.boards import locked_board_for, visible_board
 from resolvers.context import Ctx
 from resolvers.events import actor_title
 from resolvers.label_store import LABEL_COLUMNS, LabelRec, labels_t
+from resolvers.lookup import one_row, require_kind
 
 LABEL_NOT_FOUND = "Label not found"
 _KINDS = {
@@ -58,20 +59,15 @@ async def create_label(ctx: Ctx, *, board_id: str, name: str, color: str) -> Lab
     return label
 
 
+_LABEL = select(*LABEL_COLUMNS).where(labels_t.c.id == bindparam("label_id"))
+
+
 async def _locked_label(uow: UnitOfWork, label_id: str, viewer_id: str) -> tuple[LockedBoard, LabelRec]:
     """The label and its board, locked; NOT_FOUND unless the viewer is a member."""
-    if kind_of(label_id) != "Label":
-        raise not_found(LABEL_NOT_FOUND)
-    board_id = (await uow.conn.execute(select(labels_t.c.board_id).where(labels_t.c.id == label_id))).scalar()
-    if board_id is None:
-        raise not_found(LABEL_NOT_FOUND)
-    try:
-        board, _ = await locked_board_for(uow, board_id, viewer_id)
-    except ApiError:
-        raise not_found(LABEL_NOT_FOUND) from None
-    row = (await uow.conn.execute(select(*LABEL_COLUMNS).where(labels_t.c.id == label_id))).first()
-    if row is None:  # deleted while we waited for the lock
-        raise not_found(LABEL_NOT_FOUND)
+    require_kind(label_id, "Label", LABEL_NOT_FOUND)
+    board_id = (await one_row(uow.conn, LABEL_NOT_FOUND, _LABEL, {"label_id": label_id})).board_id
+    board, _ = await locked_board_for(uow, board_id, viewer_id, LABEL_NOT_FOUND)
+    row = await one_row(uow.conn, LABEL_NOT_FOUND, _LABEL, {"label_id": label_id})  # (deleted while we waited)
     return board, LabelRec.from_row(row)
 
 
@@ -114,14 +110,8 @@ async def delete_label(ctx: Ctx, label_id: str) -> str:
 async def get_label(ctx: Ctx, label_id: str) -> LabelRec:
     """A label of a board the viewer is a member of; NOT_FOUND otherwise."""
     ctx.require_viewer()
-    if kind_of(label_id) != "Label":
-        raise not_found(LABEL_NOT_FOUND)
+    require_kind(label_id, "Label", LABEL_NOT_FOUND)
     async with ctx.read() as s:
-        row = (await s.execute(select(*LABEL_COLUMNS).where(labels_t.c.id == label_id))).first()
-    if row is None:
-        raise not_found(LABEL_NOT_FOUND)
-    try:
-        await visible_board(ctx, row.board_id)
-    except ApiError:
-        raise not_found(LABEL_NOT_FOUND) from None
+        row = await one_row(s, LABEL_NOT_FOUND, _LABEL, {"label_id": label_id})
+    await visible_board(ctx, row.board_id, LABEL_NOT_FOUND)
     return LabelRec.from_row(row)

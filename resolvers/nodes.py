@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy import select
@@ -39,22 +40,24 @@ async def visible_user(ctx: Ctx, user_id: str) -> UserRec:
     return user
 
 
+# How each kind of node is read: NOT_FOUND unless the viewer may see it.
+_READERS: dict[str, Callable[[Ctx, str], Awaitable[Any]]] = {
+    "Board": visible_board,
+    "Task": get_task,
+    "User": visible_user,
+    "Label": get_label,
+    "Comment": get_comment,
+    "BoardInvitation": get_invitation,
+}
+
+
 async def node(ctx: Ctx, node_id: str) -> tuple[str, Any]:
     ctx.require_viewer()
-    kind = kind_of(node_id)
+    kind = kind_of(node_id) or ""
+    read = _READERS.get(kind)
+    if read is None:
+        raise not_found("Node not found")
     try:
-        if kind == "Board":
-            return kind, await visible_board(ctx, node_id)
-        if kind == "Task":
-            return kind, await get_task(ctx, node_id)
-        if kind == "User":
-            return kind, await visible_user(ctx, node_id)
-        if kind == "Label":
-            return kind, await get_label(ctx, node_id)
-        if kind == "Comment":
-            return kind, await get_comment(ctx, node_id)
-        if kind == "BoardInvitation":
-            return kind, await get_invitation(ctx, node_id)
+        return kind, await read(ctx, node_id)
     except ApiError:
         raise not_found("Node not found") from None
-    raise not_found("Node not found")

@@ -16,10 +16,12 @@ from models.uow import UnitOfWork
 from resolvers import events, label_store, permissions, rank_store, task_diff, task_pages, validation
 from resolvers.boards import locked_board_for, role_in, user_by, users_by_id, visible_board
 from resolvers.context import Ctx
+from resolvers.lookup import one_row, require_kind
 from resolvers.records import TASK_COLUMNS, TaskRec, UserRec, members_t, tasks_t
 from resolvers.task_pages import OrderField, Page, TaskFilterIn
 
 TASK_NOT_FOUND = "Task not found"
+_TASK = select(*TASK_COLUMNS).where(tasks_t.c.id == bindparam("task_id"))
 
 
 async def count(ctx: Ctx, conds: list[ColumnElement[bool]]) -> int:
@@ -43,17 +45,10 @@ async def my_tasks(ctx: Ctx, *, filter_: TaskFilterIn | None, order: OrderField,
 
 async def get_task(ctx: Ctx, task_id: str) -> TaskRec:
     ctx.require_viewer()
-    if kind_of(task_id) != "Task":
-        raise not_found(TASK_NOT_FOUND)
+    require_kind(task_id, "Task", TASK_NOT_FOUND)
     async with ctx.read() as s:
-        row = (await s.execute(select(*TASK_COLUMNS).where(tasks_t.c.id == task_id))).first()
-    if row is None:
-        raise not_found(TASK_NOT_FOUND)
-    task = TaskRec.from_row(row)
-    try:
-        await visible_board(ctx, task.board_id)
-    except ApiError:
-        raise not_found(TASK_NOT_FOUND) from None
+        task = TaskRec.from_row(await one_row(s, TASK_NOT_FOUND, _TASK, {"task_id": task_id}))
+    await visible_board(ctx, task.board_id, TASK_NOT_FOUND)
     return task
 
 
@@ -112,7 +107,6 @@ async def create_task(ctx: Ctx, *, board_id: str, title: str, description: str, 
 
 
 
-_TASK = select(*TASK_COLUMNS).where(tasks_t.c.id == bindparam("task_id"))
 _TASK_FOR_UPDATE = _TASK.with_for_update()
 # The task and the viewer's role on its board (None: not a member), unlocked.
 _TASK_AND_ROLE = (
@@ -150,9 +144,7 @@ class _Change:
     async def reread(self, uow: Any, viewer_id: str) -> None:
         """The task changed since it was read: read it again, under the board's
         lock now, so nothing can change it before this transaction ends."""
-        row = (await uow.conn.execute(_TASK_FOR_UPDATE, {"task_id": self.task.id})).first()
-        if row is None:
-            raise not_found(TASK_NOT_FOUND)
+        row = await one_row(uow.conn, TASK_NOT_FOUND, _TASK_FOR_UPDATE, {"task_id": self.task.id})
         self.task = TaskRec.from_row(row)
         self.people = await users_by_id(uow, viewer_id, self.task.supervisor_id, self.task.assignee_id)
 
@@ -162,8 +154,7 @@ async def _read_change(uow: Any, task_id: str, viewer_id: str) -> _Change:
     MySQL each statement reads the latest commit: READ COMMITTED).  A change
     refused on them, or one that changes nothing, is answered as of this read
     and never takes the board's lock."""
-    if kind_of(task_id) != "Task":
-        raise not_found(TASK_NOT_FOUND)
+    require_kind(task_id, "Task", TASK_NOT_FOUND)
     row = (await uow.conn.execute(_TASK_AND_ROLE, {"task_id": task_id, "viewer_id": viewer_id})).first()
     if row is None or row[-1] is None:
         raise not_found(TASK_NOT_FOUND)
