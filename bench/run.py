@@ -10,6 +10,9 @@ Workloads (the shared harness in ../shared/bench does the measuring):
   queries  bench/queries.lua: wrk -t2 -c64, the API's other reads in turn (viewer, boards, myTasks,
            task, members, a task page with totalCount), 2 server workers; ours only (the peers
            implement the benchmark's subset)
+A peer `ours@REV` (e.g. `--peers ours,ours@390d58b,mercurius`) is our server as it was at
+that git revision, exported to bench/.work/rev-REV and run by this virtualenv on port 8011:
+a regression check in the same run as today's.
 Each measurement starts from a freshly seeded database and a freshly started
 server; every round runs each peer once per workload, alternating, so drift on
 a shared machine hits both.  Prints RESULT lines and a summary with the ratio.
@@ -42,6 +45,38 @@ WORK = ROOT / "bench" / ".work"
 PY = sys.executable
 PORTS = {"ours": 8010, "mercurius": 8001, "strawberry-naive": 8002}
 OURS_DB = "taskboard_bench"
+# `ours@REV`: our server as it was at a git revision (a regression check in the same run
+# as today's), from an export of that tree, run by this virtualenv.
+REV_PORT = 8011
+
+
+def is_ours(peer: str) -> bool:
+    return peer == "ours" or peer.startswith("ours@")
+
+
+def port_of(peer: str) -> int:
+    return REV_PORT if peer.startswith("ours@") else PORTS[peer]
+
+
+def rev_tree(peer: str) -> Path | None:
+    """The exported tree of `ours@REV` (made once), or None for today's."""
+    if not peer.startswith("ours@"):
+        return None
+    rev = sh(["git", "-C", str(ROOT), "rev-parse", "--short", peer.split("@", 1)[1]], capture_output=True).stdout.strip()
+    tree = WORK / f"rev-{rev}"
+    if not (tree / "taskboard").is_dir():
+        tree.mkdir(parents=True, exist_ok=True)
+        sh(f"git -C {ROOT} archive {rev} | tar -x -C {tree}")
+    return tree
+
+
+def ours_cmd(peer: str, *args: str) -> tuple[list[str], dict[str, str], str | None]:
+    """The command line (`taskboard ARGS`), the environment additions and the directory
+    of `ours` or `ours@REV`."""
+    tree = rev_tree(peer)
+    if tree is None:
+        return [str(Path(PY).parent / "taskboard"), *args], {}, None
+    return [PY, "-c", "from taskboard.cli import main; main()", *args], {"PYTHONPATH": str(tree)}, str(tree)
 
 
 def sh(cmd: str | list[str], check: bool = True, **kw: object) -> subprocess.CompletedProcess[str]:
@@ -105,17 +140,18 @@ def seed(peer: str, cache: str) -> str | None:
         sh(".venv/bin/python seed.py", cwd=peers / "strawberry-naive", stdout=subprocess.DEVNULL)
         return "1"
     sh(f"mariadb -uroot -e 'DROP DATABASE IF EXISTS {OURS_DB}; CREATE DATABASE {OURS_DB}'")
-    sh([str(Path(PY).parent / "taskboard"), "migrate"], env=ours_env(cache), stdout=subprocess.DEVNULL)
+    cmd, extra, cwd = ours_cmd(peer, "migrate")
+    sh(cmd, env={**ours_env(cache), **extra}, cwd=cwd, stdout=subprocess.DEVNULL)
     return None
 
 
 def start(peer: str, workers: int, log: Path, cache: str) -> subprocess.Popen[bytes]:
-    port = PORTS[peer]
+    port = port_of(peer)
     out = log.open("wb")
-    if peer == "ours":
-        proc = subprocess.Popen([str(Path(PY).parent / "taskboard"), "serve", "--host", "127.0.0.1", "--port",
-                                 str(port), "--workers", str(workers)], env=ours_env(cache), stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+    if is_ours(peer):
+        cmd, extra, cwd = ours_cmd(peer, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers))
+        proc = subprocess.Popen(cmd, env={**ours_env(cache), **extra}, cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
     elif peer == "mercurius":
         proc = subprocess.Popen(["node", "server.js"], cwd=WORK / "peers" / "mercurius",
                                 env={**os.environ, "PORT": str(port), "WORKERS": str(workers)}, stdout=out,
@@ -204,7 +240,7 @@ def result_line(text: str) -> dict[str, str]:
 
 
 def measure(peer: str, workload: str, args: argparse.Namespace, out: Path, r: int) -> dict[str, str]:
-    url = f"http://127.0.0.1:{PORTS[peer]}"
+    url = f"http://127.0.0.1:{port_of(peer)}"
     board = seed(peer, args.cache)
     workers = 2 if workload in ("read", "mixed", "queries", "readplus") else 1
     proc = start(peer, workers, out / f"{peer}.{workload}.{r}.log", args.cache)
@@ -263,7 +299,7 @@ def main() -> None:
     for r in range(1, args.rounds + 1):
         for workload in args.workloads.split(","):
             for peer in args.peers.split(","):
-                if workload in ("queries", "readplus") and peer != "ours":
+                if workload in ("queries", "readplus") and not is_ours(peer):
                     continue  # the peers implement only the benchmark's subset of the contract
                 res = measure(peer, workload, args, out, r)
                 results.setdefault((peer, workload), []).append(res)
@@ -295,15 +331,19 @@ def summarize(results: dict[tuple[str, str], list[dict[str, str]]]) -> str:
             cells = [f"**{med([x.get(k, '') for x in runs]):.1f}** ({', '.join(x.get(k, '?') for x in runs)})"
                      for k in keys]
             lines.append(f"| {p} | " + " | ".join(cells) + " |")
-        if ("ours", workload) in results and ("mercurius", workload) in results:
-            ours, merc = results[("ours", workload)], results[("mercurius", workload)]
-            if workload in ("read", "mixed"):
-                lines.append(f"\nratio ours/mercurius req/s: {med([x.get('rps', '') for x in ours]) / med([x.get('rps', '') for x in merc]):.2f}"
-                             f"; p99 ours/mercurius: {med([x.get('p99_ms', '') for x in ours]) / med([x.get('p99_ms', '') for x in merc]):.2f}")
-            else:
-                lines.append(f"\nratio p99 ours/mercurius: {med([x.get('p99_ms', '') for x in ours]) / med([x.get('p99_ms', '') for x in merc]):.2f}")
+        for p in peers:
+            if is_ours(p) and ("mercurius", workload) in results:
+                lines.append(ratio_line(p, results[(p, workload)], results[("mercurius", workload)], workload))
         lines.append("")
     return "\n".join(lines)
+
+
+def ratio_line(peer: str, ours: list[dict[str, str]], merc: list[dict[str, str]], workload: str) -> str:
+    p99 = med([x.get("p99_ms", "") for x in ours]) / med([x.get("p99_ms", "") for x in merc])
+    if workload in ("read", "mixed"):
+        rps = med([x.get("rps", "") for x in ours]) / med([x.get("rps", "") for x in merc])
+        return f"\nratio {peer}/mercurius req/s: {rps:.2f}; p99 {peer}/mercurius: {p99:.2f}"
+    return f"\nratio p99 {peer}/mercurius: {p99:.2f}"
 
 
 if __name__ == "__main__":
