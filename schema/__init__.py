@@ -10,26 +10,26 @@ from typing import Any
 import strawberry
 from graphql import GraphQLObjectType
 from strawberry.schema.config import StrawberryConfig
-from strawberry.schema.schema_converter import GraphQLCoreConverter
-from strawberry.tools import merge_types
 
-from schema.areas import MUTATION_AREAS, QUERY_AREAS
-from schema.root import Mutation, Query, Subscription, live_event_resolver
+from schema.accounts import User
+from schema.boards import Board
+from schema.internals import core_schema, is_default_resolver, strawberry_field
+from schema.live import live_event_resolver, viewer_event_resolver
+from schema.root import Mutation, Query, Subscription
 from schema.scalars import SCALAR_MAP
-from schema.types import Board, Task, User
-from schema.viewer_events import viewer_event_resolver
+from schema.tasks import Task
 
 
 def build_schema() -> strawberry.Schema:
     schema = strawberry.Schema(
-        query=merge_types("Query", (Query, *QUERY_AREAS)) if QUERY_AREAS else Query,
-        mutation=merge_types("Mutation", (Mutation, *MUTATION_AREAS)) if MUTATION_AREAS else Mutation,
+        query=Query,
+        mutation=Mutation,
         subscription=Subscription,
         types=[Board, Task, User],
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
     )
     plain_attribute_resolvers(schema)
-    subscription = schema._schema.subscription_type
+    subscription = core_schema(schema).subscription_type
     if subscription is None:  # pragma: no cover - the schema defines it
         raise RuntimeError("the schema has no Subscription type")
     subscription.fields["boardEvents"].resolve = live_event_resolver
@@ -50,12 +50,12 @@ def plain_attribute_resolvers(schema: strawberry.Schema) -> None:
     resolves each through three Python calls (wrapper, get_result, default resolver);
     one getattr gives the same value.  Only fields with no resolver, no extension and
     no permission are touched."""
-    for gql_type in schema._schema.type_map.values():
+    for gql_type in core_schema(schema).type_map.values():
         if not isinstance(gql_type, GraphQLObjectType) or gql_type.name.startswith("__"):
             continue
         for gql_field in gql_type.fields.values():
-            field = (gql_field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+            field = strawberry_field(gql_field)
             if (field is None or field.base_resolver is not None or field.extensions or field.permission_classes
-                    or field.is_subscription or not getattr(gql_field.resolve, "_is_default", False)):
+                    or field.is_subscription or not is_default_resolver(gql_field.resolve)):
                 continue
             gql_field.resolve = _attribute(field.python_name)

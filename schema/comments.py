@@ -10,9 +10,10 @@ from strawberry import ID, Private
 from models.errors import not_found
 from resolvers import comments as comment_ops
 from resolvers.records import UserRec
+from schema.accounts import User
+from schema.common import Node, PageInfo
 from schema.context import Info
 from schema.scalars import DateTime, parse_datetime
-from schema.types import Node, PageInfo, User
 
 
 @strawberry.type

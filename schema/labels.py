@@ -1,4 +1,4 @@
-"""Labels, and renaming and deleting a board."""
+"""The boards area's labels, and renaming and deleting a board."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from strawberry import ID
 
 from resolvers import board_admin, labels
 from resolvers.label_store import LabelRec
+from schema.boards import Board
+from schema.common import Node
 from schema.context import Info
-from schema.types import Board, Node
 
 
 @strawberry.type

@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime
 from typing import Any, NewType
 
 import strawberry
-from strawberry.types.scalar import ScalarDefinition
 
 from models.events import iso
+from schema.internals import ScalarDefinition
 
 
 def _serialize_datetime(value: datetime) -> str:

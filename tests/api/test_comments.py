@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from models.tables import BoardEventKind
 from resolvers.live_hub import LiveEvent
-from schema.root import board_event
+from schema.live import board_event
 from tests.api.helpers import (
     activity,
     add_member,
