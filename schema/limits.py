@@ -30,67 +30,75 @@ INTROSPECTION_ROOTS = {"__schema", "__type"}
 _SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 
 
-def limits_rule(max_depth: int, max_aliases: int) -> type[ValidationRule]:
-    class DocumentLimits(ValidationRule):
-        def __init__(self, context: ValidationContext) -> None:
-            super().__init__(context)
-            doc = context.document
-            self.fragments = {d.name.value: d for d in doc.definitions if isinstance(d, FragmentDefinitionNode)}
-            # Per fragment: (levels, aliases) below its spread.  Walked once however
-            # often it is spread: walking every path took 2**n steps for n fragments
-            # that each spread the next twice.
-            self.below: dict[str, tuple[int, int]] = {}
-            self.open: set[str] = set()
+class DocumentLimits(ValidationRule):
+    """Refuses an operation deeper than `max_depth` levels or with more than
+    `max_aliases` aliases; `limits_rule` makes one with the settings' values."""
 
-        def _walk(self, sel: SelectionSetNode | None, depth: int) -> tuple[int, int]:
-            """(max depth below, aliases below)."""
-            if sel is None:
-                return depth, 0
-            deepest, aliases = depth, 0
-            for node in sel.selections:
-                if isinstance(node, FieldNode):
-                    if node.alias is not None:
-                        aliases += 1
-                    if node.name.value in INTROSPECTION_ROOTS:
-                        continue  # the standard introspection query is exempt
-                    d, a = self._walk(node.selection_set, depth + 1) if node.selection_set else (depth + 1, 0)
-                elif isinstance(node, InlineFragmentNode):
-                    d, a = self._walk(node.selection_set, depth)
-                elif isinstance(node, FragmentSpreadNode):
-                    levels, a = self._fragment(node.name.value)
-                    d = depth + levels
-                else:  # pragma: no cover
-                    continue
-                deepest, aliases = max(deepest, d), aliases + a
-                if deepest > max_depth or aliases > max_aliases:
-                    break  # enough to refuse; stop walking a hostile document
-            return deepest, aliases
+    max_depth = 0
+    max_aliases = 0
 
-        def _fragment(self, name: str) -> tuple[int, int]:
-            found = self.below.get(name)
-            if found is not None:
-                return found
-            frag = self.fragments.get(name)
-            if frag is None or name in self.open:
-                return 0, 0  # unknown or cyclic: other rules report it
-            self.open.add(name)
-            try:
-                found = self._walk(frag.selection_set, 0)
-            finally:
-                self.open.discard(name)
-            self.below[name] = found
+    def __init__(self, context: ValidationContext) -> None:
+        super().__init__(context)
+        doc = context.document
+        self.fragments = {d.name.value: d for d in doc.definitions if isinstance(d, FragmentDefinitionNode)}
+        # Per fragment: (levels, aliases) below its spread.  Walked once however
+        # often it is spread: walking every path took 2**n steps for n fragments
+        # that each spread the next twice.
+        self.below: dict[str, tuple[int, int]] = {}
+        self.open: set[str] = set()
+
+    def _walk(self, sel: SelectionSetNode | None, depth: int) -> tuple[int, int]:
+        """(max depth below, aliases below)."""
+        if sel is None:
+            return depth, 0
+        deepest, aliases = depth, 0
+        for node in sel.selections:
+            if isinstance(node, FieldNode):
+                if node.alias is not None:
+                    aliases += 1
+                if node.name.value in INTROSPECTION_ROOTS:
+                    continue  # the standard introspection query is exempt
+                d, a = self._walk(node.selection_set, depth + 1) if node.selection_set else (depth + 1, 0)
+            elif isinstance(node, InlineFragmentNode):
+                d, a = self._walk(node.selection_set, depth)
+            elif isinstance(node, FragmentSpreadNode):
+                levels, a = self._fragment(node.name.value)
+                d = depth + levels
+            else:  # pragma: no cover
+                continue
+            deepest, aliases = max(deepest, d), aliases + a
+            if deepest > self.max_depth or aliases > self.max_aliases:
+                break  # enough to refuse; stop walking a hostile document
+        return deepest, aliases
+
+    def _fragment(self, name: str) -> tuple[int, int]:
+        found = self.below.get(name)
+        if found is not None:
             return found
+        frag = self.fragments.get(name)
+        if frag is None or name in self.open:
+            return 0, 0  # unknown or cyclic: other rules report it
+        self.open.add(name)
+        try:
+            found = self._walk(frag.selection_set, 0)
+        finally:
+            self.open.discard(name)
+        self.below[name] = found
+        return found
 
-        def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
-            depth, aliases = self._walk(node.selection_set, 0)
-            if depth > max_depth:
-                self.report_error(GraphQLError(f"The query is {depth} levels deep; at most {max_depth} are allowed.",
-                                               node, extensions={"code": ErrorCode.BAD_USER_INPUT.value}))
-            if aliases > max_aliases:
-                self.report_error(GraphQLError(f"The query has {aliases} aliases; at most {max_aliases} are allowed.",
-                                               node, extensions={"code": ErrorCode.BAD_USER_INPUT.value}))
+    def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
+        depth, aliases = self._walk(node.selection_set, 0)
+        if depth > self.max_depth:
+            self.report_error(GraphQLError(f"The query is {depth} levels deep; at most {self.max_depth} are allowed.",
+                                           node, extensions={"code": ErrorCode.BAD_USER_INPUT.value}))
+        if aliases > self.max_aliases:
+            self.report_error(GraphQLError(
+                f"The query has {aliases} aliases; at most {self.max_aliases} are allowed.",
+                node, extensions={"code": ErrorCode.BAD_USER_INPUT.value}))
 
-    return DocumentLimits
+
+def limits_rule(max_depth: int, max_aliases: int) -> type[ValidationRule]:
+    return type("DocumentLimits", (DocumentLimits,), {"max_depth": max_depth, "max_aliases": max_aliases})
 
 
 INVALID_DOCUMENT = "The document or its variables do not match the API's schema."
