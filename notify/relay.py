@@ -35,8 +35,8 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
 from botocore.config import Config
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -58,7 +58,37 @@ from notify.outbox_sinks import (
 )
 from notify.relay_wake import Waker
 
-__all__ = ["OutboxRelay", "activity_item", "event_detail"]
+__all__ = ["OutboxRelay", "Relay", "activity_item", "event_detail"]
+
+
+class Relay(Protocol):
+    """What the server uses of its relay, inline (`OutboxRelay`) or in a child
+    process (`taskboard.relay_process.RelayProcess`)."""
+
+    @property
+    def outbox_lease(self) -> float | None:
+        """Seconds the units of work lease their outbox rows to this relay for, so
+        that `committed` hands them over; None: the rows wait for a claim."""
+
+    @property
+    def delivered_total(self) -> int: ...
+
+    @property
+    def failures_total(self) -> int: ...
+
+    @property
+    def conflicts_total(self) -> int: ...
+
+    def committed(self, rows: Sequence[BoardEventRow]) -> None:
+        """The unit of work listener: rows were just committed."""
+
+    async def run(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def aclose(self) -> None: ...
+
+    async def backlog(self) -> tuple[int, float]: ...
 
 
 class OutboxRelay:
@@ -86,6 +116,7 @@ class OutboxRelay:
         client_config: Config | None = None,
         put_concurrency: int = 10,
         linger: float = 0.0,
+        takes_commits: bool = False,
     ) -> None:
         self._session_factory = session_factory
         self._is_mysql = is_mysql
@@ -110,6 +141,9 @@ class OutboxRelay:
         # Since start, for /metrics: events fully delivered, failed delivery attempts.
         self.delivered_total = 0
         self.failures_total = 0
+        # takes_commits: this process's units of work lease their rows to it, handed over.
+        self.outbox_lease = lease_seconds if takes_commits else None
+        self.committed: Callable[[Sequence[BoardEventRow]], None] = self.handoff if takes_commits else self.nudge
 
     @property
     def conflicts_total(self) -> int:
@@ -184,17 +218,17 @@ class OutboxRelay:
                     await asyncio.wait_for(wake.event.wait(), timeout)
         finally:
             self._running.set()
-            await self._close_clients()
+            await self.aclose()
 
     async def stop(self) -> None:
         self._stopping = True
         self._waker.event.set()
         if self._running is not None:
             await self._running.wait()
-        await self._close_clients()
+        await self.aclose()
 
     async def aclose(self) -> None:
-        await self._close_clients()
+        await self._clients.aclose(self._log)
 
     # --- the work ----------------------------------------------------------
 
@@ -230,9 +264,6 @@ class OutboxRelay:
     def _renewing(self, claimed: Sequence[Claimed]) -> LeaseRenewal:
         """The lease of `claimed` kept alive while they are delivered."""
         return LeaseRenewal(self._session_factory, self._gate, claimed, self.lease_seconds, self._log)
-
-    async def _close_clients(self) -> None:
-        await self._clients.aclose(self._log)
 
     async def _deliver(self, claimed: Sequence[Claimed]) -> None:
         try:

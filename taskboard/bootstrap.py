@@ -8,10 +8,11 @@ import asyncio
 import contextlib
 import logging
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -21,12 +22,23 @@ from auth.ratelimit import FailureLimiter, MemoryLimiter, RedisLimiter
 from auth.tokens import TokenService
 from models.db import WriteGate, is_sqlite, make_engine, make_read_engine, make_session_factory
 from models.migrate import upgrade_async
+from models.tables import BoardEventRow
+from notify.activity_port import ActivityLog
 from resolvers.context import Services
 from resolvers.live import LiveEvent, LocalHub, RedisHub, board_seqs
 from resolvers.viewer_events import user_copies
 from taskboard import observability
 from taskboard.metrics import emit_metrics
 from taskboard.settings import Settings
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+
+    from notify.account_relay import AccountRelay
+    from notify.emulator import LocalAWS
+    from notify.relay import Relay
+    from notify.suppression import SuppressionReader
+    from notify.worker import MailWorker
 
 log = logging.getLogger("taskboard")
 
@@ -36,12 +48,12 @@ class Runtime:
     settings: Settings
     engine: AsyncEngine
     services: Services
-    redis: Any = None
+    redis: Redis | None = None
     read_engine: AsyncEngine | None = None
-    local_aws: Any = None
-    relay: Any = None
-    worker: Any = None
-    aws_session: Any = None
+    local_aws: LocalAWS | None = None
+    relay: Relay | None = None
+    worker: MailWorker | None = None
+    aws_session: Any = None  # an aioboto3.Session (untyped)
     endpoint_url: str | None = None
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
 
@@ -59,133 +71,199 @@ class Runtime:
         return status
 
 
+@dataclass
+class _AwsSide:
+    """What AWS adds, built before the services that use it.  With TASKBOARD_AWS=off
+    only the activity log, read from the outbox table."""
+
+    activity: ActivityLog
+    session: Any = None  # aioboto3.Session
+    endpoint_url: str | None = None
+    local: LocalAWS | None = None
+    queue_url: str | None = None
+    suppressions: SuppressionReader | None = None
+    relay: Relay | None = None
+    account_relay: AccountRelay | None = None
+    worker: MailWorker | None = None
+
+
 async def build(settings: Settings, *, migrate: bool | None = None, start_background: bool = True) -> Runtime:
-    tls = settings.database_tls_config
-    engine = make_engine(settings.database_url, tls=tls)
-    sqlite = is_sqlite(settings.database_url)
-    if migrate if migrate is not None else settings.env != "production":
-        await upgrade_async(settings.database_url, tls=tls)
+    engine, read_engine = await _databases(settings, migrate)
     session_factory = make_session_factory(engine)
-    read_engine = make_read_engine(settings.database_url, tls=tls)
-    for traced in (engine, read_engine):
-        if traced is not None:
-            observability.instrument_engine(traced)
-
-    redis = None
-    limiter: FailureLimiter
-    limits = {"email": settings.login_failures_per_email, "ip": settings.login_failures_per_ip}
-    if settings.redis_url:
-        import redis.asyncio as aioredis
-
-        # A full pool waits for a connection instead of failing the request: the
-        # default one raises past 100 at once, and a burst of logins is that.
-        redis = aioredis.Redis.from_pool(aioredis.BlockingConnectionPool.from_url(
-            settings.redis_url, max_connections=100, timeout=5, socket_connect_timeout=3, socket_timeout=5))
-        limiter = RedisLimiter(redis, limits=limits, window=settings.login_failure_window)
-    else:
-        limiter = MemoryLimiter(limits=limits, window=settings.login_failure_window)
-
+    redis, limiter = _redis_and_limiter(settings)
     buffer = settings.live_subscriber_buffer
-    hub: Any = (LocalHub(buffer) if redis is None
-                else RedisHub(redis, buffer=buffer, degraded_poll=settings.live_degraded_poll))
+    hub = (LocalHub(buffer) if redis is None
+           else RedisHub(redis, buffer=buffer, degraded_poll=settings.live_degraded_poll))
+    gate = WriteGate(sqlite=is_sqlite(settings.database_url))
+    if settings.aws_mode == "off":
+        aws = _AwsSide(activity=_sql_activity(session_factory))
+    else:
+        aws = await _aws_side(settings, engine, read_engine, session_factory, gate, start_background=start_background)
+    listeners: list[Callable[[Sequence[BoardEventRow]], Any]] = [
+        lambda rows: hub.publish([LiveEvent.of(r) for r in rows]),
+        lambda rows: hub.publish(user_copies(rows)),  # resolvers.viewer_events
+    ]
+    if aws.relay is not None:
+        listeners.append(aws.relay.committed)
     services = Services(
         engine=engine,
         read_engine=read_engine,
-        gate=WriteGate(sqlite=sqlite),
+        gate=gate,
         tokens=TokenService(settings.secret, previous=settings.previous_secret, access_ttl=settings.access_token_ttl,
                             refresh_ttl=settings.refresh_token_ttl),
         passwords=Passwords(memory_kib=settings.argon2_memory_kib, time_cost=settings.argon2_time_cost),
         limiter=limiter,
-        activity=_NoActivity(),  # replaced below once the AWS side is known
+        activity=aws.activity,
         max_page_size=settings.max_page_size,
         hub=hub,
+        commit_listeners=listeners,
+        outbox_lease=aws.relay.outbox_lease if aws.relay is not None else None,
         public_url=settings.public_url,
+        account_mail_nudge=aws.account_relay.nudge if aws.account_relay is not None else None,
+        mail_suppressions=aws.suppressions,
         mail_quota=settings.mail_quota,
         sms_quota=settings.sms_quota,
     )
-    services.commit_listeners.append(lambda rows: hub.publish([LiveEvent.of(r) for r in rows]))
-    services.commit_listeners.append(lambda rows: hub.publish(user_copies(rows)))  # resolvers.viewer_events
-    rt = Runtime(settings=settings, engine=engine, services=services, redis=redis, read_engine=read_engine)
-    if isinstance(hub, RedisHub) and start_background:
-        await hub.start()
+    rt = Runtime(settings=settings, engine=engine, services=services, redis=redis, read_engine=read_engine,
+                 local_aws=aws.local, relay=aws.relay, worker=aws.worker, aws_session=aws.session,
+                 endpoint_url=aws.endpoint_url)
     if start_background:
-        rt.tasks.append(asyncio.create_task(services.sessions.watch(services.reader, settings.session_revocation_poll,
-                                                                     services.tokens),
-                                            name="session-revocations"))
-    if start_background and settings.live_seq_check_interval > 0:
-        hub.watch_seqs(partial(board_seqs, services), settings.live_seq_check_interval)
+        await _start_background(rt, hub, aws, session_factory)
+    return rt
 
-    if settings.aws_mode == "off":
-        from notify.activity_sql import SqlActivityLog
 
-        services.activity = SqlActivityLog(session_factory)
-        return rt
+async def _databases(settings: Settings, migrate: bool | None) -> tuple[AsyncEngine, AsyncEngine | None]:
+    """The write engine (the schema migrated first outside production) and, on
+    MySQL, the autocommit read engine; both traced."""
+    tls = settings.database_tls_config
+    engine = make_engine(settings.database_url, tls=tls)
+    if migrate if migrate is not None else settings.env != "production":
+        await upgrade_async(settings.database_url, tls=tls)
+    read_engine = make_read_engine(settings.database_url, tls=tls)
+    for traced in (engine, read_engine):
+        if traced is not None:
+            observability.instrument_engine(traced)
+    return engine, read_engine
 
+
+def _redis_and_limiter(settings: Settings) -> tuple[Redis | None, FailureLimiter]:
+    """The Redis client (None without TASKBOARD_REDIS_URL) and the login failure
+    limiter on it, or in memory without it."""
+    limits = {"email": settings.login_failures_per_email, "ip": settings.login_failures_per_ip}
+    if not settings.redis_url:
+        return None, MemoryLimiter(limits=limits, window=settings.login_failure_window)
+    import redis.asyncio as aioredis
+
+    # A full pool waits for a connection instead of failing the request: the
+    # default one raises past 100 at once, and a burst of logins is that.
+    redis = aioredis.Redis.from_pool(aioredis.BlockingConnectionPool.from_url(
+        settings.redis_url, max_connections=100, timeout=5, socket_connect_timeout=3, socket_timeout=5))
+    return redis, RedisLimiter(redis, limits=limits, window=settings.login_failure_window)
+
+
+def _sql_activity(session_factory: Any) -> ActivityLog:
+    from notify.activity_sql import SqlActivityLog
+
+    return SqlActivityLog(session_factory)
+
+
+async def _aws_side(settings: Settings, engine: AsyncEngine, read_engine: AsyncEngine | None, session_factory: Any,
+                    gate: WriteGate, *, start_background: bool) -> _AwsSide:
+    """The session (and in `local` mode the emulator), the provisioned resources,
+    the activity log and suppressions read from DynamoDB, and the relays."""
     import aioboto3
-
-    if settings.aws_mode == "local":
-        from notify.emulator import LocalAWS
-
-        # Dummy credentials: the emulator accepts any, and nothing real is touched.
-        for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-            os.environ.setdefault(key, "testing")
-        rt.local_aws = LocalAWS()
-        rt.endpoint_url = rt.local_aws.endpoint_url
-    else:
-        rt.endpoint_url = os.environ.get("AWS_ENDPOINT_URL") or None
-    rt.aws_session = aioboto3.Session(region_name=settings.aws_region)
-    queue_url = None
-    if settings.provision_enabled:
-        from notify.provision import provision
-
-        out = await provision(rt.aws_session, endpoint_url=rt.endpoint_url, region=settings.aws_region,
-                              table=settings.activity_table, bus=settings.event_bus, queue=settings.notify_queue,
-                              mail_from=settings.mail_from)
-        queue_url = out["queue_url"]
-
     from botocore.config import Config
 
     from notify.activity import DynamoActivityLog, FallbackActivityLog
-    from notify.activity_sql import SqlActivityLog
-    from taskboard.relay_process import RelayProcess, outbox_relay
-
-    # Fail fast: a read that cannot reach DynamoDB falls back to the outbox table.
-    fast = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "total_max_attempts": 2})
-    services.activity = FallbackActivityLog(
-        DynamoActivityLog(rt.aws_session, table_name=settings.activity_table, endpoint_url=rt.endpoint_url,
-                          region=settings.aws_region, client_config=fast),
-        SqlActivityLog(make_session_factory(read_engine) if read_engine is not None else session_factory),
-    )
     from notify.suppression import SuppressionReader
 
-    services.mail_suppressions = SuppressionReader(rt.aws_session, table=settings.activity_table,
-                                                   endpoint_url=rt.endpoint_url, region=settings.aws_region,
-                                                   client_config=fast)
-    rt.relay = outbox_relay(settings, session_factory, sqlite=sqlite, aws_session=rt.aws_session,
-                            endpoint_url=rt.endpoint_url, gate=services.gate)
-    if start_background and settings.relay_in_process(sqlite):
-        # This process delivers what it commits: rows are written leased to this
-        # relay and handed over after the commit, with no claim transaction.
-        services.outbox_lease = settings.relay_lease_seconds
-        services.commit_listeners.append(rt.relay.handoff)
-        rt.tasks.append(asyncio.create_task(rt.relay.run(), name="outbox-relay"))
-    elif start_background:
-        # A child process delivers (taskboard.relay_process): AWS calls never take
-        # this event loop.  The in-process relay object only answers /metrics.
-        rt.relay = RelayProcess(settings, rt.endpoint_url, rt.relay.backlog)
-        services.commit_listeners.append(rt.relay.nudge)
-        rt.tasks.append(asyncio.create_task(rt.relay.run(), name="outbox-relay-process"))
-    else:
-        services.commit_listeners.append(rt.relay.nudge)
+    local, endpoint_url = _endpoint(settings)
+    session = aioboto3.Session(region_name=settings.aws_region)
+    queue_url = await _provision(settings, session, endpoint_url)
+    # Fail fast: a read that cannot reach DynamoDB falls back to the outbox table.
+    fast = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "total_max_attempts": 2})
+    activity = FallbackActivityLog(
+        DynamoActivityLog(session, table_name=settings.activity_table, endpoint_url=endpoint_url,
+                          region=settings.aws_region, client_config=fast),
+        _sql_activity(make_session_factory(read_engine) if read_engine is not None else session_factory),
+    )
+    suppressions = SuppressionReader(session, table=settings.activity_table, endpoint_url=endpoint_url,
+                                     region=settings.aws_region, client_config=fast)
+    aws = _AwsSide(activity=activity, session=session, endpoint_url=endpoint_url, local=local, queue_url=queue_url,
+                   suppressions=suppressions,
+                   relay=_relay(settings, session_factory, gate, session, endpoint_url, start_background))
     if start_background:
-        rt.tasks.append(asyncio.create_task(_account_relay(settings, rt, sqlite).run(), name="account-relay"))
-    if start_background and settings.aws_mode == "aws" and settings.metrics_interval > 0:
-        rt.tasks.append(asyncio.create_task(emit_metrics(rt, settings.metrics_interval), name="metrics"))
-    if settings.worker_enabled and start_background:
-        rt.worker = await _worker(settings, rt, queue_url)
-        rt.tasks.append(asyncio.create_task(rt.worker.run(), name="mail-worker"))
-        rt.tasks.append(asyncio.create_task(_remind_every(settings, rt, session_factory), name="deadline-reminders"))
-    return rt
+        aws.account_relay = _account_relay(settings, engine, gate, session, endpoint_url)
+        if settings.worker_enabled:
+            aws.worker = _worker(settings, endpoint_url, queue_url)
+    return aws
+
+
+def _endpoint(settings: Settings) -> tuple[LocalAWS | None, str | None]:
+    """The embedded emulator in `local` mode, and the endpoint the clients use."""
+    if settings.aws_mode != "local":
+        return None, os.environ.get("AWS_ENDPOINT_URL") or None
+    from notify.emulator import LocalAWS
+
+    # Dummy credentials: the emulator accepts any, and nothing real is touched.
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        os.environ.setdefault(key, "testing")
+    local = LocalAWS()
+    return local, local.endpoint_url
+
+
+async def _provision(settings: Settings, session: Any, endpoint_url: str | None) -> str | None:
+    """Where the settings ask for it, the table, bus and queue; the queue's URL."""
+    if not settings.provision_enabled:
+        return None
+    from notify.provision import provision
+
+    out = await provision(session, endpoint_url=endpoint_url, region=settings.aws_region,
+                          table=settings.activity_table, bus=settings.event_bus, queue=settings.notify_queue,
+                          mail_from=settings.mail_from)
+    queue_url: str | None = out["queue_url"]
+    return queue_url
+
+
+def _relay(settings: Settings, session_factory: Any, gate: WriteGate, session: Any, endpoint_url: str | None,
+           start_background: bool) -> Relay:
+    """Inline, this process delivers what it commits: rows are written leased to
+    its relay and handed over after the commit, with no claim transaction.  As a
+    child process (taskboard.relay_process), AWS calls never take this event loop;
+    the in-process relay object only answers the backlog for /metrics.  Without
+    background tasks, a relay that nobody runs, nudged after commits."""
+    from taskboard.relay_process import RelayProcess, outbox_relay
+
+    inline = settings.relay_in_process(is_sqlite(settings.database_url))
+    relay = outbox_relay(settings, session_factory, sqlite=is_sqlite(settings.database_url), aws_session=session,
+                         endpoint_url=endpoint_url, gate=gate, takes_commits=start_background and inline)
+    if start_background and not inline:
+        return RelayProcess(settings, endpoint_url, relay.backlog)
+    return relay
+
+
+async def _start_background(rt: Runtime, hub: LocalHub | RedisHub, aws: _AwsSide, session_factory: Any) -> None:
+    """The live hub's listener, the session revocation poll, the seq checks; with
+    AWS the relays, the metric lines, the mail worker and the reminders."""
+    settings, services, tasks = rt.settings, rt.services, rt.tasks
+    if isinstance(hub, RedisHub):
+        await hub.start()
+    tasks.append(asyncio.create_task(services.sessions.watch(services.reader, settings.session_revocation_poll,
+                                                             services.tokens),
+                                     name="session-revocations"))
+    if settings.live_seq_check_interval > 0:
+        hub.watch_seqs(partial(board_seqs, services), settings.live_seq_check_interval)
+    if aws.relay is None:
+        return
+    inline = settings.relay_in_process(is_sqlite(settings.database_url))
+    tasks.append(asyncio.create_task(aws.relay.run(), name="outbox-relay" if inline else "outbox-relay-process"))
+    if aws.account_relay is not None:
+        tasks.append(asyncio.create_task(aws.account_relay.run(), name="account-relay"))
+    if settings.aws_mode == "aws" and settings.metrics_interval > 0:
+        tasks.append(asyncio.create_task(emit_metrics(rt, settings.metrics_interval), name="metrics"))
+    if aws.worker is not None:
+        tasks.append(asyncio.create_task(aws.worker.run(), name="mail-worker"))
+        tasks.append(asyncio.create_task(_remind_every(settings, rt, session_factory), name="deadline-reminders"))
 
 
 async def _remind_every(settings: Settings, rt: Runtime, session_factory: Any) -> None:
@@ -209,25 +287,24 @@ async def _remind_every(settings: Settings, rt: Runtime, session_factory: Any) -
         await asyncio.sleep(settings.reminder_interval)
 
 
-async def _worker(settings: Settings, rt: Runtime, queue_url: str | None) -> Any:
+def _worker(settings: Settings, endpoint_url: str | None, queue_url: str | None) -> MailWorker:
     from notify.worker import MailWorker
 
     return MailWorker.from_settings(
         queue_name=settings.notify_queue, queue_url=queue_url, table=settings.activity_table,
-        mail_from=settings.mail_from, endpoint_url=rt.endpoint_url, region=settings.aws_region,
+        mail_from=settings.mail_from, endpoint_url=endpoint_url, region=settings.aws_region,
     )
 
 
-def _account_relay(settings: Settings, rt: Runtime, sqlite: bool) -> Any:
+def _account_relay(settings: Settings, engine: AsyncEngine, gate: WriteGate, session: Any,
+                   endpoint_url: str | None) -> AccountRelay:
     """A user's own mail (verification, reset, invitation) and phone codes: their
     outbox is small, so this process delivers it (notify.account_relay)."""
     from notify.account_relay import AccountRelay
 
-    relay = AccountRelay(rt.engine, rt.services.gate, rt.aws_session, bus=settings.event_bus,
-                         endpoint_url=rt.endpoint_url, region=settings.aws_region, mysql=not sqlite,
-                         sweep_interval=settings.relay_sweep_interval, lease_seconds=settings.relay_lease_seconds)
-    rt.services.account_mail_nudge = relay.nudge
-    return relay
+    return AccountRelay(engine, gate, session, bus=settings.event_bus, endpoint_url=endpoint_url,
+                        region=settings.aws_region, mysql=not is_sqlite(settings.database_url),
+                        sweep_interval=settings.relay_sweep_interval, lease_seconds=settings.relay_lease_seconds)
 
 
 async def close(rt: Runtime) -> None:
@@ -240,7 +317,7 @@ async def close(rt: Runtime) -> None:
     for task in rt.tasks:
         with contextlib.suppress(BaseException):
             await task
-    if rt.relay is not None and hasattr(rt.relay, "aclose"):
+    if rt.relay is not None:
         with contextlib.suppress(Exception):
             await rt.relay.aclose()
     if rt.redis is not None:
@@ -251,14 +328,6 @@ async def close(rt: Runtime) -> None:
         await rt.read_engine.dispose()
     if rt.local_aws is not None:
         rt.local_aws.stop()
-
-
-class _NoActivity:
-    async def board_activity(self, board_id: str, first: int, after: str | None) -> Any:
-        raise RuntimeError("the activity log is not wired yet")
-
-    async def task_activity(self, task_id: str, first: int, after: str | None) -> Any:
-        raise RuntimeError("the activity log is not wired yet")
 
 
 class ConfigError(Exception):

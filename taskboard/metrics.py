@@ -12,11 +12,14 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
+
+if TYPE_CHECKING:
+    from taskboard.bootstrap import Runtime
 
 log = logging.getLogger("taskboard")
 
@@ -47,7 +50,7 @@ class Snapshot:
     live_subscribers: int | None = None
 
 
-async def snapshot(rt: Any) -> Snapshot:
+async def snapshot(rt: Runtime) -> Snapshot:
     snap = Snapshot()
     relay = rt.relay
     if relay is not None:
@@ -57,7 +60,7 @@ async def snapshot(rt: Any) -> Snapshot:
             log.warning("could not read the outbox backlog for metrics", exc_info=True)
         snap.delivered_total = relay.delivered_total
         snap.failures_total = relay.failures_total
-        snap.conflicts_total = getattr(relay, "conflicts_total", 0)
+        snap.conflicts_total = relay.conflicts_total
     if rt.redis is not None:
         snap.redis_up = await redis_up(rt.redis)
     pool = rt.engine.pool
@@ -141,7 +144,7 @@ def emf_line(backlog: int | None, oldest_age: float | None, now_ms: int, *, redi
     }, separators=(",", ":"))
 
 
-async def emit_metrics(rt: Any, interval: float) -> None:
+async def emit_metrics(rt: Runtime, interval: float) -> None:
     """An EMF line every `interval` seconds, until cancelled."""
     conflicts_seen = 0
     while True:

@@ -24,7 +24,7 @@ import contextlib
 import logging
 import multiprocessing
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from taskboard import logs, observability
@@ -32,6 +32,7 @@ from taskboard.settings import Settings
 
 if TYPE_CHECKING:
     from models.db import WriteGate
+    from models.tables import BoardEventRow
     from notify.relay import OutboxRelay
 
 log = logging.getLogger("taskboard.relay")
@@ -40,18 +41,22 @@ _NUDGE = b"\0"
 
 
 def outbox_relay(settings: Settings, session_factory: Any, *, sqlite: bool, aws_session: Any,
-                 endpoint_url: str | None, gate: WriteGate) -> OutboxRelay:
-    """The relay the settings describe, the same in the server and in the child."""
+                 endpoint_url: str | None, gate: WriteGate, takes_commits: bool = False) -> OutboxRelay:
+    """The relay the settings describe, the same in the server and in the child;
+    `takes_commits`: it delivers what this process commits (`OutboxRelay.committed`)."""
     from notify.relay import OutboxRelay
 
     return OutboxRelay(session_factory, not sqlite, aws_session, settings.activity_table, settings.event_bus,
                        endpoint_url, settings.aws_region, sweep_interval=settings.relay_sweep_interval, gate=gate,
                        lease_seconds=settings.relay_lease_seconds, linger=settings.relay_linger_seconds,
-                       batch_size=settings.relay_batch_size)
+                       batch_size=settings.relay_batch_size, takes_commits=takes_commits)
 
 
 class RelayProcess:
-    """The parent's handle: nudge after commits, counters, supervision."""
+    """The parent's handle: nudge after commits, counters, supervision (a
+    `notify.relay.Relay`)."""
+
+    outbox_lease: float | None = None  # the child claims what the server commits
 
     def __init__(self, settings: Settings, endpoint_url: str | None,
                  backlog: Callable[[], Awaitable[tuple[int, float]]], *, restart_delay: float = 1.0) -> None:
@@ -79,6 +84,10 @@ class RelayProcess:
             return
         with contextlib.suppress(BlockingIOError, BrokenPipeError, OSError):
             os.write(fd, _NUDGE)
+
+    def committed(self, rows: Sequence[BoardEventRow]) -> None:
+        """The unit of work listener: `nudge`."""
+        self.nudge()
 
     async def backlog(self) -> tuple[int, float]:
         return await self._backlog()
@@ -147,6 +156,9 @@ class RelayProcess:
             if process.is_alive():
                 process.terminate()
                 await asyncio.to_thread(process.join, 5)
+
+    async def aclose(self) -> None:
+        """Nothing to release here: the child closes its own clients."""
 
 
 # --- the child -----------------------------------------------------------------
