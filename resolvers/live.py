@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncGenerator, AsyncIterator
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import bindparam, select
@@ -26,6 +27,7 @@ from models.tables import Board, BoardEventKind, BoardEventRow
 from resolvers.boards import visible_board
 from resolvers.context import Ctx, Services
 from resolvers.live_hub import RESYNC as RESYNC
+from resolvers.live_hub import Direct as Direct
 from resolvers.live_hub import Hub as Hub
 from resolvers.live_hub import LiveEvent as LiveEvent
 from resolvers.live_hub import LocalHub as LocalHub
@@ -39,6 +41,9 @@ boards_t = Board.__table__  # type: ignore[attr-defined]
 REPLAY_BATCH = 200
 _BOARD_SEQS = select(boards_t.c.id, boards_t.c.event_seq).where(boards_t.c.id.in_(bindparam("ids", expanding=True)))
 _SEQ_CHUNK = 500
+# Set by the transport in the task that reads a stream: what may take the stream's
+# events around it while it waits, caught up (taskboard.live_direct).
+DIRECT: ContextVar[Direct | None] = ContextVar("live_direct", default=None)
 
 
 async def _from_table(ctx: Ctx, board_id: str, after: int) -> list[LiveEvent]:
@@ -102,6 +107,7 @@ class _Stream:
         self.viewer_id = viewer_id
         self.member_at = member_at  # the viewer was a member when the board was at this seq
         self.last = last
+        self.direct = DIRECT.get()
         sub.seen = max(sub.seen, last)
 
     async def events(self, batch: list[LiveEvent] | None) -> AsyncGenerator[LiveEvent, None]:
@@ -118,20 +124,29 @@ class _Stream:
                     break
             sub.seen = max(sub.seen, self.last)
             sub.resync = False
-            while not sub.resync:
-                if sub.slow:
-                    raise SlowConsumer
-                poll = self.hub.poll_interval()
-                try:
-                    ev = await (sub.get() if poll is None else asyncio.wait_for(sub.get(), poll))
-                except TimeoutError:
-                    break  # cross-instance channel down: look at the table
-                if ev is RESYNC or ev.seq <= self.last:
-                    continue
-                if ev.seq > self.last + 1:
-                    break  # a gap: another instance's event is not here yet
-                yield ev
-                self._delivered(ev)
+            sub.direct = self.direct  # caught up: events may go around the stream while it waits
+            try:
+                while not sub.resync:
+                    if sub.slow:
+                        raise SlowConsumer
+                    sub.last = self.last
+                    poll = self.hub.poll_interval()
+                    try:
+                        ev = await (sub.get() if poll is None else asyncio.wait_for(sub.get(), poll))
+                    except TimeoutError:
+                        if sub.busy:
+                            continue  # an event is on its way around the stream: the table would repeat it
+                        break  # cross-instance channel down: look at the table
+                    finally:
+                        self.last = sub.last  # and what went around the stream meanwhile
+                    if ev is RESYNC or ev.seq <= self.last:
+                        continue
+                    if ev.seq > self.last + 1:
+                        break  # a gap: another instance's event is not here yet
+                    yield ev
+                    self._delivered(ev)
+            finally:
+                sub.direct = None
 
     def _delivered(self, ev: LiveEvent) -> None:
         """After the event went out: its MEMBER_REMOVED for the viewer ends the stream,

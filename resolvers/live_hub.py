@@ -50,12 +50,21 @@ class SlowConsumer(Exception):
     resume with afterSeq rather than hold the server's memory."""
 
 
+# Kinds the stream must look at itself (a MEMBER_REMOVED may end it, a BOARD_DELETED does).
+_CHECKED = frozenset({BoardEventKind.MEMBER_REMOVED, BoardEventKind.BOARD_DELETED})
+
+
 class Subscription:
     """One stream's buffer of live events: bounded, and a waiter woken by `offer`.
     (asyncio.Queue did the same with a good deal more work per event, and an event
-    is offered to every subscriber of its board.)"""
+    is offered to every subscriber of its board.)
 
-    __slots__ = ("_buffer", "_maxsize", "_waiter", "board_id", "resync", "seen", "slow")
+    While its stream waits, caught up, an event may go around it: `direct` (set by
+    the stream, see resolvers.live.DIRECT) takes it and calls `landed` once it was
+    written or not.  Until then the stream is not woken, so nothing overtakes it."""
+
+    __slots__ = ("_buffer", "_inflight", "_maxsize", "_waiter", "board_id", "direct", "last", "resync", "seen",
+                 "slow")
 
     def __init__(self, board_id: str, maxsize: int) -> None:
         self.board_id = board_id
@@ -67,10 +76,24 @@ class Subscription:
         self.slow = False  # dropped an event: the stream ends with SlowConsumer
         self.resync = False  # the cross-instance channel was away: re-read the table
         self.seen = 0  # the highest seq offered or read: the seq watch compares the board's with it
+        self.direct: Direct | None = None
+        self.last = 0  # the seq last delivered, while `direct` is set
+        self._inflight: LiveEvent | None = None  # the event `direct` took and has not landed
+
+    @property
+    def busy(self) -> bool:
+        """An event went around the stream and has not landed."""
+        return self._inflight is not None
 
     def offer(self, event: LiveEvent) -> None:
         if event.seq > self.seen:
             self.seen = event.seq
+        direct = self.direct
+        if direct is not None and self._goes_direct(event):
+            self._inflight = event
+            if direct(self, event):
+                return
+            self._inflight = None
         buffer = self._buffer
         if buffer is None:
             buffer = self._buffer = deque()
@@ -78,6 +101,32 @@ class Subscription:
             self.slow = True
             return
         buffer.append(event)
+        if self._inflight is None:
+            self._wake()
+
+    def _goes_direct(self, event: LiveEvent) -> bool:
+        """The stream waits with nothing buffered, the event is the next one, and it
+        is not one the stream must look at."""
+        waiter = self._waiter
+        return (self._inflight is None and self._buffer is None and waiter is not None and not waiter.done()
+                and event.seq == self.last + 1 and event.kind not in _CHECKED and event is not RESYNC
+                and not self.slow and not self.resync)
+
+    def landed(self, event: LiveEvent, delivered: bool) -> None:
+        """The end of a direct delivery: the event went out, or it is the stream's to send."""
+        if self._inflight is not event:
+            return
+        self._inflight = None
+        if delivered:
+            self.last = event.seq
+        else:
+            if self._buffer is None:
+                self._buffer = deque()
+            self._buffer.appendleft(event)
+        if self._buffer:
+            self._wake()
+
+    def _wake(self) -> None:
         waiter = self._waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
@@ -89,7 +138,7 @@ class Subscription:
             self.offer(RESYNC)
 
     async def get(self) -> LiveEvent:
-        while not self._buffer:
+        while not self._buffer or self._inflight is not None:
             self._waiter = asyncio.get_running_loop().create_future()
             try:
                 await self._waiter
@@ -99,6 +148,10 @@ class Subscription:
         if not self._buffer:
             self._buffer = None
         return event
+
+
+# Takes an event around a waiting stream (True), to call `Subscription.landed` later.
+Direct = Callable[[Subscription, LiveEvent], bool]
 
 
 class Hub(Protocol):

@@ -9,17 +9,24 @@ the viewer when the selection asks for viewer-specific fields.
 
 The render runs in a task of its own: a subscriber cancelled while it waits
 (the client completed, the socket closed) must not take the result away from
-the others waiting on the same render."""
+the others waiting on the same render.  Besides the subscribers' tasks that
+await it, a render has listeners (`when_ready`): the direct deliveries of
+`taskboard.live_direct`, called in one loop when it is done."""
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from typing import Any
+from functools import partial
+from typing import Any, Protocol
 
 import orjson
 from graphql import DocumentNode, FieldNode, Node, OperationDefinitionNode, VariableNode
+
+log = logging.getLogger("taskboard.ws")
 
 ROOT_FIELD = "boardEvents"
 # Fields whose value depends on who reads them: a selection holding one is rendered per viewer.
@@ -67,6 +74,17 @@ def selection_key(doc: DocumentNode, query: str, op_name: str | None, variables:
     return (query, op_name, shaping, viewer_id if per_viewer else None)
 
 
+class Listener(Protocol):
+    """What `EventRenderer.when_ready` calls back (taskboard.live_direct)."""
+
+    context: contextvars.Context  # the render's, when this listener starts it
+
+    def render(self, event: Any) -> Awaitable[str]: ...
+
+    def rendered(self, payload: str | None, sub: Any, event: Any) -> None:
+        """The render's text, or None when it failed."""
+
+
 class EventRenderer:
     """Renders one subscription event for one selection once, whoever asks."""
 
@@ -78,6 +96,7 @@ class EventRenderer:
         # each event, and shields (a future and two callbacks apiece) were a tenth of
         # a 5,000-subscriber fan-out.
         self._gates: dict[asyncio.Task[str], asyncio.Future[str]] = {}
+        self._listeners: dict[asyncio.Task[str], list[tuple[Listener, Any, Any]]] = {}
         self.executions = 0
 
     def cached(self, key: tuple[Any, ...]) -> str | None:
@@ -105,11 +124,26 @@ class EventRenderer:
                 # Another waiter's cancellation took the shared gate with it, or the render
                 # itself was cancelled (shutdown): not this subscriber, so again.
 
-    def _start(self, key: tuple[Any, ...], produce: Callable[[], Awaitable[str]]) -> asyncio.Task[str]:
+    def when_ready(self, key: tuple[Any, ...], listener: Listener, sub: Any, event: Any) -> None:
+        """`listener.rendered(payload, sub, event)` once the render of `key` is done (now if
+        it is), with no task of the listener's own waiting for it."""
+        task = self._cache.get(key)
+        if task is None or (task.done() and (task.cancelled() or task.exception() is not None)):
+            task = self._start(key, partial(listener.render, event), listener.context)
+        if task.done():
+            listener.rendered(task.result(), sub, event)
+            return
+        waiting = self._listeners.get(task)
+        if waiting is None:
+            waiting = self._listeners[task] = []
+        waiting.append((listener, sub, event))
+
+    def _start(self, key: tuple[Any, ...], produce: Callable[[], Awaitable[str]],
+               context: contextvars.Context | None = None) -> asyncio.Task[str]:
         async def run() -> str:
             return await produce()
 
-        task = asyncio.get_running_loop().create_task(run())
+        task = asyncio.get_running_loop().create_task(run(), context=context)
         task.add_done_callback(self._done(key))
         self._cache[key] = task
         self._cache.move_to_end(key)
@@ -133,4 +167,12 @@ class EventRenderer:
                     gate.set_exception(exc)
                 else:
                     gate.set_result(task.result())
+            waiting = self._listeners.pop(task, None)
+            if waiting:
+                payload = None if failed else task.result()
+                for listener, sub, event in waiting:
+                    try:
+                        listener.rendered(payload, sub, event)
+                    except Exception:  # one listener's failure is not the others'
+                        log.exception("live delivery failed")
         return done

@@ -1,103 +1,49 @@
 """GraphQL over websockets, `graphql-transport-ws` only.
 
-One `LiveSocket` per connection: a reader that speaks the protocol, a writer
-that drains a bounded outgoing queue (a consumer that falls too far behind is
-closed and resumes with `afterSeq`), a keep-alive ping, and a timer that closes
-the socket when its access token expires.  Subscription payloads are rendered
-once per event and distinct selection (`taskboard.live_render`) and the same
-text goes to every subscriber that asked for it."""
+One `LiveSocket` per connection: a reader that speaks the protocol (here), a
+writer that drains a bounded outgoing queue, a keep-alive ping and a timer that
+closes the socket when its access token expires (`taskboard.ws_io`), and the
+operations it runs (`taskboard.ws_ops`).  A consumer that falls too far behind is
+closed and resumes with `afterSeq`.  Subscription payloads are rendered once per
+event and distinct selection (`taskboard.live_render`) and the same text goes to
+every subscriber that asked for it, around the subscriptions' tasks where it can
+(`taskboard.live_direct`)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import contextvars
-import logging
-import time
-import uuid
-from collections import deque
-from collections.abc import Awaitable, Callable
-from functools import partial
 from typing import Any
 
 import orjson
-from graphql import (
-    DocumentNode,
-    ExecutionResult,
-    GraphQLError,
-    GraphQLSchema,
-)
-from graphql.execution import Executor, create_source_event_stream, execute_subscription_event
-from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+from graphql import GraphQLError
+from starlette.websockets import WebSocketDisconnect
 
 from auth.tokens import InvalidToken, bearer
-from models.errors import ApiError, ErrorCode
-from resolvers.context import Ctx, Services
-from resolvers.live import SlowConsumer
-from schema.execution import Operations, Prepared, is_subscription
-from schema.persisted import PersistedStore, Resolved
+from models.errors import ErrorCode
+from schema.execution import is_subscription
+from schema.persisted import Resolved
 from taskboard import logs
-from taskboard.clientaddr import connection_address
-from taskboard.live_render import EventRenderer, selection_key
-from taskboard.settings import Settings
+from taskboard.ws_io import (
+    BAD_MESSAGE,
+    DUPLICATE_ID,
+    FORBIDDEN,
+    INIT_TIMEOUT,
+    SLOW_CONSUMER,
+    TOO_MANY_INITS,
+    UNAUTHORIZED,
+    ProtocolConfig,
+)
+from taskboard.ws_ops import Operations
 
-log = logging.getLogger("taskboard.ws")
+__all__ = ["BAD_MESSAGE", "DUPLICATE_ID", "FORBIDDEN", "INIT_TIMEOUT", "PROTOCOL", "SLOW_CONSUMER",
+           "TOO_MANY_INITS", "UNAUTHORIZED", "LiveSocket", "ProtocolConfig"]
 
 PROTOCOL = "graphql-transport-ws"
-# Close codes of the protocol, and ours.
-BAD_MESSAGE, UNAUTHORIZED, FORBIDDEN, INIT_TIMEOUT, DUPLICATE_ID, TOO_MANY_INITS = 4400, 4401, 4403, 4408, 4409, 4429
-SLOW_CONSUMER = 1013  # "try again later": reconnect and resume with afterSeq
-# The sockets' timers run in this one context: a handle otherwise copies the
-# current one, and a socket re-arms its timer for as long as it is open.
-_TIMER_CONTEXT = contextvars.Context()
 
 
-class ProtocolConfig:
-    def __init__(self, operations: Operations, services: Services, settings: Settings,
-                 persisted: PersistedStore | None = None) -> None:
-        self.operations = operations
-        self.persisted = persisted
-        self.schema: GraphQLSchema = operations.schema
-        self.services = services
-        self.settings = settings
-        self.renderer = EventRenderer()
-        self.max_frame = 64 * 1024
-        self.out_queue = 256
-
-
-class LiveSocket:
-    # Thousands of these sit idle on one board: slots, no queue until there is
-    # something to queue, and the timers a TimerHandle rather than a task.
-    __slots__ = ("_asgi_send", "_closer", "_next_ping", "_out", "_room", "_timer", "_write_text", "_writer_task",
-                 "acked", "cfg", "closing", "expires_at", "init_received", "ip", "opened", "ops", "viewer_id", "ws")
-
-    def __init__(self, websocket: WebSocket, config: ProtocolConfig) -> None:
-        self.ws = websocket
-        self.cfg = config
-        self.viewer_id: str | None = None
-        self.acked = False
-        self.init_received = False
-        self.ops: dict[str, asyncio.Task[None]] = {}
-        self._out: deque[str] | None = None  # our own messages waiting for the writer
-        self._room: asyncio.Future[None] | None = None  # replies waiting for room in `_out`
-        self.closing = False
-        self.ip = connection_address(websocket, config.settings.trusted_networks)
-        self.opened = asyncio.get_running_loop().time()
-        self.expires_at = 0.0
-        self._timer: asyncio.TimerHandle | None = None
-        self._next_ping = 0.0
-        self._closer: asyncio.Task[None] | None = None  # a close the timer started
-        self._writer_task: asyncio.Task[None] | None = None
-        # Frames go to the ASGI send itself once the socket is accepted: Starlette's
-        # send_text and send are two more coroutines per frame and check a state that
-        # `closing` already tracks here, and a board event is a frame per subscriber.
-        self._asgi_send = websocket._send
-        # Under `taskboard serve` (taskboard.ws_protocol), a frame can go to the transport
-        # without the ASGI round: None elsewhere.
-        self._write_text: Callable[[bytes], bool] | None = getattr(
-            getattr(self._asgi_send, "__self__", None), "write_text", None)
-
-    # -- lifecycle ------------------------------------------------------------
+class LiveSocket(Operations):
+    __slots__ = ()
 
     async def run(self) -> None:
         offered = [p.strip() for p in self.ws.scope.get("subprotocols", [])]
@@ -123,114 +69,8 @@ class LiveSocket:
                 with contextlib.suppress(BaseException):
                     await task
 
-    async def close(self, code: int, reason: str = "") -> None:
-        if self.closing:
-            return
-        self.closing = True
-        with contextlib.suppress(Exception):
-            if self.ws.application_state != WebSocketState.DISCONNECTED:
-                # A peer that does not read never lets the close frame out: give up after a
-                # moment; the server's websocket pings then drop the connection.
-                await asyncio.wait_for(self.ws.close(code=code, reason=reason[:120]), 2)
-
     async def _end_session(self) -> None:
         await self.close(FORBIDDEN, "Session ended")
-
-    def send(self, message: dict[str, Any]) -> None:
-        """A message of the server's own (keep-alive): dropped when the queue is full,
-        since a full queue is traffic enough."""
-        if not self.closing and (self._out is None or len(self._out) < self.cfg.out_queue):
-            self._queue(orjson.dumps(message).decode())
-
-    async def reply(self, message: dict[str, Any]) -> None:
-        """A message answering the client: waits for room, so a client that floods us
-        with requests is slowed to the pace at which it reads our answers."""
-        while not self.closing and self._out is not None and len(self._out) >= self.cfg.out_queue:
-            if self._room is None:
-                self._room = asyncio.get_running_loop().create_future()
-            await asyncio.shield(self._room)  # shared by every waiter: one cancelled leaves it to the others
-        if not self.closing:
-            self._queue(orjson.dumps(message).decode())
-
-    def _queue(self, frame: str) -> None:
-        if self._out is None:
-            self._out = deque()
-        self._out.append(frame)
-        self._ensure_writer()
-
-    def _wake_room(self) -> None:
-        room, self._room = self._room, None
-        if room is not None and not room.done():
-            room.set_result(None)
-
-    def _ensure_writer(self) -> None:
-        # One task only while there is something to write: an idle socket costs less.
-        if self._writer_task is None or self._writer_task.done():
-            self._writer_task = asyncio.get_running_loop().create_task(self._writer())
-
-    async def _send_now(self, frame: str) -> bool:
-        if self.closing:
-            return False
-        try:
-            if self._write_text is not None and self._write_text(frame.encode()):
-                return True
-            await self._asgi_send({"type": "websocket.send", "text": frame})
-        except Exception:  # the peer went away
-            self.closing = True
-            return False
-        return True
-
-    async def _writer(self) -> None:
-        out = self._out
-        while out and not self.closing:
-            frame = out.popleft()
-            self._wake_room()
-            try:
-                await self._asgi_send({"type": "websocket.send", "text": frame})
-            except Exception:  # the peer went away
-                self.closing = True
-        if self._out is out and not out:
-            self._out = None  # an idle socket keeps no queue
-        if self.closing:
-            self._out = None
-            self._wake_room()  # unblock anyone waiting for room
-        self._writer_task = None  # nor a finished task
-
-    def _start_timers(self) -> None:
-        self._next_ping = asyncio.get_running_loop().time() + self.cfg.settings.keepalive_interval
-        self._arm()
-
-    def _arm(self) -> None:
-        """The connection_init deadline, the keep-alive ping (an idle socket must see
-        traffic within the ALB's 60 s idle timeout) and the token's expiry, in one
-        timer (a task per socket cost more than the rest of an idle socket's state)."""
-        if self._timer is not None:
-            self._timer.cancel()
-        loop = asyncio.get_running_loop()
-        wake = self._next_ping if self.acked else self.opened + self.cfg.settings.connection_init_timeout
-        if self.expires_at:
-            wake = min(wake, loop.time() + self.expires_at - time.time())
-        self._timer = loop.call_at(wake, self._tick, context=_TIMER_CONTEXT)
-
-    def _tick(self) -> None:
-        self._timer = None
-        if self.closing:
-            return
-        loop = asyncio.get_running_loop()
-        if not self.acked:
-            if loop.time() >= self.opened + self.cfg.settings.connection_init_timeout:
-                self._close_soon(INIT_TIMEOUT, "Connection initialisation timeout")
-                return
-        elif self.expires_at and time.time() >= self.expires_at:
-            self._close_soon(FORBIDDEN, "Access token expired")
-            return
-        elif loop.time() >= self._next_ping:
-            self.send({"type": "ping"})
-            self._next_ping = loop.time() + self.cfg.settings.keepalive_interval
-        self._arm()
-
-    def _close_soon(self, code: int, reason: str) -> None:
-        self._closer = asyncio.get_running_loop().create_task(self.close(code, reason))
 
     # -- protocol -------------------------------------------------------------
 
@@ -351,97 +191,3 @@ class LiveSocket:
         else:
             self.ops[op_id] = asyncio.create_task(
                 logs.logged(line, self._single(op_id, prepared, variables or {}, op_name)))
-
-    def _ctx(self) -> Ctx:
-        op = logs.current()  # the operation's line and its errors show one request id
-        return Ctx(self.cfg.services, viewer_id=self.viewer_id, client_ip=self.ip,
-                   request_id=op.request_id if op is not None else uuid.uuid4().hex)
-
-    def _format(self, errors: list[GraphQLError], request_id: str = "-") -> list[Any]:
-        return self.cfg.operations.format(errors, request_id)
-
-    async def _error(self, op_id: str, errors: list[GraphQLError]) -> None:
-        payload = self._format(errors)
-        if logs.current() is None:  # refused before it ran: a line of its own
-            logs.refused("ws", payload, user_id=self.viewer_id)
-        else:
-            logs.note_errors(payload)
-        await self.reply({"id": op_id, "type": "error", "payload": payload})
-
-    async def _finish(self, op_id: str) -> None:
-        if self.ops.pop(op_id, None) is not None:
-            await self.reply({"id": op_id, "type": "complete"})
-
-    async def _single(self, op_id: str, prepared: Prepared, variables: dict[str, Any], op_name: str | None) -> None:
-        """Queries and mutations over the socket: one result, then complete."""
-        body = await self.cfg.operations.run(prepared, self._ctx(), variables, op_name)
-        logs.note_errors(body.get("errors"))
-        await self.reply({"id": op_id, "type": "next", "payload": body})
-        await self._finish(op_id)
-
-    async def _subscription(self, op_id: str, doc: DocumentNode, query: str, variables: dict[str, Any],
-                            op_name: str | None) -> None:
-        ctx = self._ctx()
-        executor = Executor.build(self.cfg.schema, doc, context_value=ctx, raw_variable_values=variables,
-                                  operation_name=op_name, hide_suggestions=self.cfg.operations.production)
-        if isinstance(executor, list):
-            await self._error(op_id, executor)
-            self.ops.pop(op_id, None)
-            return
-        stream: Any = create_source_event_stream(executor)
-        if isinstance(stream, Awaitable):
-            stream = await stream
-        if isinstance(stream, ExecutionResult):
-            await self._error(op_id, list(stream.errors or []))
-            self.ops.pop(op_id, None)
-            return
-        selection = selection_key(doc, query, op_name, variables, self.viewer_id)
-        prefix = '{"id":' + orjson.dumps(op_id).decode() + ',"type":"next","payload":'
-        renderer = self.cfg.renderer
-        try:
-            async for event in stream:
-                # A board event is one render per (board, seq); other streams name their own key.
-                own = getattr(event, "render_key", None)
-                key = (*(own or (event.board_id, event.seq)), *selection)
-                payload = renderer.cached(key)
-                if payload is None:
-                    payload = await renderer.render(key, partial(self._execute, doc, variables, op_name, event))
-                # Straight to the socket: it waits when the client does not read, and then
-                # this subscription's bounded buffer fills (SlowConsumer below).
-                if not await self._send_now(prefix + payload + "}"):
-                    return
-        except SlowConsumer:
-            log.info("closing a websocket that fell too far behind (%s)", self.ip)
-            await self.close(SLOW_CONSUMER, "Too far behind; resume with afterSeq")
-            return
-        except ApiError as exc:
-            await self._error(op_id, [GraphQLError(exc.message, original_error=exc)])
-            self.ops.pop(op_id, None)
-            return
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # masked: logged with an id, never shown
-            log.exception("live stream failed (request %s)", ctx.request_id)
-            await self._error(op_id, [GraphQLError("Internal server error", extensions={
-                "code": ErrorCode.INTERNAL_SERVER_ERROR.value, "requestId": ctx.request_id})])
-            self.ops.pop(op_id, None)
-            return
-        finally:
-            aclose = getattr(stream, "aclose", None)
-            if aclose is not None:
-                with contextlib.suppress(Exception):
-                    await aclose()
-        await self._finish(op_id)
-
-    async def _execute(self, doc: DocumentNode, variables: dict[str, Any], op_name: str | None, event: Any) -> str:
-        ctx = self._ctx()  # fresh loaders for every event: nothing cached goes stale
-        executor = Executor.build(self.cfg.schema, doc, context_value=ctx, raw_variable_values=variables,
-                                  operation_name=op_name)
-        assert not isinstance(executor, list)  # the same arguments built before
-        result: Any = execute_subscription_event(executor.build_per_event_executor(event))
-        if isinstance(result, Awaitable):
-            result = await result
-        body: dict[str, Any] = {"data": result.data}
-        if result.errors:
-            body["errors"] = self._format(list(result.errors), ctx.request_id)
-        return orjson.dumps(body).decode()

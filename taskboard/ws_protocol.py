@@ -113,15 +113,31 @@ class LeanWebSocketProtocol(WebSocketsSansIOProtocol):
         thousands of sockets, and websockets' frame machinery plus uvicorn's `send` cost
         more than the write.  False when the frame must take the ordinary way (the
         transport's buffer is full: `send` waits; not open; an extension on)."""
-        if (not self.writable.is_set() or self.close_sent or self.conn.state is not OPEN
-                or self.conn.extensions or self.transport.is_closing()):
+        if not _plainly_open(self):
             return False
-        n = len(data)
-        if n < 126:
-            header = bytes((0x81, n))
-        elif n < 0x10000:
-            header = struct.pack("!BBH", 0x81, 126, n)
-        else:
-            header = struct.pack("!BBQ", 0x81, 127, n)
-        self.transport.write(header + data)
+        self.transport.write(text_frame(data))
         return True
+
+    def write_frame(self, frame: bytes) -> bool:
+        """`write_text` of a frame `text_frame` built (the same frame goes to many sockets)."""
+        if not _plainly_open(self):
+            return False
+        self.transport.write(frame)
+        return True
+
+
+def _plainly_open(proto: Any) -> bool:
+    return not (not proto.writable.is_set() or proto.close_sent or proto.conn.state is not OPEN
+                or proto.conn.extensions or proto.transport.is_closing())
+
+
+def text_frame(data: bytes) -> bytes:
+    """An unmasked, unfragmented text frame (a server's) of `data`."""
+    n = len(data)
+    if n < 126:
+        header = bytes((0x81, n))
+    elif n < 0x10000:
+        header = struct.pack("!BBH", 0x81, 126, n)
+    else:
+        header = struct.pack("!BBQ", 0x81, 127, n)
+    return header + data
