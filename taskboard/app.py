@@ -3,12 +3,8 @@ board, and in development the mail page."""
 
 from __future__ import annotations
 
-import contextlib
-import gc
-import html
-import logging
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -17,25 +13,21 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 from starlette.websockets import WebSocket
 
 from schema import build_schema
 from schema.execution import Operations
-from schema.persisted import MANIFEST_NAME, PersistedStore, load_manifest
-from taskboard import bootstrap, logs, observability
-from taskboard.admission import QueryGate
-from taskboard.cache import ResponseCache
-from taskboard.http import GraphQLEndpoint
-from taskboard.metrics import exposition, metrics_registry, snapshot
-from taskboard.session_cookie import SessionEndpoints
+from schema.persisted import MANIFEST_NAME, load_manifest
+from taskboard import logs, observability
+from taskboard.devmail import dev_mail
+from taskboard.health import healthz, metrics_endpoint, readyz
+from taskboard.lifespan import lifespan, state_of
 from taskboard.settings import Settings
-from taskboard.ws import LiveSocket, ProtocolConfig
-
-log = logging.getLogger("taskboard")
+from taskboard.ws import LiveSocket
 
 REPO_WEB_DIST = Path(__file__).resolve().parent.parent / "web" / "dist"
 
@@ -44,135 +36,63 @@ def create_app(settings: Settings | None = None) -> App:
     settings = settings or Settings()
     logs.configure(settings.log_style)
     observability.setup(settings.tracing)
-    production = settings.production
-    schema = build_schema()
-    operations = Operations(schema, max_depth=settings.max_depth, max_aliases=settings.max_aliases,
-                            max_tokens=settings.max_tokens, introspection=not production, production=production,
-                            max_cost=settings.max_cost, page_size=settings.max_page_size,
-                            cache_bytes=settings.document_cache_bytes,
-                            cache_document_chars=settings.document_cache_max_chars,
-                            compiled=settings.compiled_execution)
-    state: dict[str, Any] = {}
+    operations = _operations(settings)
     web_dir = Path(settings.web_dir) if settings.web_dir else REPO_WEB_DIST
     manifest = persisted_manifest(settings, operations, web_dir)
+    middleware = observability.middleware()
+    traced = bool(middleware)  # the tracing middleware wants the live socket's span
+    if settings.cors_origins:
+        middleware.append(Middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["POST"],
+                                     allow_headers=["authorization", "content-type"]))
+    app = App(routes=_routes(settings, web_dir), middleware=middleware,
+              lifespan=partial(lifespan, settings=settings, operations=operations, manifest=manifest))
+    app.live_socket = None if traced else graphql_ws
+    return app
 
-    async def graphql_http(request: Request) -> Response:
-        return await state["endpoint"](request)
 
-    async def graphql_ws(websocket: WebSocket) -> None:
-        await LiveSocket(websocket, state["ws"]).run()
+def _operations(settings: Settings) -> Operations:
+    production = settings.production
+    return Operations(build_schema(), max_depth=settings.max_depth, max_aliases=settings.max_aliases,
+                      max_tokens=settings.max_tokens, introspection=not production, production=production,
+                      max_cost=settings.max_cost, page_size=settings.max_page_size,
+                      cache_bytes=settings.document_cache_bytes,
+                      cache_document_chars=settings.document_cache_max_chars,
+                      compiled=settings.compiled_execution)
 
-    async def auth_session(request: Request) -> Response:
-        return await state["session"].session(request)
 
-    async def auth_logout(request: Request) -> Response:
-        return await state["session"].logout(request)
-
-    async def healthz(_: Request) -> Response:
-        return JSONResponse({"status": "ok"})
-
-    async def readyz(_: Request) -> Response:
-        rt: bootstrap.Runtime = state["runtime"]
-        checks = await rt.ready()
-        ok = all(v == "ok" for v in checks.values())
-        return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503)
-
-    registry, collector = metrics_registry()
-
-    async def metrics(_: Request) -> Response:
-        collector.latest = await snapshot(state["runtime"])
-        body, content_type = exposition(registry)
-        return Response(body, media_type=content_type)
-
-    async def dev_mail(_: Request) -> Response:
-        from notify.emulator import sent_mails, sent_sms
-
-        mails = sent_mails(settings.aws_region)
-        # The texts too: a developer (and the browser tests) read the phone code here.
-        texts = "".join(
-            f"<li><b>To:</b> {html.escape(str(m['to']))} &middot; <q>{html.escape(str(m['message']))}</q></li>"
-            for m in reversed(sent_sms(settings.aws_region))
-        )
-        rows = "".join(
-            f"<article><h2>{html.escape(m.get('subject') or '')}</h2>"
-            f"<p><b>To:</b> {html.escape(', '.join(m.get('to') or []))}"
-            f" &middot; <time>{html.escape(str(m.get('at') or ''))}</time></p>"
-            f"<pre>{html.escape(m.get('text') or m.get('body') or '')}</pre></article>"
-            for m in reversed(mails)
-        )
-        page = (f"<!doctype html><html lang=en><head><meta charset=utf-8><title>Sent mail</title>"
-                f"<meta name=viewport content='width=device-width,initial-scale=1'>"
-                f"<style>body{{font-family:system-ui;max-width:50rem;margin:2rem auto;padding:0 1rem}}"
-                f"article{{border-bottom:1px solid #ddd}}pre{{white-space:pre-wrap}}</style></head>"
-                f"<body><h1>Mail sent by this development server ({len(mails)})</h1>"
-                f"{rows or '<p>No mail yet.</p>'}"
-                f"<h1>Text messages</h1>{f'<ul>{texts}</ul>' if texts else '<p>No text messages yet.</p>'}"
-                f"</body></html>")
-        return HTMLResponse(page)
-
-    @contextlib.asynccontextmanager
-    async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        started = time.monotonic()
-        rt = await bootstrap.build(settings)
-        state["runtime"] = rt
-        cache = (ResponseCache(rt.services.reader, max_bytes=settings.response_cache_bytes,
-                               max_entry_bytes=settings.response_cache_entry_bytes)
-                 if settings.response_cache else None)
-        if cache is not None:
-            rt.services.names_changed.append(cache.clear)
-        gate = (QueryGate(rt.services.gate, settings.queries_while_writing)
-                if settings.queries_while_writing else None)
-        persisted = PersistedStore(max_bytes=settings.persisted_cache_bytes,
-                                   max_document_chars=settings.document_cache_max_chars, redis=rt.redis,
-                                   manifest=manifest, only=settings.persisted_only)
-        state["endpoint"] = GraphQLEndpoint(operations, rt.services, max_body=settings.max_body_bytes,
-                                            graphiql=not production, cache=cache, query_gate=gate,
-                                            trusted_proxies=settings.trusted_networks, persisted=persisted)
-        state["ws"] = ProtocolConfig(operations, rt.services, settings, persisted)
-        state["session"] = SessionEndpoints(rt.services, cors_origins=settings.cors_origins,
-                                            trusted_proxies=settings.trusted_networks)
-        if settings.gc_tuning:
-            # A server with thousands of live sockets keeps a large, long-lived heap; the
-            # default thresholds rescan it often and stall every delivery for 100+ ms.
-            # Freeze what startup built and scan the older generations less often.  The
-            # young one stays small: at 50,000 each of its collections stalled fan-out
-            # deliveries for 25-30 ms (gc callbacks under bench fanout.py); at 5,000 they
-            # take a few ms (three alternating runs each: max latency 91-103 ms against
-            # 121-129, p99 66.5 against 68.5 ms in the median).
-            gc.collect()
-            gc.freeze()
-            gc.set_threshold(5_000, 20, 100)
-        log.info("taskboard ready in %.1fs (database %s, aws %s)", time.monotonic() - started,
-                 settings.database_url.split("://")[0], settings.aws_mode)
-        try:
-            yield
-        finally:
-            await bootstrap.close(rt)
-            observability.flush()
-
-    routes: list[Any] = [
+def _routes(settings: Settings, web_dir: Path) -> list[BaseRoute]:
+    routes: list[BaseRoute] = [
         Route("/graphql", graphql_http, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]),
         WebSocketRoute("/graphql", graphql_ws),
         Route("/auth/session", auth_session, methods=["GET", "POST"]),
         Route("/auth/logout", auth_logout, methods=["GET", "POST"]),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
-        Route("/metrics", metrics),
+        Route("/metrics", metrics_endpoint()),
     ]
     if settings.env == "development" and settings.aws_mode == "local":
-        routes.append(Route("/dev/mail", dev_mail))
+        routes.append(Route("/dev/mail", partial(dev_mail, region=settings.aws_region)))
     if (web_dir / "index.html").exists():
         routes.append(Mount("/", app=WebBoard(directory=web_dir, html=True), name="web"))
     else:
         routes.append(Route("/", _no_web))
-    middleware = observability.middleware()
-    traced = bool(middleware)  # the tracing middleware wants the live socket's span
-    if settings.cors_origins:
-        middleware.append(Middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["POST"],
-                                     allow_headers=["authorization", "content-type"]))
-    app = App(routes=routes, middleware=middleware, lifespan=lifespan)
-    app.live_socket = None if traced else graphql_ws
-    return app
+    return routes
+
+
+async def graphql_http(request: Request) -> Response:
+    return await state_of(request).endpoint(request)
+
+
+async def graphql_ws(websocket: WebSocket) -> None:
+    await LiveSocket(websocket, state_of(websocket).ws).run()
+
+
+async def auth_session(request: Request) -> Response:
+    return await state_of(request).session.session(request)
+
+
+async def auth_logout(request: Request) -> Response:
+    return await state_of(request).session.logout(request)
 
 
 class App(Starlette):

@@ -98,17 +98,8 @@ async def activity(api: Api, user: dict[str, Any], board_id: str, first: int = 1
 
 
 def runtime_of(app: Any) -> Any:
-    """The bootstrap Runtime the app built in its lifespan (kept in a closure of the
-    /graphql handler in taskboard/app.py)."""
-    for route in app.routes:
-        fn = getattr(route, "endpoint", None)
-        closure = getattr(fn, "__closure__", None)
-        if fn is None or not closure:
-            continue
-        cells = dict(zip(fn.__code__.co_freevars, closure, strict=True))
-        if "state" in cells:
-            return cells["state"].cell_contents["runtime"]
-    raise AssertionError("cannot find the runtime of the app")
+    """The bootstrap Runtime the app built in its lifespan (taskboard.lifespan.AppState)."""
+    return app.state.taskboard.runtime
 
 
 async def board_seqs(api: Api, board_id: str) -> list[int]:

@@ -12,12 +12,7 @@ from tests.conftest import Api
 
 
 def endpoint_of(app: Any) -> Any:
-    for route in app.routes:
-        fn = getattr(route, "endpoint", None)
-        cells = dict(zip(fn.__code__.co_freevars, fn.__closure__ or (), strict=True)) if fn else {}
-        if "state" in cells:
-            return cells["state"].cell_contents["endpoint"]
-    raise AssertionError("cannot find the GraphQL endpoint of the app")
+    return app.state.taskboard.endpoint
 
 
 async def test_queries_wait_for_a_place_while_the_process_writes_and_mutations_do_not(api: Api) -> None:

@@ -144,9 +144,7 @@ async def seed(api: Api) -> World:
     # Mostly what is there, sometimes what is not (or not the viewer's).
     ids = {"board": [board, other["id"], missing], "task": [*tasks, missing],
            "any": [board, other["id"], owner["id"], member["id"], label, *tasks, missing]}
-    endpoint = next(r.endpoint for r in api.app.routes if getattr(r, "path", "") == "/graphql")
-    cells = dict(zip(endpoint.__code__.co_freevars, endpoint.__closure__ or (), strict=True))
-    operations = cells["state"].cell_contents["endpoint"].operations
+    operations = api.app.state.taskboard.endpoint.operations
     world = World(operations, runtime_of(api.app).services,
                   {"owner": owner["id"], "member": member["id"], "outsider": outsider["id"], "anonymous": None},
                   ids, board)
