@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 import strawberry
 from graphql import execute, parse
-from strawberry.execution.is_awaitable import optimized_is_awaitable
 
 from schema import build_schema, plain_attribute_resolvers
 from schema.execution import FastExecutor, plans_for
+from schema.internals import optimized_is_awaitable
 
 
 @strawberry.enum
