@@ -38,6 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from models.db import WriteGate
+from models.table_refs import events_t
 from models.tables import BoardEventRow, utcnow
 
 PENDING_INDEX = "ix_board_events_pending"
@@ -58,7 +59,6 @@ class Claimed:
     bus_done: bool
     log_ok: bool = False
     bus_ok: bool = False
-    conflict: bool = False  # the activity log holds another event at this board/seq
     errors: list[str] = field(default_factory=list)
 
 
@@ -68,8 +68,7 @@ def due_rows(now: datetime, limit: int, *, mysql: bool) -> Select[Any]:
         or_(col(BoardEventRow.next_attempt_at).is_(None), col(BoardEventRow.next_attempt_at) <= now),
     )
     if mysql:
-        table: Any = BoardEventRow.__table__  # type: ignore[attr-defined]
-        return (query.with_hint(table, f"FORCE INDEX ({PENDING_INDEX})", dialect_name="mysql")
+        return (query.with_hint(events_t, f"FORCE INDEX ({PENDING_INDEX})", dialect_name="mysql")
                 .order_by(col(BoardEventRow.pending), col(BoardEventRow.next_attempt_at))
                 .limit(limit)
                 .with_for_update(skip_locked=True))

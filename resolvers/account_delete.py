@@ -7,7 +7,8 @@ from __future__ import annotations
 from sqlalchemy import delete, func, select, update
 
 from models.errors import ApiError, ErrorCode, rate_limited
-from models.tables import AccountMessage, AccountToken, BoardRole, PhoneCode, utcnow
+from models.table_refs import codes_t, messages_t, tokens_t
+from models.tables import BoardRole, utcnow
 from resolvers import boards, invitations
 from resolvers.account_flows import active_user
 from resolvers.accounts import refresh_t
@@ -16,7 +17,7 @@ from resolvers.records import boards_t, members_t, users_t
 
 DELETED_NAME = "Deleted user"
 # Rows that hold the person's tokens, codes or address.
-_PERSONAL = (AccountToken.__table__, PhoneCode.__table__, AccountMessage.__table__)  # type: ignore[attr-defined]
+_PERSONAL = (tokens_t, codes_t, messages_t)
 LAST_OWNER = "You are the last owner of a board that has other members: make someone else owner first"
 
 

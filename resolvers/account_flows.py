@@ -15,7 +15,7 @@ from resolvers import account_outbox, account_tokens, validation
 from resolvers.accounts import AuthResult, _issue, refresh_t
 from resolvers.context import Ctx
 from resolvers.events import iso
-from resolvers.records import USER_COLUMNS, UserRec, users_t
+from resolvers.records import USER_BY_ID, USER_COLUMNS, UserRec, users_t
 
 WRONG_PASSWORD = "The current password is not right"  # noqa: S105  # nosec B105 - a message
 
@@ -122,7 +122,7 @@ async def reset_password(ctx: Ctx, *, token: str, new_password: str) -> AuthResu
             values["email_verified_at"] = utcnow()  # the link reached the address
         await s.execute(update(users_t).where(users_t.c.id == row.user_id).values(**values))
         await _end_other_sessions(s, row.user_id)
-        user = (await s.execute(select(*USER_COLUMNS).where(users_t.c.id == row.user_id))).first()
+        user = (await s.execute(USER_BY_ID, {"user_id": row.user_id})).first()
         result = await _issue(ctx, UserRec.from_row(user), conn=s)
         await s.commit()
     ctx.services.sessions.end(row.user_id)

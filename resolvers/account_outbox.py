@@ -12,12 +12,11 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from models import events as kinds
-from models.tables import AccountMessage, utcnow
+from models.table_refs import messages_t
+from models.tables import utcnow
 from resolvers import account_tokens, quota
 from resolvers.context import Ctx
 from resolvers.events import iso
-
-messages_t = AccountMessage.__table__  # type: ignore[attr-defined]
 
 
 async def enqueue(conn: AsyncConnection, detail_type: str, *, user_id: str | None, to_email: str | None = None,

@@ -13,9 +13,8 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from models.errors import bad_input
-from models.tables import AccountToken, utcnow
-
-tokens_t = AccountToken.__table__  # type: ignore[attr-defined]
+from models.table_refs import tokens_t
+from models.tables import utcnow
 
 VERIFY = "verify_email"
 RESET = "reset_password"

@@ -13,12 +13,11 @@ from sqlalchemy.exc import IntegrityError
 from auth.tokens import hash_refresh
 from models.errors import ApiError, ErrorCode, rate_limited
 from models.ids import new_id
-from models.tables import RefreshToken, utcnow
+from models.table_refs import refresh_t
+from models.tables import utcnow
 from resolvers import account_outbox, validation
 from resolvers.context import Ctx
-from resolvers.records import USER_COLUMNS, UserRec, users_t
-
-refresh_t = RefreshToken.__table__  # type: ignore[attr-defined]
+from resolvers.records import USER_BY_ID, USER_COLUMNS, UserRec, users_t
 
 BAD_LOGIN = "Invalid email or password"
 
@@ -125,7 +124,7 @@ async def refresh(ctx: Ctx, *, refresh_token: str) -> AuthResult:
             )
             await s.commit()
             raise ApiError(ErrorCode.UNAUTHENTICATED, "Invalid refresh token")
-        user_row = (await s.execute(select(*USER_COLUMNS).where(users_t.c.id == row.user_id))).first()
+        user_row = (await s.execute(USER_BY_ID, {"user_id": row.user_id})).first()
         if user_row is None:
             raise ApiError(ErrorCode.UNAUTHENTICATED, "Invalid refresh token")
         result = await _issue(ctx, UserRec.from_row(user_row), family_id=row.family_id, conn=s)
@@ -188,7 +187,7 @@ async def update_notification_settings(
                             .values(phone_verified_at=None))
         if values:
             await s.execute(update(users_t).where(users_t.c.id == viewer_id).values(**values))
-        row = (await s.execute(select(*USER_COLUMNS).where(users_t.c.id == viewer_id))).first()
+        row = (await s.execute(USER_BY_ID, {"user_id": viewer_id})).first()
         await s.commit()
     if row is None:
         raise ApiError(ErrorCode.UNAUTHENTICATED, "Authentication required")

@@ -17,6 +17,7 @@ from resolvers.context import Ctx
 from resolvers.records import (
     TASK_COLUMNS,
     USER_COLUMNS,
+    USERS_IN,
     BoardRec,
     MemberRec,
     TaskRec,
@@ -75,7 +76,6 @@ async def create_board(ctx: Ctx, *, name: str) -> BoardRec:
 # Built once: on a mutation's path, building a statement costs more CPU than its round trip.
 _ROLE = select(members_t.c.role).where(members_t.c.board_id == bindparam("board_id"),
                                        members_t.c.user_id == bindparam("user_id"))
-_USERS = select(*USER_COLUMNS).where(users_t.c.id.in_(bindparam("ids", expanding=True)))
 
 
 async def role_in(uow: UnitOfWork, board_id: str, user_id: str) -> BoardRole | None:
@@ -102,7 +102,7 @@ async def users_by_id(uow: UnitOfWork, *ids: str | None) -> dict[str, UserRec]:
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
-    rows = await uow.conn.execute(_USERS, {"ids": sorted(wanted)})
+    rows = await uow.conn.execute(USERS_IN, {"ids": sorted(wanted)})
     return {r.id: UserRec.from_row(r) for r in rows}
 
 

@@ -14,7 +14,8 @@ from sqlalchemy import Select, and_, bindparam, delete, func, insert, or_, selec
 
 from models.errors import ApiError, ErrorCode, bad_input
 from models.ids import new_id
-from models.tables import ActivityKind, BoardEventKind, BoardRole, Comment, utcnow
+from models.table_refs import comments_t
+from models.tables import ActivityKind, BoardEventKind, BoardRole, utcnow
 from models.uow import LockedBoard, UnitOfWork
 from resolvers import comment_events, validation
 from resolvers.boards import locked_board_for, users_by_id
@@ -23,8 +24,6 @@ from resolvers.loaders import BatchLoader
 from resolvers.lookup import one_row, require_kind
 from resolvers.pagination import decode_cursor, encode_cursor
 from resolvers.records import TASK_COLUMNS, TaskRec, UserRec, members_t, tasks_t, users_t
-
-comments_t = Comment.__table__  # type: ignore[attr-defined]
 
 COMMENT_NOT_FOUND = "Comment not found"
 TASK_NOT_FOUND = "Task not found"

@@ -22,7 +22,7 @@ from resolvers import label_store
 from resolvers.label_store import LabelRec
 from resolvers.loaders import BatchLoader
 from resolvers.quota import QuotaUnitOfWork
-from resolvers.records import USER_COLUMNS, BoardRec, MemberRec, UserRec, boards_t, members_t, users_t, viewer_boards
+from resolvers.records import USERS_IN, BoardRec, MemberRec, UserRec, boards_t, members_t, viewer_boards
 from resolvers.sessions import SessionRegistry
 
 
@@ -67,7 +67,6 @@ class Services:
 
 
 # Built once (a statement built per call costs more CPU than its round trip).
-_USERS_IN = select(*USER_COLUMNS).where(users_t.c.id.in_(bindparam("ids", expanding=True)))
 _VIEWER_BOARDS_IN = viewer_boards(bindparam("viewer_id", type_=String)).where(
     boards_t.c.id.in_(bindparam("ids", expanding=True)))
 
@@ -94,7 +93,7 @@ class Loaders:
 
     async def _users(self, ids: list[str]) -> dict[str, UserRec]:
         async with self._services.reader() as s:
-            rows = await s.execute(_USERS_IN, {"ids": ids})
+            rows = await s.execute(USERS_IN, {"ids": ids})
         return {r.id: UserRec.from_row(r) for r in rows}
 
     async def _boards(self, ids: list[str]) -> dict[str, BoardRec]:

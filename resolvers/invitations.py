@@ -13,13 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from models import events as kinds
 from models.errors import ApiError, ErrorCode, bad_input, not_found
 from models.ids import kind_of, new_id
-from models.tables import ActivityKind, BoardEventKind, BoardInvitation, BoardRole, utcnow
+from models.table_refs import invitations_t
+from models.tables import ActivityKind, BoardEventKind, BoardRole, utcnow
 from resolvers import account_events, account_outbox, account_tokens, boards, events, validation, viewer_events
 from resolvers.context import Ctx
 from resolvers.lookup import one_row, require_kind
 from resolvers.records import MemberRec, UserRec, boards_t, members_t, users_t
 
-invitations_t = BoardInvitation.__table__  # type: ignore[attr-defined]
 OPEN, ACCEPTED, DECLINED, REVOKED = "OPEN", "ACCEPTED", "DECLINED", "REVOKED"
 INVITATION_NOT_FOUND = "Invitation not found"
 

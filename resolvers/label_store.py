@@ -14,12 +14,9 @@ from sqlalchemy.sql import ColumnElement
 
 from models.errors import bad_input
 from models.ids import kind_of
-from models.tables import Label, TaskLabel
+from models.table_refs import labels_t, task_labels_t
 from resolvers import validation
 from resolvers.records import tasks_t
-
-labels_t = Label.__table__  # type: ignore[attr-defined]
-task_labels_t = TaskLabel.__table__  # type: ignore[attr-defined]
 
 # A task carries at most this many labels, and a filter names at most this many.
 MAX_LABELS_PER_TASK = 20

@@ -12,13 +12,13 @@ from sqlalchemy import delete, insert, select, update
 
 from models import events as kinds
 from models.errors import bad_input
-from models.tables import PhoneCode, utcnow
+from models.table_refs import codes_t
+from models.tables import utcnow
 from resolvers import account_outbox, validation
 from resolvers.account_flows import active_user
 from resolvers.context import Ctx
 from resolvers.records import UserRec, users_t
 
-codes_t = PhoneCode.__table__  # type: ignore[attr-defined]
 CODE_TTL = timedelta(minutes=10)
 MAX_TRIES = 5
 BAD_CODE = "This code is wrong or has expired; ask for a new one"

@@ -12,11 +12,11 @@ from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from models.tables import BoardEventRow, MessageUsage, utcnow
+from models.table_refs import usage_t
+from models.tables import BoardEventRow, utcnow
 from models.uow import LockedBoard, UnitOfWork
 from notify.mail_words import board_url, task_url
 
-usage_t = MessageUsage.__table__  # type: ignore[attr-defined]
 MAIL, SMS = "mail", "sms"
 
 

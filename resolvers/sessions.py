@@ -18,10 +18,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import bindparam, select
 
 from auth.tokens import TokenService
-from models.tables import User
+from models.table_refs import users_t
 
 Closer = Callable[[], Awaitable[None]]
-users_t = User.__table__  # type: ignore[attr-defined]
 _REVOKED_SINCE = (select(users_t.c.id, users_t.c.sessions_revoked_at, users_t.c.deleted_at)
                   .where(users_t.c.sessions_revoked_at > bindparam("since")))
 log = logging.getLogger("taskboard.sessions")
