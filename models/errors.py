@@ -44,8 +44,3 @@ def rate_limited(what: str, retry_after: int) -> ApiError:
     else:
         wait = f"{-(-minutes // 60)} hours"
     return ApiError(ErrorCode.RATE_LIMITED, f"{what}. Try again in {wait}.", retryAfterSeconds=retry_after)
-
-
-def not_yet(name: str) -> ApiError:
-    """The contract's operation is served but its behaviour is not built yet."""
-    return ApiError(ErrorCode.INTERNAL_SERVER_ERROR, f"{name} is not available yet")

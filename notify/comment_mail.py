@@ -10,11 +10,9 @@ import html
 from collections.abc import Mapping
 from typing import Any
 
-from models.events import COMMENT_MAIL_DETAIL_TYPES
 from notify.mail_words import actor_name, name_of, turn_off
 from notify.task_mail import REASON_LABELS, RenderedMail, _clean, _status, _task, links_html, mail_links
 
-COMMENT_DETAIL_TYPES = frozenset(COMMENT_MAIL_DETAIL_TYPES)
 # A long comment is cut in the mail (the board shows all of it).
 BODY_IN_MAIL = 2_000
 

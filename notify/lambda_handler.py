@@ -35,11 +35,6 @@ def _client(service: str) -> Any:
     return _clients[service]
 
 
-def reset_clients() -> None:
-    """Forget the cached clients (tests; a changed environment)."""
-    _clients.clear()
-
-
 def _handle_one(event: dict[str, Any]) -> dict[str, int]:
     return mailer.handle_event(
         event,

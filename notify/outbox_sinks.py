@@ -190,7 +190,6 @@ class DynamoActivitySink:
         restored to an earlier point).  Not a success: the row stays undelivered to
         the log, retried with backoff, counted and alarmed on until resolved."""
         held = exc.response.get("Item", {}).get("EventId", {}).get("S") or "another event"
-        c.conflict = True
         self.conflicts_total += 1
         c.errors.append(f"activity log: conflict: board {c.board_id} seq {c.seq} already holds event {held}, "
                         f"not {c.id}")
