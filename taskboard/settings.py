@@ -157,12 +157,7 @@ class Settings(BaseSettings):
     @field_validator("trusted_proxies", mode="before")
     @classmethod
     def _split_cidrs(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            value = json.loads(value) if value.lstrip().startswith("[") else value.split(",")
-        if isinstance(value, list):
-            value = [v.strip() if isinstance(v, str) else v for v in value]
-            return [str(ip_network(v)) for v in value if v != ""]  # host bits set: refused
-        return value
+        return _cidrs(value)
 
     @cached_property
     def trusted_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
@@ -174,20 +169,7 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _production_rules(self) -> Settings:
         if self.env == "production":
-            secret = self.jwt_secret or ""
-            if len(secret.encode()) < 32 or secret.lower() in _WEAK_SECRETS:
-                raise ValueError("TASKBOARD_JWT_SECRET must be set to at least 32 random bytes in production")
-            previous = self.previous_secret
-            if previous is not None and (len(previous.encode()) < 32 or previous.lower() in _WEAK_SECRETS):
-                raise ValueError("TASKBOARD_JWT_PREVIOUS_SECRET must be 32+ random bytes, or none, in production")
-            if self.aws == "local":
-                raise ValueError("production never starts the embedded AWS emulator (TASKBOARD_AWS=local)")
-            if self.provision:
-                raise ValueError("production never provisions AWS resources (Terraform does)")
-            tls = self.database_tls_config
-            if tls.mode == "require" and tls.ca_file and not os.path.isfile(tls.ca_file):
-                raise ValueError(f"TASKBOARD_DATABASE_CA_FILE {tls.ca_file} does not exist: the database's "
-                                 "certificate cannot be verified (or set TASKBOARD_DATABASE_TLS=off)")
+            _check_production(self)
         return self
 
     @property
@@ -230,3 +212,32 @@ class Settings(BaseSettings):
     @property
     def log_style(self) -> Literal["json", "console"]:
         return self.log_format or ("console" if self.env == "development" else "json")
+
+
+def _cidrs(value: Any) -> Any:
+    """TASKBOARD_TRUSTED_PROXIES: a JSON list or comma-separated CIDRs, each normalised."""
+    if isinstance(value, str):
+        value = json.loads(value) if value.lstrip().startswith("[") else value.split(",")
+    if isinstance(value, list):
+        value = [v.strip() if isinstance(v, str) else v for v in value]
+        return [str(ip_network(v)) for v in value if v != ""]  # host bits set: refused
+    return value
+
+
+def _check_production(settings: Settings) -> None:
+    """What production refuses to start with: weak keys, the emulator, provisioning,
+    a CA file that is not there."""
+    secret = settings.jwt_secret or ""
+    if len(secret.encode()) < 32 or secret.lower() in _WEAK_SECRETS:
+        raise ValueError("TASKBOARD_JWT_SECRET must be set to at least 32 random bytes in production")
+    previous = settings.previous_secret
+    if previous is not None and (len(previous.encode()) < 32 or previous.lower() in _WEAK_SECRETS):
+        raise ValueError("TASKBOARD_JWT_PREVIOUS_SECRET must be 32+ random bytes, or none, in production")
+    if settings.aws == "local":
+        raise ValueError("production never starts the embedded AWS emulator (TASKBOARD_AWS=local)")
+    if settings.provision:
+        raise ValueError("production never provisions AWS resources (Terraform does)")
+    tls = settings.database_tls_config
+    if tls.mode == "require" and tls.ca_file and not os.path.isfile(tls.ca_file):
+        raise ValueError(f"TASKBOARD_DATABASE_CA_FILE {tls.ca_file} does not exist: the database's "
+                         "certificate cannot be verified (or set TASKBOARD_DATABASE_TLS=off)")
