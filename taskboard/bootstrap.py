@@ -189,14 +189,13 @@ async def _aws_side(settings: Settings, engine: AsyncEngine, read_engine: AsyncE
     )
     suppressions = SuppressionReader(session, table=settings.activity_table, endpoint_url=endpoint_url,
                                      region=settings.aws_region, client_config=fast)
-    aws = _AwsSide(activity=activity, session=session, endpoint_url=endpoint_url, local=local, queue_url=queue_url,
-                   suppressions=suppressions,
-                   relay=_relay(settings, session_factory, gate, session, endpoint_url, start_background))
-    if start_background:
-        aws.account_relay = _account_relay(settings, engine, gate, session, endpoint_url)
-        if settings.worker_enabled:
-            aws.worker = _worker(settings, endpoint_url, queue_url)
-    return aws
+    return _AwsSide(
+        activity=activity, session=session, endpoint_url=endpoint_url, local=local, queue_url=queue_url,
+        suppressions=suppressions,
+        relay=_relay(settings, session_factory, gate, session, endpoint_url, start_background),
+        account_relay=_account_relay(settings, engine, gate, session, endpoint_url) if start_background else None,
+        worker=_worker(settings, endpoint_url, queue_url) if start_background and settings.worker_enabled else None,
+    )
 
 
 def _endpoint(settings: Settings) -> tuple[LocalAWS | None, str | None]:
@@ -253,7 +252,7 @@ async def _start_background(rt: Runtime, hub: LocalHub | RedisHub, aws: _AwsSide
                                      name="session-revocations"))
     if settings.live_seq_check_interval > 0:
         hub.watch_seqs(partial(board_seqs, services), settings.live_seq_check_interval)
-    if aws.relay is None:
+    if aws.relay is None:  # TASKBOARD_AWS=off
         return
     inline = settings.relay_in_process(is_sqlite(settings.database_url))
     tasks.append(asyncio.create_task(aws.relay.run(), name="outbox-relay" if inline else "outbox-relay-process"))
