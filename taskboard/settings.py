@@ -123,7 +123,7 @@ class Settings(BaseSettings):
     # Delivered events older than this are deleted by `taskboard prune` (models.retention);
     # `afterSeq` from before what is kept asks the client to reload.
     event_retention_days: int = Field(default=30, ge=1)
-    # Fewer, later garbage collections (see taskboard.app): shorter pauses under fan-out.
+    # Fewer, later garbage collections (see taskboard.lifespan): shorter pauses under fan-out.
     gc_tuning: bool = True
     # While Redis is unreachable, live streams look at the table this often (seconds).
     live_degraded_poll: float = 5.0
