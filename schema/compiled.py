@@ -12,7 +12,10 @@ its @skip/@include read) and kept with the cached document:
 - lists of objects held in an attribute (a page's edges, a board's members):
   each item's selection runs at once, without graphql-core's per-item
   completion;
-- `__typename`: the parent type's name.
+- `__typename`: the parent type's name;
+- a selection read from plain attributes all the way down (a page's edges, each
+  task with its people): its result is built by one recursion over a `Shape`
+  (`fill`), with no per-field executor call at all.
 
 This extends FastExecutor instead of being a second executor: resolvers,
 loaders, arguments, abstract types, error location and masking, and null
@@ -53,11 +56,78 @@ _PLANS_PER_DOCUMENT = 8
 _MEMO_ENTRIES = 4096
 _ABSENT = object()
 
+# A selection built from plain attributes alone: per field (response name, kind,
+# attribute, what the kind needs, nullable).  LEAF: a scalar or enum and its coerce;
+# CONSTANT: `__typename`, its value; OBJECT: (the object's shape, the class its values
+# must be or None); LIST: a list of objects, (their shape, class, items nullable).
+Shape = tuple[tuple[str, int, str, Any, bool], ...]
+LEAF, CONSTANT, OBJECT, LIST = range(4)
+MISS: Any = object()  # `fill` met what the shape does not expect
+
+
+def fill(shape: Shape, source: Any) -> Any:
+    """The result of `shape` on `source`, or MISS when a value is missing, null where
+    null is not allowed, refused by its type or of another class: graphql-core then
+    completes the selection and reports what it finds, as it always does."""
+    out: dict[str, Any] = {}
+    for name, kind, attribute, extra, nullable in shape:
+        if kind == CONSTANT:
+            out[name] = extra
+            continue
+        value = getattr(source, attribute, Undefined)
+        if value is None:
+            if not nullable:
+                return MISS
+            out[name] = None
+        elif value is Undefined:
+            return MISS
+        elif kind == LEAF:
+            try:
+                coerced = extra(value)
+            except Exception:
+                return MISS
+            if coerced is None or coerced is Undefined:
+                return MISS
+            out[name] = coerced
+        elif kind == OBJECT:
+            if extra[1] is not None and type(value) is not extra[1]:
+                return MISS
+            done = fill(extra[0], value)
+            if done is MISS:
+                return MISS
+            out[name] = done
+        else:
+            items = _fill_list(extra, value)
+            if items is MISS:
+                return MISS
+            out[name] = items
+    return out
+
+
+def _fill_list(extra: tuple[Shape, type | None, bool], value: Any) -> Any:
+    below, cls, item_nullable = extra
+    if type(value) is not list:
+        return MISS
+    items: list[Any] = []
+    for item in value:
+        if item is None:
+            if not item_nullable:
+                return MISS
+            items.append(None)
+            continue
+        if cls is not None and type(item) is not cls:
+            return MISS
+        done = fill(below, item)
+        if done is MISS:
+            return MISS
+        items.append(done)
+    return items
+
 
 class OperationPlan:
     """What the executions of one compiled operation share."""
 
-    __slots__ = ("entries", "leaves", "root", "subfields")
+    __slots__ = ("entries", "root", "shapes", "subfields")
 
     def __init__(self) -> None:
         self.root: Any = None
@@ -65,7 +135,7 @@ class OperationPlan:
         self.subfields: dict[tuple[str, int], tuple[Any, Any]] = {}
         # (type name, id of the selection) -> (the selection, its steps)
         self.entries: dict[tuple[str, int], tuple[Any, Any]] = {}
-        self.leaves: dict[tuple[str, int], tuple[Any, Any]] = {}
+        self.shapes: dict[tuple[str, int], tuple[Any, Shape | None]] = {}
 
 
 class CompiledExecutor(FastExecutor):
@@ -107,47 +177,54 @@ class CompiledExecutor(FastExecutor):
 
     def execute_fields(self, parent_type: GraphQLObjectType, source_value: Any, path: Any, grouped_field_set: Any,
                        position_context: Any) -> Any:
-        leaves = self.leaves(parent_type, grouped_field_set)
-        if leaves is not None:
-            # Scalars and enums only (a user's id, email and name): one tight loop; anything
-            # unexpected takes FastExecutor's way for the whole selection, which reports it.
-            out: dict[str, Any] = {}
-            for name, attribute, coerce, nullable in leaves:
-                value = getattr(source_value, attribute, Undefined)
-                if value is None:
-                    if not nullable:
-                        break
-                    out[name] = None
-                    continue
-                if value is Undefined:
-                    break
-                try:
-                    coerced = coerce(value)
-                except Exception:
-                    break
-                if coerced is None or coerced is Undefined:
-                    break
-                out[name] = coerced
-            else:
+        shape = self.shape(parent_type, grouped_field_set)
+        if shape is not None:
+            # Plain attributes all the way down (a page's edges, each task with its
+            # people): one tight recursion builds the whole result; anything unexpected
+            # takes FastExecutor's way for the whole selection, which reports it.
+            out = fill(shape, source_value)
+            if out is not MISS:
                 return out
         return super().execute_fields(parent_type, source_value, path, grouped_field_set, position_context)
 
-    def leaves(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> Any:
-        """(response name, attribute, coerce, nullable) of each field when every field of
-        the selection is a scalar or enum read from an attribute, else None."""
-        memo = self.plan.leaves
+    def shape(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> Shape | None:
+        """How to build this selection's result from plain attributes alone (see `fill`),
+        or None when a field of it, or of a selection below it, needs a resolver."""
+        memo = self.plan.shapes
         key = (parent_type.name, id(grouped_field_set))
         found = memo.get(key)
         if found is not None and found[0] is grouped_field_set:
             return found[1]
-        entries = self.entries(parent_type, grouped_field_set)
-        leaves = None
-        if entries is not None and all(step is not None and step.coerce is not None for _, _, step in entries):
-            leaves = tuple((name, step.attribute, step.coerce, step.nullable)  # type: ignore[union-attr]
-                           for name, _, step in entries)
+        made = self._shape(parent_type, grouped_field_set)
         if len(memo) < _MEMO_ENTRIES:
-            memo[key] = (grouped_field_set, leaves)
-        return leaves
+            memo[key] = (grouped_field_set, made)
+        return made
+
+    def _shape(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> Shape | None:
+        entries = self.entries(parent_type, grouped_field_set)
+        if entries is None:
+            return None
+        out: list[tuple[str, int, str, Any, bool]] = []
+        for name, details, step in entries:
+            if step is None:
+                return None
+            if step.complete is complete_typename:
+                out.append((name, CONSTANT, step.attribute, step.attribute, False))
+            elif step.coerce is not None:
+                out.append((name, LEAF, step.attribute, step.coerce, step.nullable))
+            elif step.object_type is not None and step.complete in (None, complete_object_list):
+                grouped, defer_usages, _ = self.collect_subfields(step.object_type, details)
+                below = None if defer_usages else self.shape(step.object_type, grouped)
+                if below is None:
+                    return None
+                if step.complete is None:
+                    out.append((name, OBJECT, step.attribute, (below, step.cls), step.nullable))
+                else:
+                    item_nullable = not is_non_null_type(step.item_type)
+                    out.append((name, LIST, step.attribute, (below, step.cls, item_nullable), step.nullable))
+            else:
+                return None
+        return tuple(out)
 
     async def awaited_list(self, out: list[Any], pending: list[int], step: Step, details: Any, path: Path) -> Any:
         try:

@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 import strawberry
-from graphql import execute, parse
+from graphql import OperationDefinitionNode, execute, parse
 
 from schema import build_schema, plain_attribute_resolvers
+from schema.compiled import compiled_executor
 from schema.execution import FastExecutor, plans_for
 from schema.internals import optimized_is_awaitable
 
@@ -115,9 +116,36 @@ CASES: dict[str, Holder] = {
 del CASES["missing attribute"].item.note  # type: ignore[attr-defined]
 
 
-async def run(document: Any, key: str, fast: bool) -> Any:
+class _Parsed:
+    """What schema.compiled keeps its plans on (schema.execution's cached document)."""
+
+    def __init__(self, document: Any) -> None:
+        self.document = document
+        self.compiled: Any = None
+
+
+FAST = FastExecutor.for_schema(SCHEMA)
+_COMPILED: dict[int, Any] = {}
+
+
+def executor_for(document: Any, kind: str) -> Any:
+    """graphql-core's own (None), FastExecutor, or the compiled plan of `document`
+    (made once: later runs take what the first one memoized)."""
+    if kind == "plain":
+        return None
+    if kind == "fast":
+        return FAST
+    if id(document) not in _COMPILED:
+        operation = next(d for d in document.definitions if isinstance(d, OperationDefinitionNode))
+        _COMPILED[id(document)] = compiled_executor(FAST, SCHEMA, _Parsed(document), operation, {})
+    assert _COMPILED[id(document)] is not None
+    return _COMPILED[id(document)]
+
+
+async def run(document: Any, key: str, fast: bool | str) -> Any:
+    kind = fast if isinstance(fast, str) else "fast" if fast else "plain"
     result = execute(SCHEMA, document, variable_values={"k": key}, is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]
-                     executor_class=FastExecutor.for_schema(SCHEMA) if fast else None)
+                     executor_class=executor_for(document, kind))
     if inspect.isawaitable(result):
         result = await result
     errors = sorted((e.message, tuple(e.path or ())) for e in result.errors or [])
@@ -137,6 +165,26 @@ def test_same_result_as_graphql_core(case: str, document: Any) -> None:
     assert fast == plain
     if case != "fine":
         assert plain[1], "each broken case produces errors"
+
+
+# Plain attributes all the way down, `__typename` and lists included: the compiled
+# plan builds these in one recursion (schema.compiled's shapes) and must hand every
+# surprise back to graphql-core.
+SHAPED = parse(f"""query($k: String!) {{ holder(key: $k) {{ __typename
+    item {{ __typename {SELECTION} }} maybe {SELECTION} items {{ id label owner {{ __typename name }} }} }} }}""")
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.parametrize("case", list(CASES))
+@pytest.mark.parametrize("document", [QUERY, ASYNC_QUERY, SHAPED], ids=["sync", "async", "shaped"])
+def test_compiled_same_result_as_graphql_core(case: str, document: Any) -> None:
+    HOLDERS[case] = CASES[case]
+    plain = asyncio.run(run(document, case, fast=False))
+    for _ in range(2):  # the second run takes the plan the first one made
+        assert asyncio.run(run(document, case, fast="compiled")) == plain
+    if document is not ASYNC_QUERY:
+        shapes = [shape for _, shape in executor_for(document, "compiled").plan.shapes.values()]
+        assert any(shape is not None for shape in shapes), "the plain selections are built from shapes"
 
 
 def test_the_plans_cover_the_board_page() -> None:
