@@ -56,9 +56,23 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC).replace(tzinfo=None)
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC)
+        return _aware(value)
+
+    def result_processor(self, dialect: Any, coltype: Any) -> Any:
+        """`process_result_value` in one call a value instead of TypeDecorator's three:
+        a board page reads 200 of these (~5% of an uncached read's CPU, py-spy)."""
+        impl_processor = self.impl_instance.result_processor(dialect, coltype)
+        if impl_processor is None:  # MySQL: the driver gives datetime already
+            return _aware
+
+        def process(value: Any) -> datetime | None:
+            return _aware(impl_processor(value))
+
+        return process
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    return None if value is None else value.replace(tzinfo=UTC)
 
 
 def utcnow() -> datetime:
