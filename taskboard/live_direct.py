@@ -50,22 +50,20 @@ class DirectSink:
         self.task = asyncio.current_task()  # the operation's: the sink writes only while it is
         self.context = contextvars.copy_context()  # a render it starts runs as the operation's own would
 
+    # __call__ and rendered run for every subscriber of a board on each event: the
+    # checks of `_current` are spelled out in them.
+
     def __call__(self, sub: Any, event: Any) -> bool:
-        if not self._current():
+        sock = self.sock
+        if sock.closing or sock.ops.get(self.op_id) is not self.task:
             return False
-        key = (event.board_id, event.seq, *self.selection)
-        self.sock.cfg.renderer.when_ready(key, self, sub, event)
+        sock.cfg.renderer.when_ready((event.board_id, event.seq, *self.selection), self, sub, event)
         return True
 
     def render(self, event: Any) -> Awaitable[str]:
         return self._execute(event)
 
     def rendered(self, payload: str | None, sub: Any, event: Any) -> None:
-        written = (payload is not None and sub.direct is self and self._current()
-                   and self.sock.write_frame(frame(self.prefix, payload)))
-        sub.landed(event, written)
-
-    def _current(self) -> bool:
-        """The socket is open and the operation not completed (nor replaced)."""
         sock = self.sock
-        return not sock.closing and sock.ops.get(self.op_id) is self.task
+        sub.landed(event, payload is not None and sub.direct is self and not sock.closing
+                   and sock.ops.get(self.op_id) is self.task and sock.write_frame(frame(self.prefix, payload)))

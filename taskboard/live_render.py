@@ -97,6 +97,9 @@ class EventRenderer:
         # a 5,000-subscriber fan-out.
         self._gates: dict[asyncio.Task[str], asyncio.Future[str]] = {}
         self._listeners: dict[asyncio.Task[str], list[tuple[Listener, Any, Any]]] = {}
+        # The render `when_ready` last added a listener to: the next subscriber of the same
+        # board and selection joins it without the two lookups.
+        self._joined: tuple[tuple[Any, ...], asyncio.Task[str], list[tuple[Listener, Any, Any]]] | None = None
         self.executions = 0
 
     def cached(self, key: tuple[Any, ...]) -> str | None:
@@ -127,6 +130,10 @@ class EventRenderer:
     def when_ready(self, key: tuple[Any, ...], listener: Listener, sub: Any, event: Any) -> None:
         """`listener.rendered(payload, sub, event)` once the render of `key` is done (now if
         it is), with no task of the listener's own waiting for it."""
+        joined = self._joined
+        if joined is not None and not joined[1].done() and joined[0] == key:
+            joined[2].append((listener, sub, event))
+            return
         task = self._cache.get(key)
         if task is None or (task.done() and (task.cancelled() or task.exception() is not None)):
             task = self._start(key, partial(listener.render, event), listener.context)
@@ -137,6 +144,7 @@ class EventRenderer:
         if waiting is None:
             waiting = self._listeners[task] = []
         waiting.append((listener, sub, event))
+        self._joined = (key, task, waiting)
 
     def _start(self, key: tuple[Any, ...], produce: Callable[[], Awaitable[str]],
                context: contextvars.Context | None = None) -> asyncio.Task[str]:
@@ -168,6 +176,8 @@ class EventRenderer:
                 else:
                     gate.set_result(task.result())
             waiting = self._listeners.pop(task, None)
+            if self._joined is not None and self._joined[1] is task:
+                self._joined = None
             if waiting:
                 payload = None if failed else task.result()
                 for listener, sub, event in waiting:
