@@ -32,6 +32,17 @@ async def waiting(sub: Subscription) -> asyncio.Task[Any]:
     return task
 
 
+async def one_on_its_way() -> tuple[Subscription, asyncio.Task[Any], LiveEvent]:
+    """A waiting stream whose seq 1 went around it and whose seq 2 is buffered behind it."""
+    sub = Subscription("brd_1", 8)
+    sub.direct, sub.last = Sink(), 0
+    get = await waiting(sub)
+    first = ev(1)
+    sub.offer(first)
+    sub.offer(ev(2))
+    return sub, get, first
+
+
 async def test_the_next_event_goes_around_a_waiting_stream_and_does_not_wake_it() -> None:
     sub, sink = Subscription("brd_1", 8), Sink()
     sub.direct, sub.last = sink, 4
@@ -51,12 +62,7 @@ async def test_the_next_event_goes_around_a_waiting_stream_and_does_not_wake_it(
 
 
 async def test_an_event_that_did_not_land_is_the_streams_next() -> None:
-    sub, sink = Subscription("brd_1", 8), Sink()
-    sub.direct, sub.last = sink, 0
-    get = await waiting(sub)
-    first = ev(1)
-    sub.offer(first)
-    sub.offer(ev(2))
+    sub, get, first = await one_on_its_way()
     sub.landed(first, False)
     assert sub.last == 0
     assert (await asyncio.wait_for(get, 1)).seq == 1
@@ -90,12 +96,7 @@ async def test_a_refused_event_takes_the_ordinary_way() -> None:
 
 
 async def test_a_timed_out_wait_does_not_return_while_an_event_is_on_its_way() -> None:
-    sub, sink = Subscription("brd_1", 8), Sink()
-    sub.direct, sub.last = sink, 0
-    get = await waiting(sub)
-    first = ev(1)
-    sub.offer(first)
-    sub.offer(ev(2))
+    sub, get, first = await one_on_its_way()
     await asyncio.sleep(0)
     assert not get.done()
     get.cancel()
