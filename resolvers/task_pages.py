@@ -3,11 +3,12 @@ that reads a page with the people it names."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from functools import lru_cache
-from typing import Any
+from typing import Any, overload
 
 from sqlalchemy import Integer, Select, String, and_, bindparam, func, literal, or_, select
 from sqlalchemy.sql import ColumnElement
@@ -41,7 +42,33 @@ class TaskFilterIn:
     label_ids: list[str] | None = None
 
 
-Page = tuple[list[TaskRec], list[str], bool, list[ColumnElement[bool]]]
+class Cursors(Sequence[str]):
+    """The cursors of a page's tasks, each made when it is read: a board page that
+    selects no edge cursor (the web board's) makes only the end cursor."""
+
+    __slots__ = ("_order", "_tag", "_tasks")
+
+    def __init__(self, tag: str, order: OrderField, tasks: list[TaskRec]) -> None:
+        self._tag, self._order, self._tasks = tag, order, tasks
+
+    def __len__(self) -> int:
+        return len(self._tasks)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [self._cursor(t) for t in self._tasks[index]]
+        return self._cursor(self._tasks[index])
+
+    def _cursor(self, task: TaskRec) -> str:
+        return encode_cursor(self._tag, _cursor_value(task, self._order), task.id)
+
+
+Page = tuple[list[TaskRec], Cursors, bool, list[ColumnElement[bool]]]
 
 
 def _order_column(order: OrderField) -> ColumnElement[Any]:
@@ -159,5 +186,4 @@ async def page(
     async with ctx.read() as s:
         rows = (await s.execute(q, params)).all()
     tasks = [TaskRec.with_people(r) for r in rows[:n]]
-    cursors = [encode_cursor(tag, _cursor_value(t, order), t.id) for t in tasks]
-    return tasks, cursors, len(rows) > n, conds
+    return tasks, Cursors(tag, order, tasks), len(rows) > n, conds

@@ -64,7 +64,7 @@ class Board(Node):
     @strawberry.field
     async def tasks(self, info: Info, filter: TaskFilter | None = None, order_by: TaskOrder | None = None,
                     first: int | None = 50, after: str | None = None) -> TaskConnection:
-        return await TaskConnection.of(info.context, await task_ops.board_tasks(
+        return await TaskConnection.of(info, await task_ops.board_tasks(
             info.context, str(self.id), **page_args(filter, order_by, first, after)))
 
     @strawberry.field

@@ -6,8 +6,10 @@ pyproject.toml bounds both packages to the versions this was tested with."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
-from graphql import GraphQLField, GraphQLNamedType, GraphQLSchema
+from graphql import FieldNode, GraphQLField, GraphQLNamedType, GraphQLSchema
 from graphql.execution.incremental.incremental_executor import IncrementalExecutor
 from graphql.pyutils import Path, gather_with_cancel
 from strawberry.execution.is_awaitable import optimized_is_awaitable
@@ -23,6 +25,7 @@ __all__ = [
     "ScalarDefinition",
     "StrawberryField",
     "core_schema",
+    "field_nodes",
     "gather_with_cancel",
     "is_default_resolver",
     "optimized_is_awaitable",
@@ -35,6 +38,12 @@ __all__ = [
 def core_schema(schema: strawberry.Schema) -> GraphQLSchema:
     """The graphql-core schema Strawberry built and executes against."""
     return schema._schema
+
+
+def field_nodes(info: Any) -> list[FieldNode]:
+    """The field nodes a Strawberry `Info` resolves (graphql-core's resolve info's)."""
+    nodes: list[FieldNode] = info._raw_info.field_nodes
+    return nodes
 
 
 def strawberry_field(field: GraphQLField) -> StrawberryField | None:

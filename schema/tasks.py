@@ -5,9 +5,11 @@ what the viewer may do to one in schema.client."""
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
+from graphql import FieldNode, SelectionSetNode
 from strawberry import ID, UNSET, Private
 
 from models import tables
@@ -22,6 +24,7 @@ from schema.accounts import User
 from schema.client import TaskPermissions, task_permissions
 from schema.common import ActivityConnection, Node, PageInfo, activity
 from schema.context import Info
+from schema.internals import field_nodes
 from schema.scalars import Date, DateTime
 
 if TYPE_CHECKING:
@@ -83,12 +86,35 @@ class TaskConnection:
         return await task_ops.count(info.context, self._conds)
 
     @classmethod
-    async def of(cls, ctx: Ctx, result: tuple[list[TaskRec], list[str], bool, Any]) -> TaskConnection:
+    async def of(cls, info: Info, result: tuple[list[TaskRec], Sequence[str], bool, Any]) -> TaskConnection:
+        """The page as the field returns it; its edges' cursors made only when the
+        selection may read them (`selects_edge_cursor`)."""
         tasks, cursors, has_next, conds = result
-        nodes = await tasks_of(ctx, tasks)
-        edges = [TaskEdge(cursor=c, node=t) for t, c in zip(nodes, cursors, strict=True)]
+        nodes = await tasks_of(info.context, tasks)
+        if selects_edge_cursor(info):
+            edges = [TaskEdge(cursor=c, node=t) for t, c in zip(nodes, cursors, strict=True)]
+        else:
+            edges = [TaskEdge(cursor="", node=t) for t in nodes]  # never read: no edge cursor is selected
         return cls(edges=edges, page_info=PageInfo(has_next_page=has_next, end_cursor=cursors[-1] if cursors else None),
                    _conds=conds)
+
+
+def selects_edge_cursor(info: Info) -> bool:
+    """Whether the field's selection may read `edges { cursor }`: yes when it names it,
+    and when a fragment stands where it could (fragments are not followed)."""
+    return any(edges is None or _named(edges.selection_set, "cursor")
+               for node in field_nodes(info) for edges in _named(node.selection_set, "edges"))
+
+
+def _named(selection_set: SelectionSetNode | None, name: str) -> list[FieldNode | None]:
+    """The fields called `name` in a selection, and None for each fragment in it."""
+    found: list[FieldNode | None] = []
+    for selection in selection_set.selections if selection_set is not None else ():
+        if not isinstance(selection, FieldNode):
+            found.append(None)
+        elif selection.name.value == name:
+            found.append(selection)
+    return found
 
 
 def page_args(filter: TaskFilter | None, order_by: TaskOrder | None, first: int | None, after: str | None
@@ -243,7 +269,7 @@ class MyTasksQuery:
     @strawberry.field(description="Tasks assigned to the viewer across all their boards.")
     async def my_tasks(self, info: Info, filter: TaskFilter | None = None, order_by: TaskOrder | None = None,
                        first: int | None = 50, after: str | None = None) -> TaskConnection:
-        return await TaskConnection.of(info.context, await task_ops.my_tasks(
+        return await TaskConnection.of(info, await task_ops.my_tasks(
             info.context, **page_args(filter, order_by, first, after)))
 
 

@@ -265,3 +265,45 @@ async def test_garbage_activity_cursor_is_bad_user_input(api: Api, cursor: str) 
     act_cursor = act["board"]["activity"]["pageInfo"]["endCursor"]
     body = await api.gql(PAGE, {"id": b.id, "first": 3, "after": act_cursor}, b.token)
     assert codes(body) == ["BAD_USER_INPUT"], body
+
+
+# The edges' cursors are made only when the selection may read them (schema.tasks
+# `selects_edge_cursor`); every way of asking for them must still get them.
+_TASKS = "query($id: ID!) { board(id: $id) { tasks(first: 6) { %s } } }"
+CURSOR_SHAPES = {
+    "named": _TASKS % "edges { cursor node { id } }",
+    "aliased": _TASKS % "edges { c: cursor node { id } }",
+    "in a fragment": _TASKS % "edges { ...E }" + " fragment E on TaskEdge { cursor node { id } }",
+    "inline fragment": _TASKS % "edges { ... on TaskEdge { cursor node { id } } }",
+    "edges in a fragment": _TASKS % "...C" + " fragment C on TaskConnection { edges { cursor node { id } } }",
+}
+
+
+@pytest.mark.parametrize("shape", list(CURSOR_SHAPES))
+async def test_edge_cursors_whichever_way_they_are_asked(api: Api, shape: str) -> None:
+    b = await seeded(api)
+    full = await page(api, b, first=6)
+    expected = [e["cursor"] for e in full["edges"]]
+    assert all(expected)
+    body = await api.gql(CURSOR_SHAPES[shape], {"id": b.id}, b.token)
+    assert "errors" not in body, body
+    edges = body["data"]["board"]["tasks"]["edges"]
+    assert [e.get("cursor", e.get("c")) for e in edges] == expected
+
+
+async def test_end_cursor_without_edge_cursors_walks_on(api: Api) -> None:
+    """The web board's page: no edge cursor, only pageInfo's; the next page follows on."""
+    b = await seeded(api)
+    query = """query($id: ID!, $after: String) { board(id: $id) { tasks(first: 4, after: $after) {
+      pageInfo { hasNextPage endCursor } edges { node { id } } } } }"""
+    ids: list[str] = []
+    after = None
+    for _ in range(10):
+        body = await api.gql(query, {"id": b.id, "after": after}, b.token)
+        conn = body["data"]["board"]["tasks"]
+        ids += [e["node"]["id"] for e in conn["edges"]]
+        if not conn["pageInfo"]["hasNextPage"]:
+            break
+        after = conn["pageInfo"]["endCursor"]
+    full = await page(api, b, first=100)
+    assert ids == [e["node"]["id"] for e in full["edges"]]

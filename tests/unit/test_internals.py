@@ -23,6 +23,7 @@ from schema import build_schema, internals
 from schema.boards import Board
 from schema.compiled import CompiledExecutor
 from schema.fast import FastExecutor, plans_for
+from schema.internals import field_nodes
 from schema.scalars import SCALAR_MAP
 
 BASE = internals.IncrementalExecutor
@@ -171,3 +172,20 @@ def test_installed_versions_are_the_tested_range(package: str) -> None:
     requirement = next(Requirement(d) for d in deps if Requirement(d).name == package)
     installed = version(package)
     assert requirement.specifier.contains(installed), f"{package} {installed} is outside {requirement.specifier}"
+
+
+def test_field_nodes_of_a_strawberry_info() -> None:
+    """schema.internals.field_nodes reads the field nodes through Strawberry's Info
+    (its `_raw_info`): a resolver sees the nodes of its own field."""
+    seen: list[Any] = []
+
+    @strawberry.type
+    class Query:
+        @strawberry.field
+        def probe(self, info: strawberry.Info) -> int:
+            seen.extend(field_nodes(info))
+            return 1
+
+    result = strawberry.Schema(query=Query).execute_sync("{ probe a: probe }")
+    assert result.errors is None, "Info no longer carries graphql-core's resolve info as _raw_info"
+    assert [node.name.value for node in seen] == ["probe", "probe"]
