@@ -10,7 +10,12 @@ bounded and nothing is missed.
 The viewer's membership and the board's seq are read once the subscription is
 in place: a removal after that read has a later seq and is in what the stream
 delivers (its MEMBER_REMOVED ends the stream); one before it refused the read.
-So a removal the viewer was re-added after does not end a replay of history."""
+So a removal the viewer was re-added after does not end a replay of history.
+
+Once caught up, a stream that waits lets its transport take the next events
+around it (`DIRECT`, `Subscription.direct`): the stream keeps `last` in step and
+is woken only for what needs it (a gap, a resync, a removal, a board deletion,
+an event that could not go that way)."""
 
 from __future__ import annotations
 
