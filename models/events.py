@@ -15,25 +15,6 @@ from typing import Any, NotRequired, TypedDict
 SOURCE = "taskboard"
 
 
-class BoardEventKind(enum.StrEnum):
-    """The kind a live subscriber sees (`BoardEvent.kind`)."""
-
-    TASK_CREATED = "TASK_CREATED"
-    TASK_UPDATED = "TASK_UPDATED"
-    TASK_DELETED = "TASK_DELETED"
-    MEMBER_ADDED = "MEMBER_ADDED"
-    MEMBER_REMOVED = "MEMBER_REMOVED"
-    MEMBER_ROLE_CHANGED = "MEMBER_ROLE_CHANGED"
-    COMMENT_ADDED = "COMMENT_ADDED"
-    COMMENT_UPDATED = "COMMENT_UPDATED"
-    COMMENT_DELETED = "COMMENT_DELETED"
-    LABEL_CREATED = "LABEL_CREATED"
-    LABEL_UPDATED = "LABEL_UPDATED"
-    LABEL_DELETED = "LABEL_DELETED"
-    BOARD_RENAMED = "BOARD_RENAMED"
-    BOARD_DELETED = "BOARD_DELETED"
-
-
 class ActivityKind(enum.StrEnum):
     """The finer kind of the activity log and the bus (a live TASK_UPDATED may be a
     status change, an assignment or a move)."""
@@ -55,6 +36,26 @@ class ActivityKind(enum.StrEnum):
     LABEL_DELETED = "LABEL_DELETED"
     BOARD_RENAMED = "BOARD_RENAMED"
     BOARD_DELETED = "BOARD_DELETED"
+
+
+class BoardEventKind(enum.StrEnum):
+    """The kind a live subscriber sees (`BoardEvent.kind`): each is also an activity
+    kind, of the same name and value."""
+
+    TASK_CREATED = ActivityKind.TASK_CREATED.value
+    TASK_UPDATED = ActivityKind.TASK_UPDATED.value
+    TASK_DELETED = ActivityKind.TASK_DELETED.value
+    MEMBER_ADDED = ActivityKind.MEMBER_ADDED.value
+    MEMBER_REMOVED = ActivityKind.MEMBER_REMOVED.value
+    MEMBER_ROLE_CHANGED = ActivityKind.MEMBER_ROLE_CHANGED.value
+    COMMENT_ADDED = ActivityKind.COMMENT_ADDED.value
+    COMMENT_UPDATED = ActivityKind.COMMENT_UPDATED.value
+    COMMENT_DELETED = ActivityKind.COMMENT_DELETED.value
+    LABEL_CREATED = ActivityKind.LABEL_CREATED.value
+    LABEL_UPDATED = ActivityKind.LABEL_UPDATED.value
+    LABEL_DELETED = ActivityKind.LABEL_DELETED.value
+    BOARD_RENAMED = ActivityKind.BOARD_RENAMED.value
+    BOARD_DELETED = ActivityKind.BOARD_DELETED.value
 
 
 # EventBridge DetailType and the seed's LogType of each activity kind.

@@ -182,7 +182,7 @@ class AccountMutation:
     async def request_email_verification(self, info: Info) -> bool:
         return await account_flows.request_email_verification(info.context)
 
-    @strawberry.mutation
+    @strawberry.mutation(description="Confirms the viewer's address with the token its mail carried.")
     async def verify_email(self, info: Info, token: str) -> Viewer:
         return Viewer.of(await account_flows.verify_email(info.context, token=token))
 
@@ -206,7 +206,7 @@ class AccountMutation:
     async def request_phone_verification(self, info: Info, phone_number: str) -> bool:
         return await phone.request_code(info.context, phone_number=phone_number)
 
-    @strawberry.mutation
+    @strawberry.mutation(description="Confirms the viewer's phoneNumber with the code texted to it.")
     async def verify_phone(self, info: Info, code: str) -> NotificationSettings:
         return NotificationSettings.of(await phone.verify_code(info.context, code=code))
 
