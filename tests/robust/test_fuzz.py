@@ -10,6 +10,7 @@ consistent.  Deterministic (derandomize) so CI runs the same operations."""
 from __future__ import annotations
 
 import asyncio
+import os
 import string
 import time
 from collections import Counter
@@ -26,8 +27,12 @@ from tests.live.conftest import serve
 from tests.robust.common import boards_of, engine_for, make_world, response_problems
 from tests.robust.consistency import assert_consistent
 
-# Examples per kind and mode: about 2,000 operations in all, well under two minutes.
-QUERIES = {Mode.POSITIVE: 800, Mode.NEGATIVE: 200}
+# Examples per kind and mode.  Query documents (every root field at once) cost two
+# thirds of the time: `make test` sends TASKBOARD_TEST_FUZZ_QUERIES of them (default 300),
+# `make fuzz` 1,000.  Mutations are cheap and thin per field (createTask succeeds about
+# once in 23 tries): always the full 1,100.
+QUERY_DOCUMENTS = int(os.environ.get("TASKBOARD_TEST_FUZZ_QUERIES", "300"))
+QUERIES = {Mode.POSITIVE: QUERY_DOCUMENTS * 4 // 5, Mode.NEGATIVE: QUERY_DOCUMENTS // 5}
 MUTATIONS = {Mode.POSITIVE: 880, Mode.NEGATIVE: 220}
 
 
@@ -129,9 +134,10 @@ async def test_fuzz_queries_and_mutations(database_url: str) -> None:
         for name, n in sorted(outcomes.items()):
             print(f"  {name}: {n}")
         assert not failures, "contract violations:\n" + "\n".join(failures)
-        assert sent >= 1500, f"only {sent} operations were generated"
+        planned = sum(budget for *_, budget in plan(schema))
+        assert sent >= planned * 3 // 4, f"only {sent} of {planned} operations were generated"
         # The generator reached the resolvers, not just the validator.
-        assert outcomes["query/POSITIVE/ok"] >= 100, outcomes
+        assert outcomes["query/POSITIVE/ok"] >= QUERIES[Mode.POSITIVE] // 8, outcomes
         changed = sum(n for k, n in outcomes.items()
                       if k.startswith("mutation/") and k.endswith("/POSITIVE/ok") and "/logout/" not in k)
         assert changed >= 30, outcomes

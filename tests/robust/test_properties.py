@@ -4,6 +4,7 @@ the permission matrix; the consistency checker runs after each."""
 from __future__ import annotations
 
 import asyncio
+import os
 from datetime import date, timedelta
 from typing import Any
 
@@ -97,7 +98,11 @@ def oracle(tasks: list[dict[str, Any]], f: dict[str, Any]) -> set[str]:
     return out
 
 
-@PROPS
+# `make test` walks TASKBOARD_TEST_PAGINATION_EXAMPLES task sets (default 40); `make fuzz` 100.
+PAGINATION_EXAMPLES = int(os.environ.get("TASKBOARD_TEST_PAGINATION_EXAMPLES", "40"))
+
+
+@settings(PROPS, max_examples=PAGINATION_EXAMPLES)
 @given(specs=st.lists(task_spec, min_size=0, max_size=14), data=st.data())
 async def test_pagination_never_repeats_or_skips(api: Api, specs: list[dict[str, Any]], data: st.DataObject
                                                  ) -> None:
