@@ -96,9 +96,12 @@ def make_read_engine(url: str, *, pool_size: int = 20, tls: DatabaseTls | None =
     SQLite, where the one engine serves both."""
     if is_sqlite(url):
         return None
+    # skip_autocommit_rollback: without it SQLAlchemy still calls the driver's rollback()
+    # when a connection closes, and asyncmy sends ROLLBACK over the wire even in
+    # autocommit: a second round trip for every read (tests/models/test_read_engine.py).
     return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800,
                                pool_pre_ping=False, pool_reset_on_return=None, isolation_level="AUTOCOMMIT",
-                               connect_args=mysql_connect_args(tls))
+                               skip_autocommit_rollback=True, connect_args=mysql_connect_args(tls))
 
 
 def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
