@@ -24,6 +24,7 @@ from schema.persisted import PersistedStore
 from taskboard.clientaddr import connection_address
 from taskboard.live_render import EventRenderer
 from taskboard.settings import Settings
+from taskboard.ws_protocol import text_frame
 
 # Close codes of the protocol, and ours.
 BAD_MESSAGE, UNAUTHORIZED, FORBIDDEN, INIT_TIMEOUT, DUPLICATE_ID, TOO_MANY_INITS = 4400, 4401, 4403, 4408, 4409, 4429
@@ -93,7 +94,11 @@ class SocketIO:
     def send(self, message: dict[str, Any]) -> None:
         """A message of the server's own (keep-alive): dropped when the queue is full,
         since a full queue is traffic enough."""
-        if not self.closing and (self._out is None or len(self._out) < self.cfg.out_queue):
+        if self.closing:
+            return
+        if self._out is None and self.write_frame(text_frame(orjson.dumps(message))):
+            return  # written now: no writer task (thousands of idle sockets ping together)
+        if self._out is None or len(self._out) < self.cfg.out_queue:
             self._queue(orjson.dumps(message).decode())
 
     async def reply(self, message: dict[str, Any]) -> None:
