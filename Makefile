@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest deploy-checks security-checks web bench clean lock difftest
+.PHONY: run test lint typecheck pytest deploy-checks security-checks web bench clean lock difftest fuzz soak
 
 # Development and CI install from the dev lock (hashes, every Python from 3.11), then the
 # project itself without dependencies; the image installs from the runtime lock.
@@ -59,6 +59,17 @@ test: lint typecheck pytest deploy-checks security-checks
 difftest: $(STAMP)
 	TASKBOARD_DIFFTEST_EXAMPLES=$${TASKBOARD_DIFFTEST_EXAMPLES:-3000} TASKBOARD_DIFFTEST_RANDOM=1 \
 	  $(BIN)/pytest tests/unit/test_compiled_differential.py -q -p no:cacheprovider
+
+# The robustness suite at full size (make test: 300 fuzz query documents, 40 pagination task sets).
+fuzz: $(STAMP)
+	TASKBOARD_TEST_FUZZ_QUERIES=$${TASKBOARD_TEST_FUZZ_QUERIES:-1000} \
+	  TASKBOARD_TEST_PAGINATION_EXAMPLES=$${TASKBOARD_TEST_PAGINATION_EXAMPLES:-100} \
+	  $(BIN)/pytest tests/robust -q -p no:cacheprovider
+
+# The soak test under load for 150 s (make test: 35 s); bench/soak/soak.py is the long one.
+soak: $(STAMP)
+	TASKBOARD_TEST_SOAK_DURATION=$${TASKBOARD_TEST_SOAK_DURATION:-150} \
+	  $(BIN)/pytest tests/soak -q -p no:cacheprovider -s
 
 # Every workload of bench/README.md's results, in its order (about 40 minutes).
 bench: $(STAMP)
