@@ -64,6 +64,9 @@ class DirectSink:
         return self._execute(event)
 
     def rendered(self, payload: str | None, sub: Any, event: Any) -> None:
-        sock = self.sock
-        sub.landed(event, payload is not None and sub.direct is self and not sock.closing
-                   and sock.ops.get(self.op_id) is self.task and sock.write_frame(frame(self.prefix, payload)))
+        sock, written = self.sock, False
+        try:
+            written = (payload is not None and sub.direct is self and not sock.closing
+                       and sock.ops.get(self.op_id) is self.task and sock.write_frame(frame(self.prefix, payload)))
+        finally:  # landed whatever happened: the stream waits for it
+            sub.landed(event, written)
