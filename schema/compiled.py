@@ -47,6 +47,7 @@ from graphql import (
 
 from schema.fast import FastExecutor, Plans, Step
 from schema.internals import IncrementalExecutor, Path, gather_with_cancel, origin_class
+from schema.shapes import CONSTANT, LIST, MISS, OBJECT, Shape, coerce_of, fill, leaf_kind
 
 # Plans kept per document (one per operation and @skip/@include values): a few
 # hit; a caller varying them cannot grow it, the rest run uncompiled.
@@ -55,74 +56,6 @@ _PLANS_PER_DOCUMENT = 8
 # reached unless something is not the same object from one request to the next.
 _MEMO_ENTRIES = 4096
 _ABSENT = object()
-
-# A selection built from plain attributes alone: per field (response name, kind,
-# attribute, what the kind needs, nullable).  LEAF: a scalar or enum and its coerce;
-# CONSTANT: `__typename`, its value; OBJECT: (the object's shape, the class its values
-# must be or None); LIST: a list of objects, (their shape, class, items nullable).
-Shape = tuple[tuple[str, int, str, Any, bool], ...]
-LEAF, CONSTANT, OBJECT, LIST = range(4)
-MISS: Any = object()  # `fill` met what the shape does not expect
-
-
-def fill(shape: Shape, source: Any) -> Any:
-    """The result of `shape` on `source`, or MISS when a value is missing, null where
-    null is not allowed, refused by its type or of another class: graphql-core then
-    completes the selection and reports what it finds, as it always does."""
-    out: dict[str, Any] = {}
-    for name, kind, attribute, extra, nullable in shape:
-        if kind == CONSTANT:
-            out[name] = extra
-            continue
-        value = getattr(source, attribute, Undefined)
-        if value is None:
-            if not nullable:
-                return MISS
-            out[name] = None
-        elif value is Undefined:
-            return MISS
-        elif kind == LEAF:
-            try:
-                coerced = extra(value)
-            except Exception:
-                return MISS
-            if coerced is None or coerced is Undefined:
-                return MISS
-            out[name] = coerced
-        elif kind == OBJECT:
-            if extra[1] is not None and type(value) is not extra[1]:
-                return MISS
-            done = fill(extra[0], value)
-            if done is MISS:
-                return MISS
-            out[name] = done
-        else:
-            items = _fill_list(extra, value)
-            if items is MISS:
-                return MISS
-            out[name] = items
-    return out
-
-
-def _fill_list(extra: tuple[Shape, type | None, bool], value: Any) -> Any:
-    below, cls, item_nullable = extra
-    if type(value) is not list:
-        return MISS
-    items: list[Any] = []
-    for item in value:
-        if item is None:
-            if not item_nullable:
-                return MISS
-            items.append(None)
-            continue
-        if cls is not None and type(item) is not cls:
-            return MISS
-        done = fill(below, item)
-        if done is MISS:
-            return MISS
-        items.append(done)
-    return items
-
 
 class OperationPlan:
     """What the executions of one compiled operation share."""
@@ -211,7 +144,7 @@ class CompiledExecutor(FastExecutor):
             if step.complete is complete_typename:
                 out.append((name, CONSTANT, step.attribute, step.attribute, False))
             elif step.coerce is not None:
-                out.append((name, LEAF, step.attribute, step.coerce, step.nullable))
+                out.append((name, leaf_kind(step), step.attribute, coerce_of(step), step.nullable))
             elif step.object_type is not None and step.complete in (None, complete_object_list):
                 grouped, defer_usages, _ = self.collect_subfields(step.object_type, details)
                 below = None if defer_usages else self.shape(step.object_type, grouped)
