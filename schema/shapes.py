@@ -28,9 +28,9 @@ def fill(shape: Shape, source: Any) -> Any:
     null is not allowed, refused by its type or of another class: graphql-core then
     completes the selection and reports what it finds, as it always does."""
     out: dict[str, Any] = {}
-    for name, kind, attribute, extra, nullable in shape:
+    for name, kind, attribute, need, nullable in shape:
         if kind == CONSTANT:
-            out[name] = extra
+            out[name] = need
             continue
         value = getattr(source, attribute, Undefined)
         if value is None:
@@ -45,21 +45,21 @@ def fill(shape: Shape, source: Any) -> Any:
                 out[name] = value  # what the coerce would give
                 continue
             try:
-                coerced = extra(value)
+                coerced = need(value)
             except Exception:
                 return MISS
             if coerced is None or coerced is Undefined:
                 return MISS
             out[name] = coerced
         elif kind == OBJECT:
-            if extra[1] is not None and type(value) is not extra[1]:
+            if need[1] is not None and type(value) is not need[1]:
                 return MISS
-            done = fill(extra[0], value)
+            done = fill(need[0], value)
             if done is MISS:
                 return MISS
             out[name] = done
         else:
-            items = _fill_list(extra, value)
+            items = _fill_list(need, value)
             if items is MISS:
                 return MISS
             out[name] = items
@@ -91,8 +91,8 @@ def coerce_of(step: Step) -> Any:
     return enum_name
 
 
-def _fill_list(extra: tuple[Shape, type | None, bool], value: Any) -> Any:
-    below, cls, item_nullable = extra
+def _fill_list(need: tuple[Shape, type | None, bool], value: Any) -> Any:
+    below, cls, item_nullable = need
     if type(value) is not list:
         return MISS
     items: list[Any] = []
