@@ -208,7 +208,8 @@ class AccountMutation:
 
     @strawberry.mutation(description="Confirms the viewer's phoneNumber with the code texted to it.")
     async def verify_phone(self, info: Info, code: str) -> NotificationSettings:
-        return NotificationSettings.of(await phone.verify_code(info.context, code=code))
+        confirmed = await phone.verify_code(info.context, code=code)
+        return NotificationSettings.of(confirmed)
 
     @strawberry.mutation(description="Deletes the viewer's account and personal data; refused (CONFLICT) while "
                                      "they are\nthe last owner of a board that has other members.")

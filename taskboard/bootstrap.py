@@ -77,14 +77,19 @@ class _AwsSide:
     only the activity log, read from the outbox table."""
 
     activity: ActivityLog
-    session: Any = None  # aioboto3.Session
-    endpoint_url: str | None = None
-    local: LocalAWS | None = None
-    queue_url: str | None = None
-    suppressions: SuppressionReader | None = None
-    relay: Relay | None = None
-    account_relay: AccountRelay | None = None
-    worker: MailWorker | None = None
+    session: Any  # aioboto3.Session
+    endpoint_url: str | None
+    local: LocalAWS | None
+    queue_url: str | None
+    suppressions: SuppressionReader | None
+    relay: Relay | None
+    account_relay: AccountRelay | None
+    worker: MailWorker | None
+
+    @classmethod
+    def off(cls, activity: ActivityLog) -> _AwsSide:
+        return cls(activity, session=None, endpoint_url=None, local=None, queue_url=None, suppressions=None,
+                   relay=None, account_relay=None, worker=None)
 
 
 async def build(settings: Settings, *, migrate: bool | None = None, start_background: bool = True) -> Runtime:
@@ -96,7 +101,7 @@ async def build(settings: Settings, *, migrate: bool | None = None, start_backgr
            else RedisHub(redis, buffer=buffer, degraded_poll=settings.live_degraded_poll))
     gate = WriteGate(sqlite=is_sqlite(settings.database_url))
     if settings.aws_mode == "off":
-        aws = _AwsSide(activity=_sql_activity(session_factory))
+        aws = _AwsSide.off(_sql_activity(session_factory))
     else:
         aws = await _aws_side(settings, engine, read_engine, session_factory, gate, start_background=start_background)
     listeners: list[Callable[[Sequence[BoardEventRow]], Any]] = [
