@@ -136,7 +136,8 @@ class Operations(SocketIO):
         ctx = self._ctx()  # fresh loaders for every event: nothing cached goes stale
         executor = Executor.build(self.cfg.schema, doc, context_value=ctx, raw_variable_values=variables,
                                   operation_name=op_name)
-        assert not isinstance(executor, list)  # the same arguments built before
+        if isinstance(executor, list):  # the same arguments built before: it cannot refuse them now
+            raise RuntimeError(f"the subscription's executor could not be rebuilt: {executor[0].message}")
         result: Any = execute_subscription_event(executor.build_per_event_executor(event))
         if isinstance(result, Awaitable):
             result = await result
