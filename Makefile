@@ -58,7 +58,7 @@ test: lint typecheck pytest deploy-checks security-checks
 # Compiled execution against graphql-core on many generated queries (make test runs 150 per database).
 difftest: $(STAMP)
 	TASKBOARD_DIFFTEST_EXAMPLES=$${TASKBOARD_DIFFTEST_EXAMPLES:-3000} TASKBOARD_DIFFTEST_RANDOM=1 \
-	  $(BIN)/pytest tests/unit/test_compiled_differential.py -q -p no:cacheprovider
+	  $(BIN)/pytest tests/unit/test_compiled_differential.py -q -p no:cacheprovider --timeout=3600
 
 # The robustness suite at full size (make test: 300 fuzz query documents, 40 pagination task sets).
 fuzz: $(STAMP)
