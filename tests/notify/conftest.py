@@ -1,6 +1,6 @@
 """Shared fixtures of the notify tests: moto's real server (over HTTP), dummy AWS
 credentials, freshly provisioned AWS resources per test, a SQLite (and, when
-configured, MySQL) database."""
+configured, MySQL) database with empty tables per test."""
 
 from __future__ import annotations
 
@@ -11,18 +11,8 @@ from typing import Any
 
 import aioboto3
 import pytest
-from notify_testkit import (
-    _AWS_ENV,
-    _AWS_UNSET,
-    MAIL_FROM,
-    REGION,
-    AwsEnv,
-    Db,
-    MysqlDatabases,
-    _sqlite_db,
-    mysql_url,
-    open_mysql_db,
-)
+from notify_db import Db, MysqlDatabases, MysqlSchema, _sqlite_db, mysql_url, open_mysql_db
+from notify_testkit import _AWS_ENV, _AWS_UNSET, MAIL_FROM, REGION, AwsEnv
 
 from notify.emulator import LocalAWS
 from notify.provision import provision
@@ -86,17 +76,25 @@ async def sqlite_db(tmp_path: Any) -> AsyncIterator[Db]:
     await db.engine.dispose()
 
 
+@pytest.fixture(scope="session")
+async def mysql_schema() -> AsyncIterator[MysqlSchema]:
+    """Built at the first MySQL test that opens a database (none on SQLite alone)."""
+    schema = MysqlSchema()
+    yield schema
+    await schema.drop()
+
+
 @pytest.fixture
-async def mysql_databases() -> AsyncIterator[MysqlDatabases]:
+async def mysql_databases(mysql_schema: MysqlSchema) -> AsyncIterator[MysqlDatabases]:
     url = mysql_url()
     assert url is not None
-    databases = MysqlDatabases(url)
+    databases = MysqlDatabases(url, mysql_schema)
     yield databases
     await databases.drop_all()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("mysql", marks=pytest.mark.mysql)])
-async def db(request: pytest.FixtureRequest, tmp_path: Any) -> AsyncIterator[Db]:
+async def db(request: pytest.FixtureRequest, tmp_path: Any, mysql_schema: MysqlSchema) -> AsyncIterator[Db]:
     if request.param == "sqlite":
         database = await _sqlite_db(tmp_path)
         yield database
@@ -104,7 +102,7 @@ async def db(request: pytest.FixtureRequest, tmp_path: Any) -> AsyncIterator[Db]
         return
     url = mysql_url()
     assert url is not None
-    databases = MysqlDatabases(url)
+    databases = MysqlDatabases(url, mysql_schema)
     try:
         database = await open_mysql_db(databases)
         yield database

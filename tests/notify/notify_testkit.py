@@ -4,7 +4,6 @@ name because tests/ directories are not packages)."""
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -13,14 +12,11 @@ from typing import Any
 
 import aioboto3
 import boto3
-import pytest
 from botocore.config import Config
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from sqlmodel import SQLModel
+from notify_db import Db
+from notify_db import MysqlDatabases as MysqlDatabases  # re-exported: the tests import them from here
+from notify_db import open_mysql_db as open_mysql_db
 
-from models.db import WriteGate, make_engine, make_session_factory
 from models.ids import new_id
 from models.tables import LOG_TYPES, ActivityKind, Board, BoardEventKind, BoardEventRow, User, utcnow
 from models.uow import UnitOfWork
@@ -86,77 +82,6 @@ class AwsEnv:
             ExpressionAttributeValues={":pk": {"S": f"BOARD#{board_id}"}},
         )
         return list(resp["Items"])
-
-
-@dataclass
-class Db:
-    engine: AsyncEngine
-    session_factory: async_sessionmaker[AsyncSession]
-    is_mysql: bool
-    gate: WriteGate
-    url: str
-
-
-async def _create_all(engine: AsyncEngine) -> None:
-    async with engine.begin() as conn:
-        await conn.run_sync(SQLModel.metadata.create_all)
-
-
-async def _sqlite_db(tmp_path: Any) -> Db:
-    url = "sqlite+aiosqlite:///" + str(tmp_path / "taskboard.db")
-    engine = make_engine(url)
-    await _create_all(engine)
-    return Db(engine, make_session_factory(engine), False, WriteGate(sqlite=True), url)
-
-
-def mysql_url() -> str | None:
-    url = os.environ.get("TASKBOARD_TEST_MYSQL_URL")
-    if not url:
-        if os.environ.get("TASKBOARD_TEST_REQUIRE_MYSQL") == "1":
-            pytest.fail("TASKBOARD_TEST_REQUIRE_MYSQL=1 but TASKBOARD_TEST_MYSQL_URL is not set")
-        pytest.skip("TASKBOARD_TEST_MYSQL_URL not set")
-    return url
-
-
-class MysqlDatabases:
-    """Creates uniquely named databases on the configured server, drops them after."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.names: list[str] = []
-
-    async def create(self) -> str:
-        name = f"tb_notify_{uuid.uuid4().hex[:12]}"
-        admin = make_engine(self.url, pool_size=1)
-        try:
-            async with admin.begin() as conn:
-                await conn.execute(text(f"CREATE DATABASE `{name}`"))
-        except Exception as exc:
-            if os.environ.get("TASKBOARD_TEST_REQUIRE_MYSQL") == "1":
-                pytest.fail(f"MySQL unreachable at {self.url}: {exc}")
-            pytest.skip(f"MySQL unreachable: {exc}")
-        finally:
-            await admin.dispose()
-        self.names.append(name)
-        return make_url(self.url).set(database=name).render_as_string(hide_password=False)
-
-    async def drop_all(self) -> None:
-        if not self.names:
-            return
-        admin = make_engine(self.url, pool_size=1)
-        try:
-            async with admin.begin() as conn:
-                for name in self.names:
-                    await conn.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
-        finally:
-            await admin.dispose()
-
-
-async def open_mysql_db(databases: MysqlDatabases) -> Db:
-    url = await databases.create()
-    engine = make_engine(url, pool_size=5)
-    await _create_all(engine)
-    return Db(engine, make_session_factory(engine), True, WriteGate(sqlite=False), url)
 
 
 def person(user: User) -> dict[str, Any]:
