@@ -15,10 +15,10 @@ import asyncio
 import contextvars
 import json
 import logging
+import os
 import re
 import sys
 import time
-import uuid
 from collections.abc import Awaitable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -127,7 +127,7 @@ class JsonFormatter(logging.Formatter):
                 out[key] = value
         out["level"] = record.levelname.lower()
         out["logger"] = record.name
-        out["timestamp"] = datetime.fromtimestamp(record.created, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        out["timestamp"] = datetime.fromtimestamp(record.created, UTC).isoformat(timespec="microseconds")[:-6] + "Z"
         if record.exc_info:
             out["exception"] = self.formatException(record.exc_info)
         if record.stack_info:
@@ -179,9 +179,14 @@ class Operation:
 _current: contextvars.ContextVar[Operation | None] = contextvars.ContextVar("taskboard_operation", default=None)
 
 
+def new_request_id() -> str:
+    """32 random hex digits, as uuid4().hex gave, without building a UUID (a quarter of the cost)."""
+    return os.urandom(16).hex()
+
+
 def begin(transport: str, request_id: str | None = None) -> Operation:
     """Start the line of the operation this task serves (tasks it starts share it)."""
-    op = Operation(transport, request_id or uuid.uuid4().hex)
+    op = Operation(transport, request_id or new_request_id())
     _current.set(op)
     return op
 
@@ -222,7 +227,7 @@ def finish(op: Operation) -> None:
 
 def refused(transport: str, errors: Iterable[Mapping[str, Any]], **fields: Any) -> None:
     """The line of an operation refused before it ran (outside any operation's task)."""
-    op = Operation(transport, uuid.uuid4().hex, **fields)
+    op = Operation(transport, new_request_id(), **fields)
     op.outcome = outcome_of(errors)
     finish(op)
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import uuid
 from collections.abc import Awaitable
 from functools import partial
 from typing import Any
@@ -37,7 +36,7 @@ class Operations(SocketIO):
     def _ctx(self) -> Ctx:
         op = logs.current()  # the operation's line and its errors show one request id
         return Ctx(self.cfg.services, viewer_id=self.viewer_id, client_ip=self.ip,
-                   request_id=op.request_id if op is not None else uuid.uuid4().hex)
+                   request_id=op.request_id if op is not None else logs.new_request_id())
 
     def _format(self, errors: list[GraphQLError], request_id: str = "-") -> list[Any]:
         return self.cfg.operations.format(errors, request_id)
