@@ -139,3 +139,29 @@ def test_json_lines_carry_extras_exceptions_and_redact() -> None:
     assert line["note"] == "sent Bearer [redacted] to them"
     assert line["mapping"] == {"1": "non-string key"}
     assert "ValueError: boom" in line["exception"] and line["timestamp"].endswith("Z")
+
+
+def test_the_served_request_line_equals_the_formatters(capsys: pytest.CaptureFixture[str]) -> None:
+    """As served (our JSON handler alone on the root logger), the request line skips the
+    logging machinery (logs.finish): it must be the line JsonFormatter would write."""
+    root = logging.getLogger()
+    saved, level = list(root.handlers), root.level
+    try:
+        logs.configure("json")
+        root.handlers = [h for h in root.handlers if type(h) is logs._Handler]
+        assert logs._sole_json_handler() is not None, "the direct path is what this test is about"
+        capsys.readouterr()
+        op = logs.Operation("http", "req-1", operation="Board", operation_type="query", user_id="usr_1",
+                            outcome="ok", status=200)
+        op.request_id = "sent Bearer abc.def to them"  # a client's header: redacted like any text
+        logs.finish(op)
+        direct = json.loads(capsys.readouterr().err)
+        record = logging.LogRecord("taskboard.request", logging.INFO, "", 0, "graphql operation", (), None)
+        record.__dict__.update(op.fields())
+        formatted = json.loads(logs.formatter("json").format(record))
+    finally:
+        root.handlers, root.level = saved, level
+    assert direct.pop("timestamp").endswith("Z") and formatted.pop("timestamp").endswith("Z")
+    direct.pop("duration_ms"), formatted.pop("duration_ms")
+    assert list(direct) == list(formatted) and direct == formatted
+    assert direct["request_id"] == "sent Bearer [redacted] to them"
