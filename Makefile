@@ -71,12 +71,15 @@ soak: $(STAMP)
 	TASKBOARD_TEST_SOAK_DURATION=$${TASKBOARD_TEST_SOAK_DURATION:-150} \
 	  $(BIN)/pytest tests/soak -q -p no:cacheprovider -s
 
-# Every workload of bench/README.md's results, in its order (about 40 minutes).
+# Every workload of bench/README.md's results, in its order (about 100 minutes: the callgrind counts take a third).
 bench: $(STAMP)
-	$(BIN)/python bench/run.py --rounds 3 --workloads read,fanout --peers ours,mercurius,strawberry-naive
-	$(BIN)/python bench/run.py --rounds 3 --workloads read --peers ours,mercurius --cache off --skip-setup
+	$(BIN)/python bench/run.py --rounds 3 --workloads read --peers ours,ours@390d58b,mercurius
+	$(BIN)/python bench/run.py --rounds 3 --workloads read --peers ours,ours@2d64ccc,mercurius --cache off --skip-setup
+	$(BIN)/python bench/run.py --rounds 3 --workloads queries --peers ours,ours@2d64ccc --cache off --skip-setup
+	$(BIN)/python bench/run.py --rounds 3 --workloads fanout --fanout-n 5000 --peers ours,mercurius --skip-setup
+	$(BIN)/python bench/instructions.py --rev b408ffd --skip-setup
+	$(BIN)/python bench/instructions.py --cache on --rev b408ffd --rev 390d58b --skip-setup
 	$(BIN)/python bench/run.py --rounds 3 --workloads mixed --peers ours,mercurius --skip-setup
-	$(BIN)/python bench/run.py --rounds 3 --workloads queries --peers ours --skip-setup
 	$(BIN)/python bench/mutations.py --n 1000 --rounds 5
 
 clean:
