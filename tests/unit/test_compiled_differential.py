@@ -273,6 +273,11 @@ async def test_known_documents_answer_the_same(world: World, index: int) -> None
             assert found[0] == found[1], (who, query)
 
 
+# graphql-core drops a pending sibling's coroutine unawaited when a null propagates past
+# it (both executors do; tests/unit/test_fast_executor.py says the same): the warning
+# garbage collection raises later, in whichever example it lands, is not this test's
+# subject; the answers are.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=os.environ.get("TASKBOARD_DIFFTEST_RANDOM") != "1",
           suppress_health_check=list(HealthCheck))
 @given(data=st.data())
