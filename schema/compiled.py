@@ -28,6 +28,7 @@ tests/unit/test_compiled_differential.py holds the two to the same answers."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from graphql import (
@@ -57,6 +58,20 @@ _PLANS_PER_DOCUMENT = 8
 _MEMO_ENTRIES = 4096
 _ABSENT = object()
 
+def _remembered(memo: dict[tuple[str, int], tuple[Any, Any]], type_name: str, group: Any,
+                make: Callable[..., Any], *args: Any) -> Any:
+    """`make(*args)` for this type and field group, made once per plan.  The key holds the
+    group's id and the entry the group itself: kept alive, its id stays its own."""
+    key = (type_name, id(group))
+    found = memo.get(key)
+    if found is not None and found[0] is group:
+        return found[1]
+    made = make(*args)
+    if len(memo) < _MEMO_ENTRIES:
+        memo[key] = (group, made)
+    return made
+
+
 class OperationPlan:
     """What the executions of one compiled operation share."""
 
@@ -84,29 +99,19 @@ class CompiledExecutor(FastExecutor):
         return super().execute_collected_root_fields(root_type, root_value, plan.root, serially, new_defer_usages)
 
     def collect_subfields(self, return_type: GraphQLObjectType, field_details_list: Any) -> Any:
-        memo = self.plan.subfields
-        key = (return_type.name, id(field_details_list))
-        found = memo.get(key)
-        if found is not None and found[0] is field_details_list:
-            return found[1]
-        collected = super().collect_subfields(return_type, field_details_list)
-        if len(memo) < _MEMO_ENTRIES:
-            memo[key] = (field_details_list, collected)  # the group kept alive: its id stays its own
-        return collected
+        return _remembered(self.plan.subfields, return_type.name, field_details_list,
+                           super().collect_subfields, return_type, field_details_list)
 
     def entries(self, parent_type: GraphQLObjectType, grouped_field_set: Any
                 ) -> list[tuple[str, Any, Step | None]] | None:
-        memo = self.plan.entries
-        key = (parent_type.name, id(grouped_field_set))
-        found = memo.get(key)
-        if found is not None and found[0] is grouped_field_set:
-            return found[1]
+        return _remembered(self.plan.entries, parent_type.name, grouped_field_set,
+                           self._entries, parent_type, grouped_field_set)
+
+    def _entries(self, parent_type: GraphQLObjectType, grouped_field_set: Any
+                 ) -> list[tuple[str, Any, Step | None]] | None:
         plan = self.steps.get(parent_type.name)
-        entries = None if plan is None else [
+        return None if plan is None else [
             (name, details, plan.get(details[0].node.name.value)) for name, details in grouped_field_set.items()]
-        if len(memo) < _MEMO_ENTRIES:
-            memo[key] = (grouped_field_set, entries)
-        return entries
 
     def execute_fields(self, parent_type: GraphQLObjectType, source_value: Any, path: Any, grouped_field_set: Any,
                        position_context: Any) -> Any:
@@ -123,15 +128,9 @@ class CompiledExecutor(FastExecutor):
     def shape(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> Shape | None:
         """How to build this selection's result from plain attributes alone (see `fill`),
         or None when a field of it, or of a selection below it, needs a resolver."""
-        memo = self.plan.shapes
-        key = (parent_type.name, id(grouped_field_set))
-        found = memo.get(key)
-        if found is not None and found[0] is grouped_field_set:
-            return found[1]
-        made = self._shape(parent_type, grouped_field_set)
-        if len(memo) < _MEMO_ENTRIES:
-            memo[key] = (grouped_field_set, made)
-        return made
+        shape: Shape | None = _remembered(self.plan.shapes, parent_type.name, grouped_field_set,
+                                          self._shape, parent_type, grouped_field_set)
+        return shape
 
     def _shape(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> Shape | None:
         entries = self.entries(parent_type, grouped_field_set)
