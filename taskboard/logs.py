@@ -122,22 +122,27 @@ class JsonFormatter(logging.Formatter):
     board read)."""
 
     def format(self, record: logging.LogRecord) -> str:
-        out: dict[str, Any] = {"event": record.getMessage()}
-        for key, value in record.__dict__.items():
-            if key not in _RECORD_ATTRS:
-                out[key] = value
-        out["level"] = record.levelname.lower()
-        out["logger"] = record.name
-        out["timestamp"] = _timestamp(record.created)
+        extras = {key: value for key, value in record.__dict__.items() if key not in _RECORD_ATTRS}
+        tail: dict[str, Any] = {}
         if record.exc_info:
-            out["exception"] = self.formatException(record.exc_info)
+            tail["exception"] = self.formatException(record.exc_info)
         if record.stack_info:
-            out["stack"] = record.stack_info
-        _redact(None, "", out)
-        try:
-            return orjson.dumps(out, default=str).decode()
-        except TypeError:  # keys that are not strings: the standard library's encoder copes
-            return json.dumps(out, default=str, ensure_ascii=False)
+            tail["stack"] = record.stack_info
+        return json_line(record.getMessage(), extras, level=record.levelname.lower(), logger=record.name,
+                         created=record.created, tail=tail)
+
+
+def json_line(event: str, fields: Mapping[str, Any], *, level: str, logger: str, created: float,
+              tail: Mapping[str, Any] | None = None) -> str:
+    """One line of JsonFormatter's, keys in its order (`event`, the fields, `level`,
+    `logger`, `timestamp`, then `exception` / `stack`), secrets redacted."""
+    out: dict[str, Any] = {"event": event, **fields, "level": level, "logger": logger,
+                           "timestamp": _timestamp(created), **(tail or {})}
+    _redact(None, "", out)
+    try:
+        return orjson.dumps(out, default=str).decode()
+    except TypeError:  # keys that are not strings: the standard library's encoder copes
+        return json.dumps(out, default=str, ensure_ascii=False)
 
 
 def _drop_message(_: WrappedLogger, __: str, event: EventDict) -> EventDict:
@@ -226,9 +231,8 @@ def finish(op: Operation) -> None:
         # As served, the process logs through our one JSON handler: the line goes straight
         # to it, the same JSON JsonFormatter gives, without a LogRecord and the handler
         # chain (they were most of the line's cost, and the line is on every request).
-        line: dict[str, Any] = {"event": "graphql operation", **op.fields(), "level": "info",
-                                "logger": request_log.name, "timestamp": _timestamp(time.time())}
-        text = orjson.dumps(_redact(None, "", line)).decode() + "\n"
+        text = json_line("graphql operation", op.fields(), level="info", logger=request_log.name,
+                         created=time.time()) + "\n"
         handler.acquire()
         try:
             sys.stderr.write(text)
